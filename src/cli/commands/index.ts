@@ -1,0 +1,9 @@
+/**
+ * Every CLI command, in help order. Add a command by writing `commands/<name>.ts` exporting
+ * `register(program)` and listing it here.
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

@@ -1,0 +1,56 @@
+/**
+ * The connection service's contract: the only way code outside `connections/` reads or writes
+ * credentials. It seals and unseals (AES-256-GCM) so no caller handles the ciphertext.
+ */
+import type { Connection, Credentials } from '../define/context.ts';
+
+/** A connection without its secrets, for lists and `connection show`. */
+export interface ConnectionSummary {
+  integration_id: string;
+  connection_id: string;
+  provider: string;
+  auth_mode: Credentials['type'];
+  created_at: string;
+  updated_at: string;
+  refresh_status: 'ok' | 'failed' | null;
+  refresh_error: string | null;
+  /** Credentials with every secret masked (`ghp_…abcd`). */
+  credentials_masked: Record<string, unknown>;
+  connection_config: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface NewConnection {
+  integrationId: string;
+  connectionId: string;
+  credentials: Credentials;
+  connectionConfig?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** A decrypted connection plus the version its credentials were read at (for compare-and-set). */
+export interface LoadedConnection extends Connection {
+  integration_id: string;
+  credentials_version: number;
+  refresh_status: 'ok' | 'failed' | null;
+  refresh_error: string | null;
+}
+
+export interface ConnectionService {
+  /** Throws PatchbayError CONNECTION_NOT_FOUND (message says how to add one). */
+  get(integrationId: string, connectionId: string): Promise<LoadedConnection>;
+  find(integrationId: string, connectionId: string): Promise<LoadedConnection | undefined>;
+  list(filter?: { integrationId?: string }): Promise<ConnectionSummary[]>;
+  /** Validates the credential shape against the integration's auth mode; CONNECTION_EXISTS when taken. */
+  add(connection: NewConnection): Promise<ConnectionSummary>;
+  /**
+   * Persists new credentials (after a refresh). With `expectVersion`, only when nobody else wrote
+   * since (returns false then). Clears a previous refresh failure.
+   */
+  saveCredentials(integrationId: string, connectionId: string, credentials: Credentials, options?: { expectVersion?: number }): Promise<boolean>;
+  /** Records a failed refresh: the connection needs re-authorisation. */
+  markRefreshFailed(integrationId: string, connectionId: string, error: string): Promise<void>;
+  setMetadata(integrationId: string, connectionId: string, metadata: Record<string, unknown>): Promise<void>;
+  updateMetadata(integrationId: string, connectionId: string, patch: Record<string, unknown>): Promise<void>;
+  remove(integrationId: string, connectionId: string): Promise<boolean>;
+}

@@ -1,0 +1,181 @@
+/**
+ * The `nango` object a function receives: its types, with Nango's names and semantics, so
+ * `async (nango: NangoAction, input) => ...` type-checks and existing Nango functions compile.
+ * The implementation lives in `runtime/context.ts`; this file is types only.
+ */
+import type * as z from 'zod';
+import type { ActionError } from '../errors.ts';
+import type { ZodCheckpoint, ZodMetadata, ZodModel } from './types.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** Cursor, link or offset pagination, with Nango's field names. */
+export interface CursorPagination {
+  type: 'cursor';
+  cursor_path_in_response: string;
+  cursor_name_in_request: string;
+  limit?: number | string;
+  limit_name_in_request?: string;
+  response_path?: string;
+  in_body?: boolean;
+  on_page?: (page: { nextPageParam?: string | number | undefined; response: ProxyResponse }) => Promise<void> | void;
+}
+export interface LinkPagination {
+  type: 'link';
+  link_rel_in_response_header?: string;
+  link_path_in_response_body?: string;
+  limit?: number | string;
+  limit_name_in_request?: string;
+  response_path?: string;
+  in_body?: boolean;
+  on_page?: (page: { nextPageParam?: string | number | undefined; response: ProxyResponse }) => Promise<void> | void;
+}
+export interface OffsetPagination {
+  type: 'offset';
+  offset_name_in_request: string;
+  offset_start_value?: number;
+  offset_calculation_method?: 'per-page' | 'by-response-size';
+  limit?: number | string;
+  limit_name_in_request?: string;
+  response_path?: string;
+  in_body?: boolean;
+  on_page?: (page: { nextPageParam?: string | number | undefined; response: ProxyResponse }) => Promise<void> | void;
+}
+export type Pagination = CursorPagination | LinkPagination | OffsetPagination;
+
+/** Nango's `ProxyConfiguration`: one request to the provider, credentials injected for you. */
+export interface ProxyConfiguration {
+  endpoint: string;
+  method?: HttpMethod | Lowercase<HttpMethod>;
+  headers?: Record<string, string | number | boolean | undefined>;
+  params?: string | Record<string, string | number | boolean | string[] | number[] | undefined>;
+  data?: unknown;
+  /** How many times to retry a failed request (network error, 429, 5xx). */
+  retries?: number;
+  /** Extra statuses to retry on, e.g. [404] for eventually consistent APIs. */
+  retryOn?: number[] | null;
+  retryHeader?: { at?: string; after?: string; remaining?: string };
+  baseUrlOverride?: string;
+  responseType?: 'json' | 'text' | 'arraybuffer' | 'blob' | 'stream' | 'document';
+  paginate?: Partial<Pagination>;
+  decompress?: boolean;
+  providerConfigKey?: string;
+  connectionId?: string;
+}
+
+/** What `proxy`, `get`, `post`… resolve to (the subset of an axios response Nango functions use). */
+export interface ProxyResponse<T = any> {
+  data: T;
+  status: number;
+  statusText?: string;
+  headers: Record<string, string>;
+}
+
+export interface OAuth2Credentials {
+  type: 'OAUTH2' | 'OAUTH2_CC';
+  access_token: string;
+  refresh_token?: string;
+  expires_at?: string;
+  raw: Record<string, unknown>;
+}
+export interface ApiKeyCredentials {
+  type: 'API_KEY';
+  api_key: string;
+}
+export interface BasicCredentials {
+  type: 'BASIC';
+  username: string;
+  password: string;
+}
+export interface BearerCredentials {
+  type: 'BEARER';
+  token: string;
+}
+export interface NoCredentials {
+  type: 'NONE';
+}
+export type Credentials = OAuth2Credentials | ApiKeyCredentials | BasicCredentials | BearerCredentials | NoCredentials;
+
+/** A connection as a function sees it (`nango.getConnection()`), Nango's field names. */
+export interface Connection {
+  id?: number | string;
+  connection_id: string;
+  provider_config_key: string;
+  provider: string;
+  credentials: Credentials;
+  connection_config: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EnvironmentVariable {
+  name: string;
+  value: string;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : Record<string, unknown>;
+type InferMetadata<T> = T extends z.ZodObject ? z.infer<T> : Record<string, unknown>;
+
+/** The context of an action or on-event function (Nango's `NangoAction`). */
+export interface NangoAction<TMetadata extends ZodMetadata = undefined, TCheckpoint extends ZodCheckpoint = undefined> {
+  readonly connectionId: string;
+  readonly providerConfigKey: string;
+  readonly provider: string;
+  readonly activityLogId?: string;
+  /** Aborted when the caller cancels or the execution times out. */
+  readonly signal: AbortSignal;
+  ActionError: typeof ActionError;
+
+  proxy<T = any>(config: ProxyConfiguration): Promise<ProxyResponse<T>>;
+  get<T = any>(config: Omit<ProxyConfiguration, 'method'>): Promise<ProxyResponse<T>>;
+  post<T = any>(config: Omit<ProxyConfiguration, 'method'>): Promise<ProxyResponse<T>>;
+  put<T = any>(config: Omit<ProxyConfiguration, 'method'>): Promise<ProxyResponse<T>>;
+  patch<T = any>(config: Omit<ProxyConfiguration, 'method'>): Promise<ProxyResponse<T>>;
+  delete<T = any>(config: Omit<ProxyConfiguration, 'method'>): Promise<ProxyResponse<T>>;
+  paginate<T = any>(config: ProxyConfiguration): AsyncGenerator<T[], undefined, void>;
+
+  log(message: unknown, ...args: unknown[]): Promise<void>;
+  getConnection(providerConfigKeyOverride?: string, connectionIdOverride?: string): Promise<Connection>;
+  getToken(): Promise<string | Credentials>;
+  getMetadata<T = InferMetadata<TMetadata>>(): Promise<T>;
+  setMetadata(metadata: InferMetadata<TMetadata>): Promise<void>;
+  updateMetadata(metadata: Partial<InferMetadata<TMetadata>>): Promise<void>;
+  getCheckpoint(): Promise<Infer<TCheckpoint> | null>;
+  saveCheckpoint(checkpoint: Infer<TCheckpoint>): Promise<void>;
+  clearCheckpoint(): Promise<void>;
+  getEnvironmentVariables(): Promise<EnvironmentVariable[] | null>;
+  getWebhookURL(): Promise<string | null | undefined>;
+  triggerAction<In = unknown, Out = object>(
+    providerConfigKey: string,
+    connectionId: string,
+    actionName: string,
+    input?: In,
+  ): Promise<Out>;
+  tryAcquireLock(props: { key: string; ttlMs: number }): Promise<boolean>;
+  releaseLock(props: { key: string }): Promise<boolean>;
+  zodValidateInput<T = any, Z = any>(props: { zodSchema: z.ZodType<Z>; input: T }): Promise<z.ZodSafeParseSuccess<Z>>;
+  /** Reports progress to the caller (MCP `notifications/progress`). patchbay extension. */
+  reportProgress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/** The context of a sync function (Nango's `NangoSync`). */
+export interface NangoSync<
+  TModels extends Record<string, ZodModel> = Record<string, ZodModel>,
+  TMetadata extends ZodMetadata = undefined,
+  TCheckpoint extends ZodCheckpoint = undefined,
+> extends NangoAction<TMetadata, TCheckpoint> {
+  readonly lastSyncDate?: Date;
+  readonly variant: string;
+  batchSave<K extends keyof TModels & string>(results: z.infer<TModels[K]>[], model: K): Promise<boolean>;
+  batchUpdate<K extends keyof TModels & string>(results: Partial<z.infer<TModels[K]>>[], model: K): Promise<boolean>;
+  batchDelete<K extends keyof TModels & string>(results: { id: string }[] | z.infer<TModels[K]>[], model: K): Promise<boolean>;
+  getRecordsByIds<K extends keyof TModels & string, T = z.infer<TModels[K]>>(ids: string[], model: K): Promise<Map<string, T>>;
+  trackDeletesStart(model: keyof TModels & string): Promise<void>;
+  trackDeletesEnd(model: keyof TModels & string): Promise<void>;
+  /** @deprecated Nango's older name for trackDeletes on full syncs. */
+  deleteRecordsFromPreviousExecutions(model: keyof TModels & string): Promise<void>;
+  setMergingStrategy(strategy: { strategy: 'ignore_if_modified_after' | 'override' }, model: keyof TModels & string): Promise<void>;
+}

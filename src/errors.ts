@@ -1,0 +1,166 @@
+/**
+ * The one error type of patchbay. Every failure that reaches a user, a model or a log is a
+ * `PatchbayError` with a stable string `code`, a message that says what to do next, and where
+ * relevant the upstream status and a short excerpt of the upstream body.
+ *
+ * `instanceof` survives a second bundled copy of this module (user bundles, worker threads)
+ * through a `Symbol.for` brand, the way undici's errors do.
+ *
+ * @example
+ * throw new PatchbayError('CONNECTION_NOT_FOUND',
+ *   'No connection "alice" for integration "github". Add one: patchbay connection add github alice --token <T>');
+ */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'INVALID_INPUT',
+  'INVALID_OUTPUT',
+  'INVALID_RECORD',
+  'INVALID_CONFIG',
+  'NOT_FOUND',
+  'FUNCTION_NOT_FOUND',
+  'INTEGRATION_NOT_FOUND',
+  'CONNECTION_NOT_FOUND',
+  'CONNECTION_EXISTS',
+  'PROVIDER_NOT_FOUND',
+  'INVALID_CREDENTIALS',
+  'AUTH_REFRESH_FAILED',
+  'NEEDS_REAUTH',
+  'OAUTH_FAILED',
+  'UPSTREAM_HTTP_ERROR',
+  'UPSTREAM_NETWORK_ERROR',
+  'RATE_LIMITED',
+  'FORBIDDEN_HOST',
+  'TIMEOUT',
+  'ABORTED',
+  'MEMORY_LIMIT',
+  'FUNCTION_ERROR',
+  'ACTION_ERROR',
+  'FUNCTION_CRASHED',
+  'COMPILE_ERROR',
+  'BUILD_NOT_FOUND',
+  'ENCRYPTION_KEY_ERROR',
+  'STORE_ERROR',
+  'LOCKED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const BRAND = Symbol.for('patchbay.error');
+
+export interface PatchbayErrorOptions {
+  cause?: unknown;
+  /** HTTP status of the upstream (provider) response, when the error came from one. */
+  status?: number;
+  /** A short excerpt of the upstream body (at most ~500 characters). */
+  excerpt?: string;
+  /** Seconds after which a retry may succeed (rate limits). */
+  retryAfter?: number;
+  /** Structured details: zod issues, the payload of an ActionError, the offending field. */
+  details?: unknown;
+}
+
+/** Plain JSON form of a PatchbayError, used across worker threads, HTTP and MCP. */
+export interface SerializedError {
+  name: string;
+  code: ErrorCode;
+  message: string;
+  status?: number;
+  excerpt?: string;
+  retryAfter?: number;
+  details?: unknown;
+}
+
+export class PatchbayError extends Error {
+  readonly code: ErrorCode;
+  readonly status?: number;
+  readonly excerpt?: string;
+  readonly retryAfter?: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, options: PatchbayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PatchbayError';
+    this.code = code;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.excerpt !== undefined) this.excerpt = options.excerpt;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options.details !== undefined) this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  toJSON(): SerializedError {
+    const out: SerializedError = { name: this.name, code: this.code, message: this.message };
+    if (this.status !== undefined) out.status = this.status;
+    if (this.excerpt !== undefined) out.excerpt = this.excerpt;
+    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
+    if (this.details !== undefined) out.details = this.details;
+    return out;
+  }
+
+  static fromJSON(json: SerializedError): PatchbayError {
+    const { code, message, ...rest } = json;
+    return new PatchbayError(code, message, rest);
+  }
+}
+
+const ACTION_ERROR_BRAND = Symbol.for('patchbay.action-error');
+
+/**
+ * Thrown by user code to fail an action with a payload the caller receives as is
+ * (Nango's `ActionError`).
+ *
+ * @example
+ * throw new nango.ActionError({ message: 'Repository not found', repo: input.repo });
+ */
+export class ActionError<T = Record<string, unknown>> extends Error {
+  readonly type = 'action_script_runtime_error';
+  readonly payload: T;
+
+  constructor(payload?: T) {
+    const message =
+      payload && typeof payload === 'object' && typeof (payload as Record<string, unknown>)['message'] === 'string'
+        ? String((payload as Record<string, unknown>)['message'])
+        : 'The action failed';
+    super(message);
+    this.name = 'ActionError';
+    this.payload = (payload ?? {}) as T;
+    Object.defineProperty(this, ACTION_ERROR_BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ACTION_ERROR_BRAND] === true;
+  }
+}
+
+/** Cuts an upstream body to a short, single-line excerpt fit for a message. */
+export function excerptOf(body: unknown, max = 300): string {
+  let text: string;
+  if (typeof body === 'string') text = body;
+  else if (body === undefined || body === null) return '';
+  else {
+    try {
+      text = JSON.stringify(body);
+    } catch {
+      text = String(body);
+    }
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Any thrown value as a PatchbayError (unknown errors become FUNCTION_ERROR / INTERNAL). */
+export function toPatchbayError(error: unknown, fallback: ErrorCode = 'INTERNAL'): PatchbayError {
+  if (error instanceof PatchbayError) return error;
+  if (error instanceof ActionError) {
+    return new PatchbayError('ACTION_ERROR', error.message, { details: error.payload, cause: error });
+  }
+  if (error instanceof Error) return new PatchbayError(fallback, error.message || error.name, { cause: error });
+  return new PatchbayError(fallback, typeof error === 'string' ? error : excerptOf(error));
+}

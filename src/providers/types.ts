@@ -1,0 +1,74 @@
+/**
+ * A provider: how to authenticate to and talk with one third-party API. Field names follow
+ * Nango's providers.yaml where one exists, so a Nango user reads them without a guide.
+ */
+import type { Pagination } from '../define/context.ts';
+
+export const AUTH_MODES = ['OAUTH2', 'OAUTH2_CC', 'API_KEY', 'BASIC', 'BEARER', 'NONE'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export interface ProviderProxy {
+  /** e.g. 'https://api.github.com'; may hold `${connectionConfig.subdomain}` placeholders. */
+  base_url: string;
+  /** Headers added to every request; values may reference `${apiKey}`, `${accessToken}`, `${username}`… */
+  headers?: Record<string, string>;
+  /** Query parameters added to every request (an API key in the query, for example). */
+  query?: Record<string, string>;
+  /** Rate-limit headers: `at` is an epoch reset time, `after` a delay in seconds, `remaining` the budget left. */
+  retry?: { at?: string; after?: string; remaining?: string };
+  /** Default pagination merged under the call's own `paginate`. */
+  paginate?: Partial<Pagination>;
+  /** Endpoint(s) that prove credentials work, for `connection test`. */
+  verification?: { method?: 'GET' | 'POST'; endpoints: string[]; base_url_override?: string; headers?: Record<string, string> };
+  decompress?: boolean;
+  /** Extra hosts allowed to receive credentials besides base_url's origin. */
+  allowed_hosts?: string[];
+}
+
+export interface ProviderConfig {
+  /** Catalog key, e.g. 'github'. */
+  name: string;
+  display_name?: string;
+  categories?: string[];
+  auth_mode: AuthMode;
+  authorization_url?: string;
+  token_url?: string;
+  refresh_url?: string;
+  authorization_params?: Record<string, string>;
+  token_params?: Record<string, string>;
+  refresh_params?: Record<string, string>;
+  /** How to send client credentials to the token endpoint (default: body). */
+  token_request_auth_method?: 'basic' | 'body';
+  scope_separator?: string;
+  default_scopes?: string[];
+  /** Seconds before expiry at which a token is refreshed ahead of time (default 300). */
+  token_expiration_buffer?: number;
+  /** Whether refresh tokens rotate on every refresh (most OAuth2 providers may). */
+  disable_pkce?: boolean;
+  proxy: ProviderProxy;
+  /** Connection config fields the user must supply (e.g. `subdomain`). */
+  connection_config?: Record<string, { type: 'string'; title?: string; description?: string; example?: string }>;
+  docs?: string;
+}
+
+/** `integrations/<id>/integration.json` as written by the user. */
+export interface IntegrationFile {
+  /** A catalog key, or an inline provider (`name` optional; `base_url` may stand at the top level). */
+  provider: string | (Partial<ProviderConfig> & { base_url?: string; auth_mode: AuthMode });
+  oauth?: { client_id?: string; client_secret?: string; scopes?: string[] | string };
+  /** Overrides merged onto the provider (base_url, headers, retry, paginate…). */
+  proxy?: Partial<ProviderProxy>;
+  /** Variables a function reads through `nango.getEnvironmentVariables()`. */
+  environment?: Record<string, string>;
+  /** URLs of the user's backend that receive sync webhooks. */
+  webhooks?: { urls: string[]; secret?: string };
+}
+
+/** An integration's resolved configuration: provider merged, `${ENV}` interpolated. */
+export interface IntegrationConfig {
+  id: string;
+  provider: ProviderConfig;
+  oauth: { client_id?: string; client_secret?: string; scopes: string[] };
+  environment: Record<string, string>;
+  webhooks: { urls: string[]; secret?: string };
+}

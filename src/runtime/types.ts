@@ -1,0 +1,73 @@
+/**
+ * The executor's contract: one way to run a function, used alike by dryrun, the MCP server,
+ * the HTTP API, `patchbay test` and the sync scheduler.
+ */
+import type { FunctionManifest } from '../build/manifest.ts';
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface LogEntry {
+  time: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  payload?: unknown;
+}
+
+/** One outbound HTTP request as logged (no secrets: URL query secrets and auth headers are redacted). */
+export interface HttpCallLog {
+  method: string;
+  url: string;
+  status: number | null;
+  durationMs: number;
+  attempt: number;
+  error?: string;
+}
+
+export interface ExecutionRequest {
+  integrationId: string;
+  /** Function name (the file's base name). */
+  name: string;
+  connectionId: string;
+  /** Action input (validated against the action's zod input unless `validate` is false). */
+  input?: unknown;
+  /** Cancels the execution and its in-flight HTTP request. */
+  signal?: AbortSignal;
+  /** Overrides the function's timeout (ms). */
+  timeoutMs?: number;
+  /** Validate input, output and sync records (default true). */
+  validate?: boolean;
+  /** For `dryrun`: records and metadata/checkpoint writes go to memory, nothing persists. */
+  dryRun?: boolean;
+  /** Sync: the run id (trackDeletes, checkpoints). */
+  runId?: string;
+  /** Sync: set when called by a webhook (onWebhook). */
+  webhookPayload?: unknown;
+  onProgress?: (update: ProgressUpdate) => void;
+  onLog?: (entry: LogEntry) => void;
+}
+
+/** What a sync run changed, per model. */
+export type SyncChanges = Record<string, { added: number; updated: number; deleted: number; unchanged: number }>;
+
+export interface ExecutionResult<T = unknown> {
+  executionId: string;
+  function: Pick<FunctionManifest, 'integrationId' | 'name' | 'type'>;
+  /** The action's output (after output validation), undefined for syncs and on-events. */
+  output: T;
+  durationMs: number;
+  logs: LogEntry[];
+  http: HttpCallLog[];
+  /** Syncs: counts per model. In dryRun, `records` holds what would have been saved. */
+  changes?: SyncChanges;
+  records?: Record<string, { saved: unknown[]; deleted: unknown[] }>;
+}
+
+/** Runs functions. Failures reject with a `PatchbayError` (see errors.ts for codes). */
+export interface Executor {
+  run<T = unknown>(request: ExecutionRequest): Promise<ExecutionResult<T>>;
+  close(): Promise<void>;
+}

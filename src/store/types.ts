@@ -1,0 +1,185 @@
+/**
+ * Persistence, one interface per concern. Implementations sit side by side:
+ * `store/memory/` (tests, dryrun), `store/sqlite/` (embedded default, node:sqlite in
+ * PATCHBAY_HOME), `store/postgres/` (scale-out). Every implementation runs the same contract
+ * tests (`test/store/*.contract.ts`).
+ *
+ * Secrets never reach a store in clear: `ConnectionRow.credentials` is the sealed (AES-256-GCM)
+ * text produced by `connections/crypto.ts`.
+ */
+
+/** A stored connection. Credentials are sealed; everything else is plain. */
+export interface ConnectionRow {
+  integration_id: string;
+  connection_id: string;
+  provider: string;
+  /** Sealed JSON of `Credentials` (see connections/crypto.ts). */
+  credentials: string;
+  connection_config: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+  updated_at: string;
+  /** 'ok' | 'failed' after the last refresh; null when never refreshed. */
+  refresh_status: 'ok' | 'failed' | null;
+  refresh_error: string | null;
+  last_refreshed_at: string | null;
+  /** Bumped on every credential write; lets a writer detect a concurrent refresh. */
+  credentials_version: number;
+}
+
+export interface ConnectionStore {
+  get(integrationId: string, connectionId: string): Promise<ConnectionRow | undefined>;
+  list(filter?: { integrationId?: string }): Promise<ConnectionRow[]>;
+  /** Fails with CONNECTION_EXISTS when the pair exists. */
+  insert(row: ConnectionRow): Promise<void>;
+  /**
+   * Replaces fields of an existing row. With `expectVersion`, the write happens only when the
+   * stored `credentials_version` still equals it (compare-and-set); returns false otherwise.
+   */
+  update(
+    integrationId: string,
+    connectionId: string,
+    patch: Partial<Omit<ConnectionRow, 'integration_id' | 'connection_id' | 'created_at'>>,
+    options?: { expectVersion?: number },
+  ): Promise<boolean>;
+  delete(integrationId: string, connectionId: string): Promise<boolean>;
+}
+
+/**
+ * Key-value with TTL (keyv-shaped): checkpoints, idempotency keys, OAuth `state`, small caches.
+ * Keys are namespaced by the caller, e.g. `checkpoint:<integration>:<connection>:<function>`.
+ */
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+}
+
+/** Leases: at most one holder of a key at once, across processes sharing the store. */
+export interface LockStore {
+  /** True when `owner` now holds `key` until `ttlMs` from now (re-acquiring one's own lease extends it). */
+  tryAcquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<boolean>;
+}
+
+/** A change-tracked record of a sync. */
+export interface StoredRecord {
+  id: string;
+  data: Record<string, unknown>;
+  hash: string;
+  first_seen_at: string;
+  last_modified_at: string;
+  last_action: 'ADDED' | 'UPDATED' | 'DELETED';
+  deleted_at: string | null;
+  /** Monotonic, opaque to readers; orders changes. */
+  cursor: string;
+}
+
+/** Which (integration, connection, model) a record set belongs to. */
+export interface RecordScope {
+  integrationId: string;
+  connectionId: string;
+  model: string;
+}
+
+export interface RecordQuery {
+  modifiedAfter?: string;
+  cursor?: string;
+  limit?: number;
+  filter?: Array<'added' | 'updated' | 'deleted'>;
+  ids?: string[];
+}
+
+export interface SaveSummary {
+  added: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export interface RecordStore {
+  /** Upserts; a record whose content hash is unchanged is not touched (no new cursor). */
+  save(scope: RecordScope, records: Array<{ id: string; data: Record<string, unknown> }>, runId?: string): Promise<SaveSummary>;
+  /** Deep-merges partial records into existing ones (arrays replaced). */
+  update(scope: RecordScope, records: Array<{ id: string; data: Record<string, unknown> }>, runId?: string): Promise<SaveSummary>;
+  /** Soft-deletes. */
+  delete(scope: RecordScope, ids: string[], runId?: string): Promise<SaveSummary>;
+  getByIds(scope: RecordScope, ids: string[]): Promise<Map<string, StoredRecord>>;
+  query(scope: RecordScope, query: RecordQuery): Promise<{ records: StoredRecord[]; nextCursor: string | null }>;
+  /** trackDeletes: records not seen since `runId` started are soft-deleted; returns how many. */
+  deleteUnseen(scope: RecordScope, runId: string): Promise<number>;
+  /** Marks the start of deletion tracking for a run. */
+  markSeenStart(scope: RecordScope, runId: string): Promise<void>;
+  count(scope: RecordScope, options?: { includeDeleted?: boolean }): Promise<number>;
+  /** Removes every record of a connection (connection deleted). */
+  purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;
+}
+
+export interface SyncRunRow {
+  id: string;
+  integration_id: string;
+  connection_id: string;
+  sync_name: string;
+  status: 'running' | 'success' | 'failed' | 'cancelled';
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+  added: number;
+  updated: number;
+  deleted: number;
+  duration_ms: number | null;
+}
+
+export interface SyncStateRow {
+  integration_id: string;
+  connection_id: string;
+  sync_name: string;
+  paused: boolean;
+  last_run_id: string | null;
+  last_success_at: string | null;
+  next_run_at: string | null;
+}
+
+export interface SyncStore {
+  startRun(run: Omit<SyncRunRow, 'finished_at' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
+  finishRun(id: string, patch: Pick<SyncRunRow, 'status' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
+  listRuns(filter: { integrationId?: string; connectionId?: string; syncName?: string; limit?: number }): Promise<SyncRunRow[]>;
+  getState(integrationId: string, connectionId: string, syncName: string): Promise<SyncStateRow | undefined>;
+  setState(row: SyncStateRow): Promise<void>;
+  listStates(filter?: { integrationId?: string; syncName?: string }): Promise<SyncStateRow[]>;
+}
+
+/** Keys for the HTTP API and `/mcp` (stored hashed). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  /** sha256 of the secret, hex. */
+  hash: string;
+  /** Connection ids (as `integration:connection` or `connection`) the key may use; null for all. */
+  connections: string[] | null;
+  /** Tool name globs the key may call; null for all. */
+  tools: string[] | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiKeyStore {
+  insert(row: ApiKeyRow): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRow | undefined>;
+  list(): Promise<ApiKeyRow[]>;
+  revoke(idOrName: string): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+/** Everything patchbay persists. Open one with `openStore()` (store/open.ts). */
+export interface Store {
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  readonly connections: ConnectionStore;
+  readonly kv: KeyValueStore;
+  readonly locks: LockStore;
+  readonly records: RecordStore;
+  readonly syncs: SyncStore;
+  readonly keys: ApiKeyStore;
+  close(): Promise<void>;
+}
