@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/observability/logger.ts';
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { stream, lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
+test('credential paths are redacted at every logged depth', () => {
+  const out = capture();
+  const logger = createLogger({ destination: out.stream, level: 'debug' });
+  const child = logger.child({ executionId: 'e1' });
+  child.info(
+    {
+      access_token: 'A1',
+      headers: { authorization: 'Bearer B2', 'x-api-key': 'K3', accept: 'json' },
+      connection: { credentials: { apiKey: 'C4' }, refresh_token: 'R5' },
+      request: { headers: { Authorization: 'Basic D6' } },
+      nested: { deeper: { password: 'P7', client_secret: 'S8' } },
+    },
+    'call',
+  );
+  const text = JSON.stringify(out.lines());
+  for (const secret of ['A1', 'B2', 'K3', 'C4', 'R5', 'D6', 'P7', 'S8']) {
+    assert.ok(!text.includes(`"${secret}"`) && !text.includes(`${secret}"`), `secret ${secret} leaked: ${text}`);
+  }
+  const [line] = out.lines();
+  assert.equal(line?.['executionId'], 'e1');
+  assert.equal((line?.['headers'] as Record<string, unknown>)['accept'], 'json');
+  assert.equal((line?.['headers'] as Record<string, unknown>)['authorization'], '[Redacted]');
+});
+
+test('level filters lines', () => {
+  const out = capture();
+  const logger = createLogger({ destination: out.stream, level: 'warn' });
+  logger.info('hidden');
+  logger.warn('shown');
+  assert.deepEqual(out.lines().map((l) => l['msg']), ['shown']);
+});
