@@ -1,0 +1,86 @@
+/**
+ * The fake API's failure injection (no credentials needed). Counters are keyed by `key` so each
+ * test owns its own sequence on a shared server:
+ *   /ratelimit/retry-after?key=&times=1&seconds=1[&date=1]  429 + Retry-After (seconds or HTTP-date) `times` times, then 200
+ *   /ratelimit/reset?key=&times=1&seconds=1                 429 + x-ratelimit-reset (epoch s) + x-ratelimit-remaining: 0
+ *   /flaky?key=&fail=2&status=503                            `fail` × `status`, then 200 { ok, attempts }
+ *   /status/:code                                            always answers `code` with a JSON error body
+ *   /slow?ms=1000                                            answers after `ms`; counts clients that hang up first
+ *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
+ *   /echo                                                    any method: returns { method, path, query, headers, body }
+ */
+import { intParam, json, type Route } from './http.ts';
+import { hit } from './state.ts';
+
+export const rateLimit: Route = (ctx) => {
+  const { url, res, state } = ctx;
+  if (!url.pathname.startsWith('/ratelimit/')) return false;
+  const key = `${url.pathname}:${url.searchParams.get('key') ?? ''}`;
+  const n = hit(state, key);
+  const times = intParam(url, 'times', 1);
+  const seconds = intParam(url, 'seconds', 1);
+  if (n > times) return json(res, 200, { ok: true, attempts: n }), true;
+  if (url.pathname === '/ratelimit/retry-after') {
+    const value = url.searchParams.get('date') === '1' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
+    return json(res, 429, { error: 'rate_limited' }, { 'retry-after': value }), true;
+  }
+  if (url.pathname === '/ratelimit/reset') {
+    const reset = String(Math.ceil(Date.now() / 1000 + seconds));
+    return json(res, 429, { error: 'rate_limited' }, { 'x-ratelimit-reset': reset, 'x-ratelimit-remaining': '0' }), true;
+  }
+  return false;
+};
+
+export const flaky: Route = (ctx) => {
+  const { url, res, state } = ctx;
+  if (url.pathname !== '/flaky') return false;
+  const n = hit(state, `flaky:${url.searchParams.get('key') ?? ''}`);
+  if (n <= intParam(url, 'fail', 2)) {
+    return json(res, intParam(url, 'status', 503), { error: 'unavailable', attempt: n }), true;
+  }
+  json(res, ctx.req.method === 'POST' ? 201 : 200, { ok: true, attempts: n });
+  return true;
+};
+
+export const status: Route = (ctx) => {
+  const match = /^\/status\/(\d{3})$/.exec(ctx.url.pathname);
+  if (!match) return false;
+  const code = Number(match[1]);
+  hit(ctx.state, `status:${code}:${ctx.url.searchParams.get('key') ?? ''}`);
+  json(ctx.res, code, { error: `status ${code}`, message: `The fake API answered ${code} as asked` });
+  return true;
+};
+
+export const slow: Route = (ctx) => {
+  if (ctx.url.pathname !== '/slow') return false;
+  const { res, state } = ctx;
+  const ms = intParam(ctx.url, 'ms', 1000);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      json(res, 200, { ok: true, waited: ms });
+      resolve(true);
+    }, ms);
+    res.on('close', () => {
+      if (!res.writableEnded) {
+        clearTimeout(timer);
+        state.closedEarly += 1;
+        resolve(true);
+      }
+    });
+  });
+};
+
+export const redirect: Route = (ctx) => {
+  if (ctx.url.pathname !== '/redirect') return false;
+  const to = ctx.url.searchParams.get('to') ?? '/echo';
+  ctx.res.writeHead(intParam(ctx.url, 'status', 302), { location: to });
+  ctx.res.end();
+  return true;
+};
+
+export const echo: Route = (ctx) => {
+  if (ctx.url.pathname !== '/echo' && !ctx.url.pathname.startsWith('/echo/')) return false;
+  const { method, path, query, headers, body } = ctx.record;
+  json(ctx.res, 200, { method, path, query, headers, body });
+  return true;
+};
