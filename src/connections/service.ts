@@ -1,0 +1,174 @@
+/**
+ * The ConnectionService: the only code that reads or writes credentials. It validates their shape
+ * against the integration's auth mode, seals them before they reach the store, unseals on read,
+ * and runs the connection lifecycle hooks (post-connection-creation, pre-connection-deletion)
+ * through an optional `onEvent` callback so the store layer never imports the runtime.
+ */
+import type { Credentials } from '../define/context.ts';
+import { PatchbayError } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
+import type { ConnectionRow, Store } from '../store/types.ts';
+import { seal, staticKeyRing, unseal, type KeyRing } from './crypto.ts';
+import { maskCredentials, validateCredentials } from './credentials.ts';
+import type { ConnectionService, ConnectionSummary, LoadedConnection } from './types.ts';
+
+/** Lifecycle events a service reports; names as Nango's on-event functions. */
+export type ConnectionEvent = 'post-connection-creation' | 'pre-connection-deletion';
+
+export interface ConnectionServiceOptions {
+  store: Store;
+  /** The key ring (see `loadKeyRing`), or a raw 32-byte key. */
+  key: KeyRing | Uint8Array;
+  /**
+   * Resolves an integration's configuration (auth mode, provider name). Throws
+   * INTEGRATION_NOT_FOUND for an unknown id. Without it, any credential type is accepted and the
+   * provider is the integration id.
+   */
+  integrations?: (integrationId: string) => IntegrationConfig | Promise<IntegrationConfig>;
+  /** Runs on-event functions (the runtime wires it). A failure is reported to `onEventError`, never undoes the add/remove. */
+  onEvent?: (event: ConnectionEvent, connection: LoadedConnection) => Promise<void>;
+  onEventError?: (event: ConnectionEvent, error: unknown) => void;
+}
+
+/**
+ * Builds the service over a store.
+ *
+ * @example
+ * const connections = createConnectionService({ store, key: loadKeyRing({ keyFile, store }) });
+ * await connections.add({ integrationId: 'github', connectionId: 'alice', credentials: { type: 'BEARER', token } });
+ */
+export function createConnectionService(options: ConnectionServiceOptions): ConnectionService & { readonly ring: KeyRing } {
+  const { store } = options;
+  const ring: KeyRing = options.key instanceof Uint8Array ? staticKeyRing(options.key) : options.key;
+
+  const load = (row: ConnectionRow): LoadedConnection => ({
+    connection_id: row.connection_id,
+    provider_config_key: row.integration_id,
+    integration_id: row.integration_id,
+    provider: row.provider,
+    credentials: JSON.parse(unseal(row.credentials, ring)) as Credentials,
+    connection_config: row.connection_config,
+    metadata: row.metadata,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    credentials_version: row.credentials_version,
+    refresh_status: row.refresh_status,
+    refresh_error: row.refresh_error,
+  });
+
+  const summarize = (row: ConnectionRow): ConnectionSummary => {
+    const credentials = JSON.parse(unseal(row.credentials, ring)) as Credentials;
+    return {
+      integration_id: row.integration_id,
+      connection_id: row.connection_id,
+      provider: row.provider,
+      auth_mode: credentials.type,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      refresh_status: row.refresh_status,
+      refresh_error: row.refresh_error,
+      credentials_masked: maskCredentials(credentials),
+      connection_config: row.connection_config,
+      metadata: row.metadata,
+    };
+  };
+
+  const notFound = (integrationId: string, connectionId: string): PatchbayError =>
+    new PatchbayError(
+      'CONNECTION_NOT_FOUND',
+      `No connection "${connectionId}" for integration "${integrationId}". Add one: patchbay connection add ${integrationId} ${connectionId} --token <T> (or see patchbay connection list).`,
+    );
+
+  const fire = async (event: ConnectionEvent, connection: LoadedConnection): Promise<void> => {
+    if (!options.onEvent) return;
+    try {
+      await options.onEvent(event, connection);
+    } catch (error) {
+      options.onEventError?.(event, error);
+    }
+  };
+
+  const service = {
+    ring,
+    async find(integrationId: string, connectionId: string) {
+      const row = await store.connections.get(integrationId, connectionId);
+      return row ? load(row) : undefined;
+    },
+    async get(integrationId: string, connectionId: string) {
+      const found = await service.find(integrationId, connectionId);
+      if (!found) throw notFound(integrationId, connectionId);
+      return found;
+    },
+    async list(filter?: { integrationId?: string }) {
+      return (await store.connections.list(filter)).map(summarize);
+    },
+    async add(connection: Parameters<ConnectionService['add']>[0]) {
+      const { integrationId, connectionId } = connection;
+      if (!/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,254}$/.test(connectionId)) {
+        throw new PatchbayError('INVALID_ARGUMENT', `Connection id "${connectionId}" is not valid: use letters, digits and . _ @ : - (at most 255 characters).`);
+      }
+      const config = options.integrations ? await options.integrations(integrationId) : undefined;
+      const credentials = config
+        ? validateCredentials(connection.credentials, config.provider.auth_mode, integrationId)
+        : validateCredentials(connection.credentials, (connection.credentials as { type?: Credentials['type'] })?.type ?? 'NONE', integrationId);
+      const now = new Date().toISOString();
+      const row: ConnectionRow = {
+        integration_id: integrationId,
+        connection_id: connectionId,
+        provider: config?.provider.name ?? integrationId,
+        credentials: seal(JSON.stringify(credentials), ring),
+        connection_config: connection.connectionConfig ?? {},
+        metadata: connection.metadata ?? null,
+        created_at: now,
+        updated_at: now,
+        refresh_status: null,
+        refresh_error: null,
+        last_refreshed_at: null,
+        credentials_version: 1,
+      };
+      await store.connections.insert(row);
+      await fire('post-connection-creation', load(row));
+      return summarize(row);
+    },
+    async saveCredentials(integrationId: string, connectionId: string, credentials: Credentials, opts: { expectVersion?: number } = {}) {
+      const row = await store.connections.get(integrationId, connectionId);
+      if (!row) throw notFound(integrationId, connectionId);
+      if (opts.expectVersion !== undefined && row.credentials_version !== opts.expectVersion) return false;
+      const now = new Date().toISOString();
+      return store.connections.update(
+        integrationId,
+        connectionId,
+        {
+          credentials: seal(JSON.stringify(credentials), ring),
+          credentials_version: row.credentials_version + 1,
+          updated_at: now,
+          refresh_status: 'ok',
+          refresh_error: null,
+          last_refreshed_at: now,
+        },
+        { expectVersion: row.credentials_version },
+      );
+    },
+    async markRefreshFailed(integrationId: string, connectionId: string, error: string) {
+      const now = new Date().toISOString();
+      const updated = await store.connections.update(integrationId, connectionId, { refresh_status: 'failed', refresh_error: error.slice(0, 1000), last_refreshed_at: now, updated_at: now });
+      if (!updated) throw notFound(integrationId, connectionId);
+    },
+    async setMetadata(integrationId: string, connectionId: string, metadata: Record<string, unknown>) {
+      const updated = await store.connections.update(integrationId, connectionId, { metadata, updated_at: new Date().toISOString() });
+      if (!updated) throw notFound(integrationId, connectionId);
+    },
+    async updateMetadata(integrationId: string, connectionId: string, patch: Record<string, unknown>) {
+      const row = await store.connections.get(integrationId, connectionId);
+      if (!row) throw notFound(integrationId, connectionId);
+      await store.connections.update(integrationId, connectionId, { metadata: { ...(row.metadata ?? {}), ...patch }, updated_at: new Date().toISOString() });
+    },
+    async remove(integrationId: string, connectionId: string) {
+      const row = await store.connections.get(integrationId, connectionId);
+      if (!row) return false;
+      await fire('pre-connection-deletion', load(row));
+      return store.connections.delete(integrationId, connectionId);
+    },
+  };
+  return service;
+}
