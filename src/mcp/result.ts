@@ -1,0 +1,119 @@
+/**
+ * Tool results the model can act on. Success: `structuredContent` matching the tool's
+ * `outputSchema` plus the same JSON as text. Failure: `isError: true` with one sentence that
+ * names what went wrong and what to do (the field and the rule broken, the command that
+ * re-authorises a connection, how long to wait), then the error as JSON. Results past
+ * `--max-result-bytes` are cut with a note saying so.
+ *
+ * @example
+ * errorResult(new PatchbayError('RATE_LIMITED', '…', { retryAfter: 40 }), { integrationId: 'github', connectionId: 'alice' })
+ * // { isError: true, content: [{ type: 'text', text: 'Rate limited by github, retry after 40 s. …' }] }
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { toPatchbayError, type PatchbayError } from '../errors.ts';
+import { structuredOutput, type OutputWrap } from './schema.ts';
+
+/** Default cap on a result's text: 100 KB. */
+export const DEFAULT_MAX_RESULT_BYTES = 100 * 1024;
+
+/** Where an error happened, for messages. */
+export interface ErrorContext {
+  integrationId?: string;
+  connectionId?: string;
+  tool?: string;
+  /** Prefix for field paths when the tool wrapped the input (`input`). */
+  fieldPrefix?: string;
+}
+
+interface IssueLike {
+  path?: Array<string | number>;
+  message?: string;
+  code?: string;
+  expected?: string;
+}
+
+function describeIssues(details: unknown, prefix: string | undefined): string | undefined {
+  if (!Array.isArray(details) || details.length === 0) return undefined;
+  const lines = (details as IssueLike[]).slice(0, 20).map((issue) => {
+    const path = [...(prefix ? [prefix] : []), ...(issue.path ?? [])].join('.');
+    const rule = issue.message ?? issue.code ?? 'invalid';
+    return `\`${path || '(arguments)'}\`: ${rule}`;
+  });
+  const more = details.length > 20 ? ` (and ${details.length - 20} more)` : '';
+  return `${lines.join('; ')}${more}`;
+}
+
+/** The first sentence of an error result: what happened and what to do next. */
+export function errorSentence(err: PatchbayError, context: ErrorContext = {}): string {
+  const integration = context.integrationId ?? 'the provider';
+  const connection = context.connectionId ?? '<connection-id>';
+  switch (err.code) {
+    case 'INVALID_INPUT': {
+      const fields = describeIssues(err.details, context.fieldPrefix);
+      return fields ? `Invalid arguments${context.tool ? ` for ${context.tool}` : ''}: ${fields}. Fix these fields and call again.` : err.message;
+    }
+    case 'NEEDS_REAUTH':
+    case 'AUTH_REFRESH_FAILED':
+    case 'INVALID_CREDENTIALS':
+      return `Connection ${connection} of ${integration} needs re-authorisation: run \`patchbay connect ${integration} ${connection}\` (or \`patchbay connection add ${integration} ${connection} --token <token>\` for token auth), then retry. (${err.message})`;
+    case 'RATE_LIMITED':
+      return err.retryAfter !== undefined
+        ? `Rate limited by ${integration}, retry after ${Math.ceil(err.retryAfter)} s.`
+        : `Rate limited by ${integration}; wait a minute before retrying. (${err.message})`;
+    case 'UPSTREAM_HTTP_ERROR':
+      return `${integration} answered HTTP ${err.status ?? '?'}${err.excerpt ? `: ${err.excerpt}` : ''}. ${err.message}`;
+    case 'ACTION_ERROR':
+      return `The action failed: ${JSON.stringify(err.details ?? { message: err.message })}`;
+    case 'TIMEOUT':
+      return `The action timed out. ${err.message}`;
+    case 'ABORTED':
+      return 'The call was cancelled.';
+    default:
+      return err.message;
+  }
+}
+
+/** An `isError` result for any thrown value. */
+export function errorResult(error: unknown, context: ErrorContext = {}): CallToolResult {
+  const err = toPatchbayError(error);
+  const json = err.toJSON();
+  if (json.details !== undefined && JSON.stringify(json.details).length > 4000) delete json.details;
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${errorSentence(err, context)}\n\n${JSON.stringify({ error: json })}` }],
+  };
+}
+
+/** Cuts text to at most `maxBytes` UTF-8 bytes without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const buffer = Buffer.from(text, 'utf8');
+  if (buffer.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (buffer[end]! & 0xc0) === 0x80) end--;
+  return buffer.subarray(0, end).toString('utf8');
+}
+
+/**
+ * A success result. Past the cap the text is cut, `structuredContent` dropped and the result
+ * flagged `isError` (a client checks structured output against the schema; a cut object would
+ * fail that check) with a note telling the model to ask for less.
+ */
+export function successResult(output: unknown, wrap: OutputWrap | undefined, maxBytes = DEFAULT_MAX_RESULT_BYTES): CallToolResult {
+  const text = output === undefined ? 'null' : JSON.stringify(output, null, 0);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > maxBytes) {
+    const kept = truncateUtf8(text, maxBytes);
+    return {
+      isError: true,
+      content: [
+        {
+          type: 'text',
+          text: `${kept}\n\n[truncated: the result is ${Math.ceil(size / 1024)} KB, over the ${Math.floor(maxBytes / 1024)} KB limit (--max-result-bytes). Only the first ${Math.floor(maxBytes / 1024)} KB are shown; call again asking for less data (a filter, a smaller limit or page).]`,
+        },
+      ],
+    };
+  }
+  const result: CallToolResult = { content: [{ type: 'text', text }] };
+  if (wrap !== undefined) result.structuredContent = structuredOutput(output, wrap);
+  return result;
+}

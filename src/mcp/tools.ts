@@ -1,0 +1,126 @@
+/**
+ * The action tools: computed once from the manifest (names, flattened schemas, hints), then
+ * shaped per caller (scope, connection choice) on every `tools/list`. Nothing here loads a
+ * bundle — 1,000 actions list in the time it takes to walk the manifest.
+ *
+ * @example
+ * const catalog = createToolCatalog(manifest, { tools: ['github_*'] });
+ * const tools = catalog.list(connections, FULL_SCOPE, {});
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { FunctionManifest, JsonSchema, Manifest } from '../build/manifest.ts';
+import type { ConnectionSummary } from '../connections/types.ts';
+import type { ToolAnnotations } from '../define/types.ts';
+import type { ApiScope } from '../http/router.ts';
+import { toolAnnotations, toolTitle } from './annotations.ts';
+import { functionKey, globMatcher, toolNames } from './naming.ts';
+import { toolInputSchema, toolOutputSchema, type ToolInputSchema, type ToolOutputSchema } from './schema.ts';
+import { connectionPlan, integrationSelected, noConnectionMessage, toolAllowed, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
+
+/** Names the catalog mode and records tools use; an action never takes one. */
+export const META_TOOL_NAMES = ['search_actions', 'describe_action', 'call_action', 'query_records'] as const;
+
+/** One action as a tool, before per-caller shaping. */
+export interface ActionTool {
+  name: string;
+  key: string;
+  fn: FunctionManifest;
+  title: string;
+  description: string;
+  input: ToolInputSchema;
+  output: ToolOutputSchema | undefined;
+  annotations: ToolAnnotations;
+  /** The argument that picks a connection (`connection_id`, renamed when the input has one). */
+  connectionArg: string;
+}
+
+export interface ToolCatalogOptions {
+  /** `--tools` globs over tool names or `integration/name`; absent = all. */
+  tools?: string[];
+}
+
+/** The action tools of one manifest. */
+export interface ToolCatalog {
+  readonly actions: readonly ActionTool[];
+  get(name: string): ActionTool | undefined;
+  /** The tools a caller may see, in a stable order. */
+  visible(scope: ApiScope, selection: ConnectionSelection): ActionTool[];
+  /** The MCP definition of one tool for this caller's connections. */
+  definition(tool: ActionTool, plan: ConnectionPlan, scope: ApiScope): Tool;
+  /** Definitions of every visible tool. */
+  list(connections: ConnectionSummary[], scope: ApiScope, selection: ConnectionSelection): Tool[];
+}
+
+function connectionArgName(input: ToolInputSchema): string {
+  const properties = (input.schema['properties'] ?? {}) as Record<string, unknown>;
+  return 'connection_id' in properties ? 'patchbay_connection_id' : 'connection_id';
+}
+
+function buildTool(fn: FunctionManifest, name: string): ActionTool {
+  const input = toolInputSchema(fn.input);
+  return {
+    name,
+    key: functionKey(fn.integrationId, fn.name),
+    fn,
+    title: toolTitle(fn.integrationId, fn.name, fn.annotations?.title),
+    description: fn.description?.trim() || `Runs the ${fn.name} action of ${fn.integrationId}.`,
+    input,
+    output: toolOutputSchema(fn.output),
+    annotations: toolAnnotations(fn.httpMethods, fn.annotations),
+    connectionArg: connectionArgName(input),
+  };
+}
+
+/** Adds the connection argument to an input schema when the caller must choose. */
+export function inputSchemaFor(tool: ActionTool, plan: ConnectionPlan): JsonSchema & { type: 'object' } {
+  if (plan.mode !== 'choose') return tool.input.schema;
+  const properties = { ...((tool.input.schema['properties'] ?? {}) as Record<string, unknown>) };
+  properties[tool.connectionArg] = { type: 'string', enum: plan.ids, description: `Which ${tool.fn.integrationId} connection to use.` };
+  const required = [...((tool.input.schema['required'] ?? []) as string[]), tool.connectionArg];
+  return { ...tool.input.schema, properties, required };
+}
+
+/** Builds the catalog; `--tools` filtering happens here, once. */
+export function createToolCatalog(manifest: Manifest, options: ToolCatalogOptions = {}): ToolCatalog {
+  const actions = manifest.functions
+    .filter((fn) => fn.type === 'action')
+    .sort((a, b) => functionKey(a.integrationId, a.name).localeCompare(functionKey(b.integrationId, b.name)));
+  const names = toolNames(actions, META_TOOL_NAMES);
+  const filter = options.tools && options.tools.length > 0 ? globMatcher(options.tools) : undefined;
+  const tools = actions
+    .map((fn) => buildTool(fn, names.get(functionKey(fn.integrationId, fn.name))!))
+    .filter((tool) => !filter || filter([tool.name, tool.key]));
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+
+  const catalog: ToolCatalog = {
+    actions: tools,
+    get: (name) => byName.get(name),
+    visible: (scope, selection) =>
+      tools.filter((tool) => integrationSelected(selection, tool.fn.integrationId) && toolAllowed(scope, tool.name, tool.key)),
+    definition(tool, plan, scope) {
+      let description = tool.description;
+      if (plan.mode === 'none') description = `${description}\n\n(Not usable yet: ${noConnectionMessage(tool.fn.integrationId, scope)})`;
+      const definition: Tool = {
+        name: tool.name,
+        title: tool.title,
+        description,
+        inputSchema: inputSchemaFor(tool, plan) as Tool['inputSchema'],
+        annotations: { title: tool.title, ...tool.annotations },
+      };
+      if (tool.output) definition.outputSchema = tool.output.schema as Tool['outputSchema'];
+      return definition;
+    },
+    list(connections, scope, selection) {
+      const plans = new Map<string, ConnectionPlan>();
+      return catalog.visible(scope, selection).map((tool) => {
+        let plan = plans.get(tool.fn.integrationId);
+        if (!plan) {
+          plan = connectionPlan(tool.fn.integrationId, connections, scope, selection);
+          plans.set(tool.fn.integrationId, plan);
+        }
+        return catalog.definition(tool, plan, scope);
+      });
+    },
+  };
+  return catalog;
+}
