@@ -1,0 +1,156 @@
+/**
+ * Fixture-backed capabilities: what the real `nango` context calls during `patchbay test`. HTTP is
+ * answered from the recordings, `getConnection` / `getMetadata` / checkpoints / environment from the
+ * fixture's `nango` section, and every record the function saves or deletes is collected for the
+ * comparison. The context object itself (pagination, get/post helpers, batchSave validation) is
+ * the production one; only the services below it are swapped.
+ *
+ * Choices made so Nango's recorded fixtures replay as they do under Nango's vitest mock:
+ * - a recorded response with status >= 400 is thrown as the error production would throw
+ *   (`httpErrors: 'throw'`, default), or handed back as data like Nango's mock (`'return'`);
+ * - `getConnection` / `getMetadata` without a stub fail the test, naming the missing key;
+ * - `updateMetadata` / `setMetadata` change what later `getMetadata` calls return, as in production.
+ *
+ * @example
+ * const replay = createReplayCapabilities(fixture, { integrationId: 'github', connectionId: 'test' });
+ * // hand replay.capabilities to the runtime, run the function, then read replay.saved / replay.deleted
+ */
+import type { Connection, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
+import { PatchbayError, excerptOf } from '../errors.ts';
+import type { Capabilities, RecordCapabilities } from '../runtime/capabilities.ts';
+import type { LogEntry } from '../runtime/types.ts';
+import type { Fixture } from './fixture.ts';
+import { requestIdentity } from './identity.ts';
+import { RecordingBook } from './matcher.ts';
+
+export interface ReplayOptions {
+  integrationId: string;
+  connectionId: string;
+  /** How a recorded status >= 400 reaches the function (see above). Default 'throw'. */
+  httpErrors?: 'throw' | 'return';
+}
+
+/** The capabilities plus what the run produced. */
+export interface Replay {
+  capabilities: Capabilities;
+  book: RecordingBook;
+  /** Records passed to batchSave, per model, in call order. */
+  saved: Map<string, unknown[]>;
+  /** Records passed to batchDelete, per model, in call order. */
+  deleted: Map<string, unknown[]>;
+  logs: LogEntry[];
+}
+
+function missingStub(key: string, fixture: Fixture): PatchbayError {
+  return new PatchbayError(
+    'NOT_FOUND',
+    `The function called nango.${key}() but the fixture ${fixture.source} has no "nango.${key}" entry. Add one or record the run again with patchbay dryrun --save-responses.`,
+  );
+}
+
+/** The error a real run would raise for an upstream status >= 400, with axios-like `response`. */
+export function upstreamError(config: ProxyConfiguration, response: ProxyResponse): PatchbayError {
+  const method = (config.method ?? 'GET').toUpperCase();
+  const error = new PatchbayError('UPSTREAM_HTTP_ERROR', `${method} ${config.endpoint} failed with status ${response.status}: ${excerptOf(response.data)}`, {
+    status: response.status,
+    excerpt: excerptOf(response.data),
+  });
+  // Nango functions inspect `error.response.status` / `.data` (axios' shape); keep them working.
+  Object.defineProperty(error, 'response', { value: response, enumerable: false });
+  return error;
+}
+
+/** Builds the replay capabilities of one fixture. */
+export function createReplayCapabilities(fixture: Fixture, options: ReplayOptions): Replay {
+  const book = new RecordingBook(fixture.recordings);
+  const saved = new Map<string, unknown[]>();
+  const deleted = new Map<string, unknown[]>();
+  const logs: LogEntry[] = [];
+  const nango = fixture.nango;
+  let metadata: Record<string, unknown> | null | undefined = 'getMetadata' in nango ? (nango.getMetadata as Record<string, unknown> | null) : undefined;
+  let checkpoint = (nango.getCheckpoint as Record<string, unknown> | null | undefined) ?? null;
+  const push = (map: Map<string, unknown[]>, model: string, records: unknown[]): void => {
+    const list = map.get(model) ?? [];
+    list.push(...records);
+    map.set(model, list);
+  };
+
+  const records: RecordCapabilities = {
+    async save(model, list) {
+      push(saved, model, list);
+    },
+    async update(model, list) {
+      push(saved, model, list);
+    },
+    async delete(model, list) {
+      push(deleted, model, list);
+    },
+    async getByIds(model, ids) {
+      const wanted = new Set(ids.map(String));
+      const out: Array<[string, Record<string, unknown>]> = [];
+      for (const record of saved.get(model) ?? []) {
+        const r = record as Record<string, unknown>;
+        if (wanted.has(String(r['id']))) out.push([String(r['id']), r]);
+      }
+      return out;
+    },
+    async trackDeletesStart() {},
+    async trackDeletesEnd() {},
+  };
+
+  const capabilities: Capabilities = {
+    async proxy(config) {
+      const recording = book.answer(requestIdentity(config));
+      const response: ProxyResponse = { data: recording.response, status: recording.status ?? 200, headers: recording.headers ?? {} };
+      if (response.status >= 400 && options.httpErrors !== 'return') throw upstreamError(config, response);
+      return response;
+    },
+    async getConnection() {
+      if (!('getConnection' in nango)) throw missingStub('getConnection', fixture);
+      const stub = (nango.getConnection ?? {}) as Partial<Connection>;
+      return stub as Connection;
+    },
+    async getMetadata() {
+      if (metadata === undefined) throw missingStub('getMetadata', fixture);
+      return metadata;
+    },
+    async setMetadata(next) {
+      metadata = { ...next };
+    },
+    async updateMetadata(patch) {
+      metadata = { ...(metadata ?? {}), ...patch };
+    },
+    async getCheckpoint() {
+      return checkpoint;
+    },
+    async saveCheckpoint(next) {
+      checkpoint = { ...next };
+    },
+    async clearCheckpoint() {
+      checkpoint = null;
+    },
+    async getEnvironmentVariables() {
+      return (nango.getEnvironmentVariables as Array<{ name: string; value: string }> | undefined) ?? [];
+    },
+    async getWebhookURL() {
+      return (nango['getWebhookURL'] as string | undefined) ?? 'https://example.com/webhook';
+    },
+    async triggerAction(integrationId, connectionId, actionName) {
+      const stub = nango['triggerAction'];
+      if (stub !== undefined) return stub;
+      throw new PatchbayError('NOT_FOUND', `The function triggered ${integrationId}/${actionName} for ${connectionId}; replay has no "nango.triggerAction" stub in ${fixture.source}.`);
+    },
+    async tryAcquireLock() {
+      return true;
+    },
+    async releaseLock() {
+      return true;
+    },
+    log(entry) {
+      logs.push(entry);
+    },
+    progress() {},
+    records,
+  };
+  return { capabilities, book, saved, deleted, logs };
+}
