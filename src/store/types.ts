@@ -108,8 +108,12 @@ export interface RecordStore {
   query(scope: RecordScope, query: RecordQuery): Promise<{ records: StoredRecord[]; nextCursor: string | null }>;
   /** trackDeletes: records not seen since `runId` started are soft-deleted; returns how many. */
   deleteUnseen(scope: RecordScope, runId: string): Promise<number>;
-  /** Marks the start of deletion tracking for a run. */
-  markSeenStart(scope: RecordScope, runId: string): Promise<void>;
+  /**
+   * Marks the start of deletion tracking for a run. `resume: true` continues the session an
+   * interrupted run left open (the run resumes from a checkpoint); otherwise a new session starts
+   * unless this run already opened one.
+   */
+  markSeenStart(scope: RecordScope, runId: string, options?: { resume?: boolean }): Promise<void>;
   count(scope: RecordScope, options?: { includeDeleted?: boolean }): Promise<number>;
   /** Removes every record of a connection (connection deleted). */
   purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;
@@ -143,7 +147,9 @@ export interface SyncStateRow {
 export interface SyncStore {
   startRun(run: Omit<SyncRunRow, 'finished_at' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
   finishRun(id: string, patch: Pick<SyncRunRow, 'status' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
-  listRuns(filter: { integrationId?: string; connectionId?: string; syncName?: string; limit?: number }): Promise<SyncRunRow[]>;
+  /** Newest first; `limit` defaults to 50. */
+  listRuns(filter: { integrationId?: string; connectionId?: string; syncName?: string; status?: SyncRunRow['status']; limit?: number }): Promise<SyncRunRow[]>;
+  getRun?(id: string): Promise<SyncRunRow | undefined>;
   getState(integrationId: string, connectionId: string, syncName: string): Promise<SyncStateRow | undefined>;
   setState(row: SyncStateRow): Promise<void>;
   listStates(filter?: { integrationId?: string; syncName?: string }): Promise<SyncStateRow[]>;

@@ -1,0 +1,190 @@
+/**
+ * One contract every RecordStore passes (memory and SQLite run it; Postgres will).
+ * `runRecordStoreContract({ name, create })` registers the tests.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, after } from 'node:test';
+import type { RecordScope, RecordStore } from '../../src/store/types.ts';
+
+export interface ContractOptions {
+  name: string;
+  /** A fresh, empty store and a cleanup. */
+  create: () => Promise<{ store: RecordStore; close: () => Promise<void> }>;
+}
+
+const scope: RecordScope = { integrationId: 'github', connectionId: 'alice', model: 'Issue' };
+const rec = (id: string, extra: Record<string, unknown> = {}) => ({ id, data: { id, title: `t${id}`, ...extra } });
+
+async function all(store: RecordStore, s: RecordScope, query: Parameters<RecordStore['query']>[1] = {}) {
+  const out = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query(s, { ...query, cursor, limit: query.limit ?? 3 });
+    out.push(...page.records);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** Registers the RecordStore contract for one adapter. */
+export function runRecordStoreContract({ name, create }: ContractOptions): void {
+  describe(`RecordStore contract: ${name}`, () => {
+    const closers: Array<() => Promise<void>> = [];
+    after(async () => {
+      for (const close of closers) await close();
+    });
+    const fresh = async () => {
+      const { store, close } = await create();
+      closers.push(close);
+      return store;
+    };
+
+    it('adds, skips unchanged (no new cursor), updates changed content', async () => {
+      const store = await fresh();
+      assert.deepEqual(await store.save(scope, [rec('1'), rec('2')]), { added: 2, updated: 0, deleted: 0, unchanged: 0 });
+      const before = await store.getByIds(scope, ['1', '2']);
+      // Same content, other key order: unchanged.
+      const again = await store.save(scope, [{ id: '1', data: { title: 't1', id: '1' } }, rec('2', { state: 'open' })]);
+      assert.deepEqual(again, { added: 0, updated: 1, deleted: 0, unchanged: 1 });
+      const afterSave = await store.getByIds(scope, ['1', '2']);
+      assert.equal(afterSave.get('1')!.cursor, before.get('1')!.cursor);
+      assert.equal(afterSave.get('1')!.last_action, 'ADDED');
+      assert.notEqual(afterSave.get('2')!.cursor, before.get('2')!.cursor);
+      assert.equal(afterSave.get('2')!.last_action, 'UPDATED');
+      assert.equal(afterSave.get('2')!.first_seen_at, before.get('2')!.first_seen_at);
+      assert.deepEqual(afterSave.get('2')!.data, { id: '2', title: 't2', state: 'open' });
+      assert.equal(await store.count(scope), 2);
+    });
+
+    it('deep-merges updates, replaces arrays, ignores unknown ids', async () => {
+      const store = await fresh();
+      await store.save(scope, [{ id: 'a', data: { id: 'a', user: { name: 'x', tags: [1, 2] }, n: 1 } }]);
+      const summary = await store.update(scope, [
+        { id: 'a', data: { user: { tags: [3] } } },
+        { id: 'missing', data: { n: 2 } },
+      ]);
+      assert.equal(summary.updated, 1);
+      const a = (await store.getByIds(scope, ['a'])).get('a')!;
+      assert.deepEqual(a.data, { id: 'a', user: { name: 'x', tags: [3] }, n: 1 });
+      assert.equal((await store.update(scope, [{ id: 'a', data: { n: 1 } }])).unchanged, 1);
+      assert.equal((await store.getByIds(scope, ['missing'])).size, 0);
+    });
+
+    it('soft-deletes; deleted records are queryable with their metadata and can come back', async () => {
+      const store = await fresh();
+      await store.save(scope, [rec('1'), rec('2')]);
+      assert.equal((await store.delete(scope, ['1', 'nope'])).deleted, 1);
+      assert.equal((await store.delete(scope, ['1'])).deleted, 0, 'deleting twice changes nothing');
+      assert.equal(await store.count(scope), 1);
+      assert.equal(await store.count(scope, { includeDeleted: true }), 2);
+      assert.equal((await store.getByIds(scope, ['1'])).size, 0);
+      const deleted = await all(store, scope, { filter: ['deleted'] });
+      assert.deepEqual(deleted.map((r) => [r.id, r.last_action, typeof r.deleted_at]), [['1', 'DELETED', 'string']]);
+      assert.deepEqual(await store.save(scope, [rec('1')]), { added: 1, updated: 0, deleted: 0, unchanged: 0 });
+      assert.equal((await store.getByIds(scope, ['1'])).get('1')!.deleted_at, null);
+    });
+
+    it('pages by cursor in change order, filters by action and modifiedAfter', async () => {
+      const store = await fresh();
+      await store.save(scope, Array.from({ length: 10 }, (_, i) => rec(String(i))));
+      await store.save(scope, [rec('3', { x: 1 })]);
+      const records = await all(store, scope);
+      assert.deepEqual(records.map((r) => r.id), ['0', '1', '2', '4', '5', '6', '7', '8', '9', '3']);
+      assert.deepEqual((await all(store, scope, { filter: ['updated'] })).map((r) => r.id), ['3']);
+      assert.deepEqual((await all(store, scope, { filter: ['added', 'updated'] })).length, 10);
+      const future = new Date(Date.now() + 60_000).toISOString();
+      assert.equal((await all(store, scope, { modifiedAfter: future })).length, 0);
+      assert.equal((await all(store, scope, { modifiedAfter: '2000-01-01' })).length, 10);
+      assert.deepEqual((await store.query(scope, { ids: ['5', '7'] })).records.map((r) => r.id), ['5', '7']);
+      const last = records[records.length - 1]!;
+      assert.deepEqual(await store.query(scope, { cursor: last.cursor }), { records: [], nextCursor: null });
+      await assert.rejects(store.query(scope, { cursor: 'garbage' }), { code: 'INVALID_ARGUMENT' });
+      await assert.rejects(store.query(scope, { limit: 0 }), { code: 'INVALID_ARGUMENT' });
+    });
+
+    it('paging is stable under concurrent writes', async () => {
+      const store = await fresh();
+      await store.save(scope, Array.from({ length: 50 }, (_, i) => rec(String(i))));
+      const latest = new Map<string, string>();
+      for (let i = 0; i < 50; i++) latest.set(String(i), `t${i}`);
+      const seen = new Map<string, string[]>();
+      let cursor: string | undefined;
+      let round = 0;
+      do {
+        const page = await store.query(scope, { cursor, limit: 7 });
+        for (const r of page.records) seen.set(r.id, [...(seen.get(r.id) ?? []), String(r.data['title'])]);
+        cursor = page.nextCursor ?? undefined;
+        // Write between pages: update an early record, an upcoming one, and add a new one.
+        if (round < 5) {
+          const changed = [rec(String(round), { title: `v${round}` }), rec(String(45 - round), { title: `w${round}` }), rec(`n${round}`)];
+          await store.save(scope, changed);
+          for (const c of changed) latest.set(c.id, String(c.data['title']));
+          if (!cursor) cursor = page.records[page.records.length - 1]!.cursor;
+        }
+        round++;
+      } while (cursor);
+      for (const [id, title] of latest) {
+        const versions = seen.get(id);
+        assert.ok(versions, `record ${id} was never seen`);
+        assert.equal(versions[versions.length - 1], title, `record ${id} last seen in its latest state`);
+        const unchanged = !['0', '1', '2', '3', '4', '45', '44', '43', '42', '41'].includes(id);
+        if (unchanged) assert.equal(versions.length, 1, `unchanged record ${id} seen exactly once`);
+      }
+    });
+
+    it('tracks deletes: unseen records are deleted at the end of the session only', async () => {
+      const store = await fresh();
+      await store.save(scope, [rec('1'), rec('2'), rec('3')]);
+      await store.markSeenStart(scope, 'run-1');
+      await store.save(scope, [rec('1'), rec('3', { x: 1 })]);
+      assert.equal(await store.count(scope), 3, 'nothing deleted before the end');
+      assert.equal(await store.deleteUnseen(scope, 'other-run'), 0, 'only the session owner ends it');
+      assert.equal(await store.deleteUnseen(scope, 'run-1'), 1);
+      assert.deepEqual([...(await store.getByIds(scope, ['1', '2', '3'])).keys()].sort(), ['1', '3']);
+      assert.equal(await store.deleteUnseen(scope, 'run-1'), 0, 'session closed');
+      // A new session does not count sightings from the previous one.
+      await store.markSeenStart(scope, 'run-2');
+      await store.save(scope, [rec('3', { x: 1 })]);
+      assert.equal(await store.deleteUnseen(scope, 'run-2'), 1);
+      assert.deepEqual([...(await store.getByIds(scope, ['1', '3'])).keys()], ['3']);
+    });
+
+    it('resumes an interrupted tracking session when asked', async () => {
+      const store = await fresh();
+      await store.save(scope, [rec('1'), rec('2'), rec('3')]);
+      await store.markSeenStart(scope, 'crashed');
+      await store.save(scope, [rec('1')]);
+      // The crashed run never ends its session; the next run resumes from its checkpoint.
+      await store.markSeenStart(scope, 'resumed', { resume: true });
+      await store.markSeenStart(scope, 'resumed');
+      await store.save(scope, [rec('2')]);
+      assert.equal(await store.deleteUnseen(scope, 'resumed'), 1);
+      assert.deepEqual([...(await store.getByIds(scope, ['1', '2', '3'])).keys()].sort(), ['1', '2']);
+      // Without resume, an abandoned session is discarded.
+      await store.markSeenStart(scope, 'a');
+      await store.save(scope, [rec('1')]);
+      await store.markSeenStart(scope, 'b');
+      await store.save(scope, [rec('2')]);
+      assert.equal(await store.deleteUnseen(scope, 'b'), 1);
+      assert.deepEqual([...(await store.getByIds(scope, ['1', '2'])).keys()], ['2']);
+    });
+
+    it('isolates scopes and purges by connection', async () => {
+      const store = await fresh();
+      const bob: RecordScope = { ...scope, connectionId: 'bob' };
+      const other: RecordScope = { ...scope, model: 'Comment' };
+      await store.save(scope, [rec('1')]);
+      await store.save(bob, [rec('1', { title: 'bob' }), rec('2')]);
+      await store.save(other, [rec('9')]);
+      assert.equal((await store.getByIds(scope, ['1'])).get('1')!.data['title'], 't1');
+      assert.equal(await store.count(bob), 2);
+      await store.markSeenStart(bob, 'r');
+      assert.equal(await store.deleteUnseen(bob, 'r'), 2);
+      assert.equal(await store.count(scope), 1, 'other connection untouched');
+      assert.equal(await store.purge({ integrationId: 'github', connectionId: 'alice' }), 2);
+      assert.equal(await store.count(scope), 0);
+      assert.equal(await store.count(other), 0);
+      assert.equal(await store.count(bob, { includeDeleted: true }), 2);
+    });
+  });
+}
