@@ -3,7 +3,8 @@
  * `register(program)` and listing it here.
  */
 import type { Command } from 'commander';
+import { register as compile } from './compile.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [compile];

@@ -1,0 +1,134 @@
+/**
+ * One project's compiler: discover → bundle → load definitions → validate → type-check → write.
+ * `compileProject` uses it once; `dev` keeps one alive so esbuild and TypeScript rebuild
+ * incrementally and unchanged bundles are not loaded again.
+ */
+import path from 'node:path';
+import type { ProjectPaths } from '../config/paths.ts';
+import type { FunctionManifest, Manifest } from './manifest.ts';
+import { Bundler, type BundleEntry } from './bundle.ts';
+import { discover, FOLDER_OF, selectFunctions, type SourceFunction } from './discover.ts';
+import { displayPath, hasErrors, type Diagnostic } from './diagnostics.ts';
+import { DEFAULT_LOAD_TIMEOUT_MS, loadBundles } from './load.ts';
+import { collectGarbage, readManifest, writeBundle, writeManifest } from './output.ts';
+import { patchbayVersion, SDK_RUNTIME_URL } from './sdk.ts';
+import { sourceHash } from './source-hash.ts';
+import { findTsconfig, TypeChecker } from './typecheck.ts';
+import { validateFunction } from './validate.ts';
+
+export interface CompileOptions {
+  /** Type-check with TypeScript (default true). Type errors are errors. */
+  typecheck?: boolean;
+  /** Compile even when the sources are unchanged. */
+  force?: boolean;
+  /** Only these functions: `integration/name`, `name` or `integration`. */
+  only?: string[];
+  /** Per-file limit for loading a bundle's top level (default 10 s). */
+  loadTimeoutMs?: number;
+}
+
+export interface CompileResult {
+  /** What was written; when diagnostics hold errors, what compiled (nothing was written). */
+  manifest: Manifest;
+  diagnostics: Diagnostic[];
+  /** True when the sources were unchanged and the manifest on disk was reused. */
+  reused: boolean;
+  /** Keys (`integration/name`) of functions whose bundle changed in this build. */
+  changed: string[];
+}
+
+const UNCHECKED = ':unchecked';
+
+/** The hash a build with these options records, and the hashes it may reuse. */
+export function projectHash(paths: ProjectPaths, options: CompileOptions): { record: string; accept: string[] } {
+  const extra = [findTsconfig(paths.root, paths.integrationsDir) ?? '', path.join(paths.integrationsDir, 'package.json')];
+  const only = [...(options.only ?? [])].sort().join(',');
+  const base = sourceHash(paths.integrationsDir, extra, [patchbayVersion(), SDK_RUNTIME_URL, only]);
+  const checked = options.typecheck !== false;
+  return { record: checked ? base : base + UNCHECKED, accept: checked ? [base] : [base, base + UNCHECKED] };
+}
+
+export class Compiler {
+  readonly paths: ProjectPaths;
+  readonly #bundler: Bundler;
+  #checker: TypeChecker | undefined;
+  #previous: Map<string, FunctionManifest> = new Map();
+
+  constructor(paths: ProjectPaths) {
+    this.paths = paths;
+    this.#bundler = new Bundler(paths.root, path.join(paths.buildDir, 'out'));
+  }
+
+  /** Compiles the project; writes bundles and manifest only when there is no error. */
+  async compile(options: CompileOptions = {}): Promise<CompileResult> {
+    const { paths } = this;
+    const found = discover(paths.root, paths.integrationsDir);
+    const functions = selectFunctions(found.functions, options.only);
+    const hash = projectHash(paths, options);
+    const onDisk = readManifest(paths.manifestFile);
+    if (!options.force && onDisk && hash.accept.includes(onDisk.sourceHash) && onDisk.integrationsDir === paths.integrationsDir) {
+      return { manifest: onDisk, diagnostics: [], reused: true, changed: [] };
+    }
+    for (const fn of onDisk?.functions ?? []) if (!this.#previous.has(fn.bundle)) this.#previous.set(fn.bundle, fn);
+
+    const diagnostics: Diagnostic[] = [...found.diagnostics];
+    const manifest: Manifest = {
+      schemaVersion: 1,
+      builtAt: new Date().toISOString(),
+      sourceHash: hash.record,
+      integrationsDir: paths.integrationsDir,
+      integrations: found.integrations,
+      functions: [],
+    };
+    const entries: BundleEntry[] = functions.map((fn) => ({ key: keyOf(fn), file: fn.file }));
+    const bundled = await this.#bundler.build(entries);
+    diagnostics.push(...bundled.diagnostics);
+    if (hasErrors(bundled.diagnostics)) return { manifest, diagnostics, reused: false, changed: [] };
+
+    const changed: string[] = [];
+    const toLoad: Array<{ fn: SourceFunction; bundle: string; inputs: string[] }> = [];
+    const current = new Map<string, FunctionManifest>();
+    for (const fn of functions) {
+      const out = bundled.outputs.get(keyOf(fn));
+      if (!out) continue;
+      const bundle = writeBundle(paths.buildDir, keyOf(fn), out.code);
+      const known = this.#previous.get(bundle);
+      if (known && known.source === fn.source) current.set(keyOf(fn), known);
+      else {
+        changed.push(`${fn.integrationId}/${fn.name}`);
+        toLoad.push({ fn, bundle, inputs: out.inputs });
+      }
+    }
+    const replies = await loadBundles(toLoad.map((t) => t.bundle), options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+    toLoad.forEach(({ fn, bundle, inputs }, i) => {
+      const result = validateFunction(fn, displayPath(paths.root, fn.file), bundle, replies[i]!, inputs);
+      diagnostics.push(...result.diagnostics);
+      if (result.entry) current.set(keyOf(fn), result.entry);
+    });
+    manifest.functions = functions.flatMap((fn) => current.get(keyOf(fn)) ?? []);
+
+    if (options.typecheck !== false && !hasErrors(diagnostics)) diagnostics.push(...this.typecheck(functions));
+    if (hasErrors(diagnostics)) return { manifest, diagnostics, reused: false, changed };
+
+    writeManifest(paths.manifestFile, manifest);
+    this.#previous = new Map(manifest.functions.map((fn) => [fn.bundle, fn]));
+    collectGarbage(paths.buildDir, paths.manifestFile);
+    return { manifest, diagnostics, reused: false, changed };
+  }
+
+  /** Type-checks the given functions (default: all discovered); returns type errors. */
+  typecheck(functions?: SourceFunction[]): Diagnostic[] {
+    const files = (functions ?? discover(this.paths.root, this.paths.integrationsDir).functions).map((fn) => fn.file);
+    this.#checker ??= new TypeChecker(this.paths.root, this.paths.integrationsDir, this.paths.buildDir);
+    return this.#checker.check(files);
+  }
+
+  /** Releases esbuild's incremental state. */
+  async dispose(): Promise<void> {
+    await this.#bundler.dispose();
+  }
+}
+
+function keyOf(fn: SourceFunction): string {
+  return `${fn.integrationId}/${FOLDER_OF[fn.kind]}/${fn.name}`;
+}

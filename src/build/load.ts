@@ -1,0 +1,65 @@
+/**
+ * Reads function definitions out of bundles by importing them in a worker thread, one at a time,
+ * with a per-file timeout. A hung file is reported by name and the worker replaced, so the rest
+ * still load.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LoadReply } from './load-protocol.ts';
+import { siblingModule } from './sdk.ts';
+
+/** Default time a bundle's top level may take to load. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+function startWorker(): Worker {
+  const worker = new Worker(siblingModule('load-worker'), { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+  // User code may print at load time; that output is not compile's.
+  worker.stdout.resume();
+  worker.stderr.resume();
+  worker.unref();
+  return worker;
+}
+
+function loadOne(worker: Worker, bundle: string, timeoutMs: number): Promise<LoadReply | 'timeout' | 'exit'> {
+  return new Promise((resolve) => {
+    const done = (reply: LoadReply | 'timeout' | 'exit') => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      worker.off('error', onError);
+      resolve(reply);
+    };
+    const onMessage = (reply: LoadReply) => done(reply);
+    const onExit = () => done('exit');
+    const onError = (error: Error) => done({ ok: false, rule: 'load-error', message: `loading the file threw: ${error.message}` });
+    const timer = setTimeout(() => done('timeout'), timeoutMs);
+    worker.on('message', onMessage);
+    worker.on('exit', onExit);
+    worker.on('error', onError);
+    worker.postMessage({ bundle });
+  });
+}
+
+/** Loads each bundle and returns one reply per bundle, in order. */
+export async function loadBundles(bundles: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<LoadReply[]> {
+  const replies: LoadReply[] = [];
+  if (bundles.length === 0) return replies;
+  let worker: Worker | undefined;
+  try {
+    for (const bundle of bundles) {
+      worker ??= startWorker();
+      const reply = await loadOne(worker, bundle, timeoutMs);
+      if (reply === 'timeout' || reply === 'exit') {
+        void worker.terminate();
+        worker = undefined;
+        replies.push(
+          reply === 'timeout'
+            ? { ok: false, rule: 'load-timeout', message: `loading the file did not finish within ${timeoutMs} ms; remove long-running or endless code from its top level (run work inside exec).` }
+            : { ok: false, rule: 'load-error', message: 'the file exited the process while loading (process.exit at top level?); remove it.' },
+        );
+      } else replies.push(reply);
+    }
+  } finally {
+    if (worker) await worker.terminate();
+  }
+  return replies;
+}

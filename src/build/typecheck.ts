@@ -1,0 +1,139 @@
+/**
+ * Type-checks the user's functions with the TypeScript compiler API, incrementally: the builder
+ * program stays in memory between `dev` rebuilds and its state is saved as tsbuildinfo in the
+ * build folder between runs. `nango` and `patchbay` map to our SDK's types and `zod` to our zod,
+ * so Nango files type-check unmodified. The user's tsconfig.json (integrations folder first,
+ * then the project root) supplies strictness; module settings are ours (esbuild bundles).
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { displayPath, type Diagnostic } from './diagnostics.ts';
+import { PACKAGE_ROOT, SDK_SOURCE_DIR, SDK_TYPES_FILE, typesRoot, zodPackageDir } from './sdk.ts';
+
+/** Options removed or deprecated in TypeScript 6 that older (Nango) tsconfigs still carry. */
+const DROPPED = ['importsNotUsedAsValues', 'preserveValueImports', 'ignoreDeprecations', 'out', 'outFile', 'baseUrl', 'charset', 'keyofStringsOnly', 'suppressImplicitAnyIndexErrors', 'noStrictGenericChecks', 'downlevelIteration'];
+
+const DEFAULTS = { strict: true, target: 'es2022', lib: ['es2023'], skipLibCheck: true, esModuleInterop: true };
+
+/** The tsconfig.json that applies to the integrations: its own folder's, else the project root's. */
+export function findTsconfig(root: string, integrationsDir: string): string | undefined {
+  return [path.join(integrationsDir, 'tsconfig.json'), path.join(root, 'tsconfig.json')].find((f) => existsSync(f));
+}
+
+function compilerOptions(root: string, integrationsDir: string, buildDir: string): ts.CompilerOptions {
+  const configFile = findTsconfig(root, integrationsDir);
+  let options: ts.CompilerOptions;
+  if (configFile) {
+    const read = ts.readConfigFile(configFile, ts.sys.readFile);
+    const raw = (read.config ?? {}) as { compilerOptions?: Record<string, unknown> };
+    const json = { ...(raw.compilerOptions ?? {}) };
+    for (const key of DROPPED) delete json[key];
+    const parsed = ts.parseJsonConfigFileContent({ ...raw, compilerOptions: json, files: [], include: [] }, ts.sys, path.dirname(configFile));
+    options = parsed.options;
+  } else {
+    options = ts.convertCompilerOptionsFromJson(DEFAULTS, root).options;
+  }
+  const zodDir = zodPackageDir();
+  const types = typesRoot();
+  const forced: ts.CompilerOptions = {
+    noEmit: true,
+    incremental: true,
+    tsBuildInfoFile: path.join(buildDir, 'typecheck.tsbuildinfo'),
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    skipLibCheck: true,
+    isolatedModules: false,
+    composite: false,
+    declaration: false,
+    declarationMap: false,
+    emitDeclarationOnly: false,
+    sourceMap: false,
+    paths: {
+      ...(options.paths ?? {}),
+      nango: [SDK_TYPES_FILE],
+      patchbay: [SDK_TYPES_FILE],
+      zod: [path.join(zodDir, 'index.d.cts')],
+      'zod/*': [path.join(zodDir, '*')],
+    },
+  };
+  if (!options.types && types) {
+    forced.types = ['node'];
+    forced.typeRoots = [...new Set([path.join(root, 'node_modules', '@types'), types])];
+  }
+  if (!options.lib) forced.lib = ts.convertCompilerOptionsFromJson({ lib: DEFAULTS.lib }, root).options.lib!;
+  const merged: ts.CompilerOptions = { ...options, ...forced };
+  for (const key of ['outDir', 'rootDir', 'declarationDir', 'baseUrl', 'configFilePath', 'rootDirs'] as const) delete merged[key];
+  return merged;
+}
+
+function isUserFile(fileName: string): boolean {
+  const file = path.resolve(fileName);
+  return !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(SDK_SOURCE_DIR + path.sep) && !file.startsWith(PACKAGE_ROOT + 'src' + path.sep);
+}
+
+/** Keeps parsed files (lib.d.ts, zod's types) across rebuilds; re-reads a file when its mtime moves. */
+function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createIncrementalCompilerHost(options, ts.sys);
+  const cache = new Map<string, { mtime: number; languageVersion: unknown; file: ts.SourceFile | undefined }>();
+  const original = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    let mtime = -1;
+    try {
+      mtime = statSync(fileName).mtimeMs;
+    } catch {
+      // missing files are not cached
+    }
+    const key = JSON.stringify(languageVersion);
+    const hit = cache.get(fileName);
+    if (hit && mtime !== -1 && hit.mtime === mtime && hit.languageVersion === key) return hit.file;
+    const file = original(fileName, languageVersion, onError, shouldCreate);
+    if (mtime !== -1) cache.set(fileName, { mtime, languageVersion: key, file });
+    return file;
+  };
+  return host;
+}
+
+/** An incremental type-checker for one project; `check` again after edits is cheap. */
+export class TypeChecker {
+  readonly #root: string;
+  readonly #options: ts.CompilerOptions;
+  readonly #host: ts.CompilerHost;
+  #program: ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined;
+
+  constructor(root: string, integrationsDir: string, buildDir: string) {
+    this.#root = root;
+    this.#options = compilerOptions(root, integrationsDir, buildDir);
+    this.#host = cachingHost(this.#options);
+  }
+
+  /** Checks `files` (and what they import); returns diagnostics in the user's files only. */
+  check(files: string[]): Diagnostic[] {
+    const old = this.#program ?? (ts.readBuilderProgram(this.#options, this.#host) as ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined);
+    this.#program = ts.createEmitAndSemanticDiagnosticsBuilderProgram(files, this.#options, this.#host, old);
+    const program = this.#program;
+    const found = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];
+    try {
+      program.emit();
+    } catch {
+      // tsbuildinfo is a cache: failing to write it only costs time next run
+    }
+    const out: Diagnostic[] = [];
+    for (const d of found) {
+      if (!d.file || !isUserFile(d.file.fileName)) continue;
+      if (d.category !== ts.DiagnosticCategory.Error) continue;
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
+      out.push({
+        severity: 'error',
+        code: `TS${d.code}`,
+        message: ts.flattenDiagnosticMessageText(d.messageText, '\n  '),
+        file: displayPath(this.#root, d.file.fileName),
+        line: line + 1,
+        column: character + 1,
+      });
+    }
+    return out;
+  }
+}
