@@ -7,38 +7,65 @@ import { hash } from 'node:crypto';
 import { PatchbayError } from '../errors.ts';
 
 /**
- * JSON with object keys sorted at every depth; `undefined` members are dropped as JSON.stringify
- * drops them. Used both as the stored text and as the hash input, so a record is serialised once.
+ * A canonical copy of `value` for serialisation: every plain object's keys in sorted order
+ * (integer-like keys come first in numeric order, as JavaScript objects always order them),
+ * `toJSON` applied. Parts already canonical are reused, not copied, so the common case costs
+ * little more than a walk; V8's native JSON.stringify then does the string work.
+ */
+function canonical(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = canonical(value[i]);
+      if (item !== value[i]) {
+        copy ??= value.slice();
+        copy[i] = item;
+      }
+    }
+    return copy ?? value;
+  }
+  const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof toJSON === 'function') return canonical(toJSON.call(value));
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) {
+    let leaf = true;
+    for (const key of keys) {
+      const item = object[key];
+      if (item !== null && typeof item === 'object') {
+        leaf = false;
+        break;
+      }
+    }
+    if (leaf) return object;
+  } else keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const item = canonical(object[key]);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
+}
+
+/**
+ * JSON with object keys in a canonical (sorted) order at every depth; `undefined` members are
+ * dropped as JSON.stringify drops them. Used both as the stored text and as the hash input, so a
+ * record is serialised once. The same content gives the same text whatever key order it came in.
  *
  * @example stableStringify({ b: 1, a: [2, { d: 3, c: 4 }] }) // '{"a":[2,{"c":4,"d":3}],"b":1}'
  */
 export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    const text = JSON.stringify(value);
-    return text === undefined ? 'null' : text;
-  }
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      const item = value[i];
-      out += item === undefined || typeof item === 'function' ? 'null' : stableStringify(item);
-    }
-    return out + ']';
-  }
-  const maybeJson = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof maybeJson === 'function') return stableStringify(maybeJson.call(value));
-  const keys = Object.keys(value).sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const item = (value as Record<string, unknown>)[key];
-    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-    if (!first) out += ',';
-    first = false;
-    out += JSON.stringify(key) + ':' + stableStringify(item);
-  }
-  return out + '}';
+  const text = JSON.stringify(canonical(value));
+  return text === undefined ? 'null' : text;
 }
 
 /** sha256 (base64) of a stable JSON text. */
@@ -68,10 +95,24 @@ export function recordId(record: unknown, model: string): string {
   );
 }
 
-/** Serialises and hashes one record. */
+/** Serialises and hashes one record; INVALID_RECORD when it cannot be JSON (BigInt, cycles). */
 export function prepareRecord(id: string, data: Record<string, unknown>): PreparedRecord {
-  const json = stableStringify(data);
+  let json: string;
+  try {
+    json = stableStringify(data);
+  } catch (error) {
+    throw new PatchbayError('INVALID_RECORD', `Record "${id}" cannot be stored as JSON: ${(error as Error).message}. Convert BigInt values to strings and remove circular references.`);
+  }
   return { id, data, json, hash: hashText(json) };
+}
+
+/** Serialises one record without hashing (the hash is computed only when the text changed). */
+export function serializeRecord(id: string, data: Record<string, unknown>): string {
+  try {
+    return stableStringify(data);
+  } catch (error) {
+    throw new PatchbayError('INVALID_RECORD', `Record "${id}" cannot be stored as JSON: ${(error as Error).message}. Convert BigInt values to strings and remove circular references.`);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
-import { prepareRecord } from '../../records/hash.ts';
+import { hashText, prepareRecord, serializeRecord } from '../../records/hash.ts';
 import { deepMerge } from '../../records/merge.ts';
 import { normalizeQuery, type MarkSeenOptions } from '../../records/semantics.ts';
 import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
@@ -175,25 +175,28 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore & {
         const summary = empty();
         const tracking = state.track_run !== null;
         const gen = tracking ? Number(state.track_gen) : 0;
-        const known = existing(id, records.map((r) => r.id), false);
+        const known = existing(id, records.map((r) => r.id), true);
         const now = new Date().toISOString();
         for (const record of records) {
-          const prepared = prepareRecord(record.id, record.data);
+          const json = serializeRecord(record.id, record.data);
           const previous = known.get(record.id);
-          if (!previous) {
-            s.insert.run(id, record.id, prepared.json, prepared.hash, now, now, next(), gen);
-            summary.added++;
-          } else if (previous.deleted_at === null && previous.hash === prepared.hash) {
+          // Same canonical text means same content: no hash needed, nothing written.
+          if (previous && previous.deleted_at === null && previous.data === json) {
             summary.unchanged++;
             if (tracking) s.seen.run(gen, id, record.id);
             continue;
+          }
+          const hash = hashText(json);
+          if (!previous) {
+            s.insert.run(id, record.id, json, hash, now, now, next(), gen);
+            summary.added++;
           } else {
             const revived = previous.deleted_at !== null;
-            s.change.run(prepared.json, prepared.hash, now, revived ? 'ADDED' : 'UPDATED', next(), gen, id, record.id);
+            s.change.run(json, hash, now, revived ? 'ADDED' : 'UPDATED', next(), gen, id, record.id);
             if (revived) summary.added++;
             else summary.updated++;
           }
-          known.set(record.id, { id: record.id, hash: prepared.hash, deleted_at: null, first_seen_at: previous?.first_seen_at ?? now });
+          known.set(record.id, { id: record.id, hash, deleted_at: null, first_seen_at: previous?.first_seen_at ?? now, data: json });
         }
         return summary;
       });

@@ -1,0 +1,105 @@
+/**
+ * Sync write-path benchmark: N records of about 1 KB saved through the SQLite RecordStore in
+ * batches of 1,000 (first sync, then an unchanged re-sync), against raw node:sqlite inserts of
+ * the same rows in one transaction, measured in the same run. Records are generated per batch,
+ * so memory must stay flat whatever N is.
+ *
+ *   node bench/sync/index.ts [--records 100000] [--batch 1000]
+ *
+ * Goals: first sync ≥ 50,000 rec/s and ≥ 0.5x raw; unchanged re-sync ≥ 150,000 rec/s;
+ * peak RSS < 300 MB at 1,000,000 records.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { parseArgs } from 'node:util';
+import { createSqliteRecordStore } from '../../src/store/sqlite/records.ts';
+import type { RecordScope } from '../../src/store/types.ts';
+
+const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' } } });
+const total = Number(values.records);
+const batchSize = Number(values.batch);
+
+const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor '.repeat(10);
+
+/** A ~1 KB record, deterministic in `i`. */
+function record(i: number): Record<string, unknown> {
+  return {
+    id: `rec-${i}`,
+    number: i,
+    title: `Issue number ${i} about something`,
+    state: i % 3 === 0 ? 'closed' : 'open',
+    author: { login: `user${i % 997}`, id: i % 997, site_admin: false },
+    labels: [`label-${i % 7}`, `label-${i % 11}`],
+    created_at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+    body: filler.slice(0, 700 + (i % 50)),
+  };
+}
+
+function* batches(): Generator<Array<{ id: string; data: Record<string, unknown> }>> {
+  for (let start = 0; start < total; start += batchSize) {
+    const batch = [];
+    for (let i = start; i < Math.min(total, start + batchSize); i++) {
+      const data = record(i);
+      batch.push({ id: String(data['id']), data });
+    }
+    yield batch;
+  }
+}
+
+function openDb(file: string): DatabaseSync {
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  return db;
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-sync-'));
+try {
+  // Baseline: raw inserts of the same rows (id, JSON) in one transaction.
+  const raw = openDb(path.join(dir, 'raw.db'));
+  raw.exec('CREATE TABLE rows (id TEXT PRIMARY KEY, data TEXT NOT NULL)');
+  const insert = raw.prepare('INSERT INTO rows (id, data) VALUES (?, ?)');
+  let t = performance.now();
+  raw.exec('BEGIN');
+  for (const batch of batches()) for (const r of batch) insert.run(r.id, JSON.stringify(r.data));
+  raw.exec('COMMIT');
+  const rawMs = performance.now() - t;
+  raw.close();
+
+  const db = openDb(path.join(dir, 'store.db'));
+  const store = createSqliteRecordStore(db);
+  const scope: RecordScope = { integrationId: 'bench', connectionId: 'c1', model: 'Issue' };
+  t = performance.now();
+  let added = 0;
+  for (const batch of batches()) added += (await store.save(scope, batch)).added;
+  const firstMs = performance.now() - t;
+  t = performance.now();
+  let unchanged = 0;
+  for (const batch of batches()) unchanged += (await store.save(scope, batch)).unchanged;
+  const resyncMs = performance.now() - t;
+  db.close();
+  if (added !== total || unchanged !== total) throw new Error(`expected ${total} added and unchanged, got ${added} / ${unchanged}`);
+
+  const rate = (ms: number): number => Math.round(total / (ms / 1000));
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const rows = [
+    ['raw node:sqlite insert (baseline)', rawMs, rate(rawMs), 1],
+    ['first sync (store.save)', firstMs, rate(firstMs), rawMs / firstMs],
+    ['unchanged re-sync', resyncMs, rate(resyncMs), rawMs / resyncMs],
+  ] as const;
+  console.log(`records: ${total}, batch: ${batchSize}, record size ≈ ${JSON.stringify(record(1)).length} bytes`);
+  for (const [name, ms, perSecond, ratio] of rows) {
+    console.log(`${name.padEnd(36)} ${ms.toFixed(0).padStart(7)} ms  ${String(perSecond).padStart(8)} rec/s  ${ratio.toFixed(2)}x raw`);
+  }
+  console.log(`peak RSS: ${rssMb.toFixed(0)} MB`);
+  const goals = [
+    ['first sync ≥ 50,000 rec/s', rate(firstMs) >= 50_000],
+    ['first sync ≥ 0.5x raw', rawMs / firstMs >= 0.5],
+    ['unchanged re-sync ≥ 150,000 rec/s', rate(resyncMs) >= 150_000],
+    ['peak RSS < 300 MB', rssMb < 300],
+  ] as const;
+  for (const [goal, met] of goals) console.log(`${met ? 'met    ' : 'MISSED '} ${goal}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
