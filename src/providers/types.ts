@@ -49,6 +49,8 @@ export interface ProviderConfig {
   /** Connection config fields the user must supply (e.g. `subdomain`). */
   connection_config?: Record<string, { type: 'string'; title?: string; description?: string; example?: string }>;
   docs?: string;
+  /** Other keys that resolve to this provider (e.g. `outlook` → `microsoft`), so Nango integration ids work as is. */
+  aliases?: string[];
 }
 
 /** `integrations/<id>/integration.json` as written by the user. */

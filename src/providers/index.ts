@@ -1,0 +1,15 @@
+/**
+ * Providers: the shipped catalog and each integration's resolved configuration. Import from here,
+ * not from the files behind it.
+ *
+ * @example
+ * import { loadIntegrationConfig, getProvider } from '../providers/index.ts';
+ * const { provider, oauth } = await loadIntegrationConfig(paths, 'github');
+ */
+export { catalogPath, getProvider, listProviders, loadCatalog, providerKeyForIntegration, searchProviders, suggestProviders } from './catalog.ts';
+export { INTEGRATION_FILE, listIntegrationIds, loadIntegrationConfig } from './integration.ts';
+export { interpolate, interpolateString } from './interpolate.ts';
+export { mergePagination, mergeProxy } from './merge.ts';
+export { catalogSchema, integrationFileSchema, paginationSchema, providerSchema } from './schema.ts';
+export type { AuthMode, IntegrationConfig, IntegrationFile, ProviderConfig, ProviderProxy } from './types.ts';
+export { AUTH_MODES } from './types.ts';

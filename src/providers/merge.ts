@@ -1,0 +1,50 @@
+/**
+ * How integration.json's `proxy` overrides combine with a provider's defaults, and how a call's
+ * own `paginate` combines with the provider's — one set of rules in one place, used by the
+ * config loader and by the runtime's pagination.
+ */
+import type { Pagination } from '../define/context.ts';
+import type { ProviderProxy } from './types.ts';
+
+/**
+ * Overrides onto a provider's proxy: scalars replace, `headers` / `query` / `retry` merge key by
+ * key, `paginate` merges when the type is the same (or not given) and replaces otherwise, and
+ * `verification` replaces as a whole.
+ *
+ * @example
+ * mergeProxy(github.proxy, { headers: { 'X-GitHub-Api-Version': '2022-11-28' } })
+ */
+export function mergeProxy(base: ProviderProxy, override: Partial<ProviderProxy>): ProviderProxy {
+  const out: ProviderProxy = { ...base };
+  for (const [key, value] of Object.entries(override) as Array<[keyof ProviderProxy, unknown]>) {
+    if (value === undefined) continue;
+    switch (key) {
+      case 'headers':
+      case 'query':
+      case 'retry':
+        (out as unknown as Record<string, unknown>)[key] = { ...(base[key] ?? {}), ...(value as object) };
+        break;
+      case 'paginate':
+        out.paginate = mergePagination(base.paginate, value as Partial<Pagination>);
+        break;
+      default:
+        (out as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * A call's (or a file's) partial pagination over a default: same type (or none given) → field
+ * merge; a different type → the override alone, since another type's fields mean nothing to it.
+ * Returns undefined when neither side says anything.
+ *
+ * @example
+ * mergePagination(provider.proxy.paginate, config.paginate) // then validate completeness before paging
+ */
+export function mergePagination(base: Partial<Pagination> | undefined, override: Partial<Pagination> | undefined): Partial<Pagination> | undefined {
+  if (!override) return base ? { ...base } : undefined;
+  if (!base) return { ...override };
+  if (override.type !== undefined && base.type !== undefined && override.type !== base.type) return { ...override };
+  return { ...base, ...override } as Partial<Pagination>;
+}
