@@ -1,0 +1,57 @@
+/**
+ * The MCP server object: the SDK's low-level `Server` holding our two handlers. One is made per
+ * stdio session, and one per HTTP request in stateless mode (cheap: the handlers and catalog
+ * are built once and shared). Progress tokens become `notifications/progress`, the SDK's
+ * per-request abort signal (fired by `notifications/cancelled`) reaches the executor.
+ *
+ * @example
+ * const server = createMcpServer(handlers, { scope: FULL_SCOPE, selection: {} }, { version: '0.1.0' });
+ * await server.connect(new StdioServerTransport());
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ProgressUpdate } from '../runtime/types.ts';
+import type { CallExtras, McpCaller, McpHandlers } from './handlers.ts';
+
+export interface McpServerInfo {
+  version: string;
+  /** Extra abort signal (the HTTP request closing), combined with the SDK's own. */
+  signal?: AbortSignal;
+  /** Told about every call, for logs. */
+  onCall?: (event: { tool: string; durationMs: number; isError: boolean }) => void;
+}
+
+const INSTRUCTIONS =
+  'Tools run integration actions against third-party APIs through patchbay connections. ' +
+  'When a tool has a connection_id argument, pick the account the user means. ' +
+  'Errors say what to do next (fix a field, re-authorise a connection, wait for a rate limit).';
+
+/** A new SDK server answering tools/list and tools/call for one caller. */
+export function createMcpServer(handlers: McpHandlers, caller: McpCaller, info: McpServerInfo): Server {
+  const server = new Server({ name: 'patchbay', version: info.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await handlers.listTools(caller) }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const started = performance.now();
+    const extras: CallExtras = { signal: info.signal ? AbortSignal.any([extra.signal, info.signal]) : extra.signal };
+    const token = request.params._meta?.progressToken;
+    if (token !== undefined) {
+      let last = -Infinity;
+      extras.onProgress = (update: ProgressUpdate) => {
+        // The spec wants progress to increase on every notification.
+        if (!(update.progress > last) || extras.signal?.aborted) return;
+        last = update.progress;
+        const params: { progressToken: string | number; progress: number; total?: number; message?: string } = { progressToken: token, progress: update.progress };
+        if (update.total !== undefined) params.total = update.total;
+        if (update.message !== undefined) params.message = update.message;
+        extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {});
+      };
+    }
+    const result = await handlers.callTool(caller, request.params.name, request.params.arguments, extras);
+    info.onCall?.({ tool: request.params.name, durationMs: performance.now() - started, isError: result.isError === true });
+    return result;
+  });
+
+  return server;
+}

@@ -1,0 +1,37 @@
+/**
+ * MCP over stdin/stdout (`patchbay serve --stdio`): the way Claude Desktop, Claude Code and
+ * Cursor start a local server. stdout carries only protocol frames; logs go to stderr. The
+ * session ends when the client closes stdin.
+ *
+ * @example
+ * const session = await serveStdio(handlers, { scope: FULL_SCOPE, selection: { connectionId: 'alice' } }, { version });
+ * await session.closed;
+ */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { McpCaller, McpHandlers } from './handlers.ts';
+import { createMcpServer, type McpServerInfo } from './server.ts';
+
+export interface StdioSession {
+  /** Resolves when the client disconnects or `close()` ran. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects one MCP server to this process's stdin/stdout. */
+export async function serveStdio(handlers: McpHandlers, caller: McpCaller, info: McpServerInfo): Promise<StdioSession> {
+  const server = createMcpServer(handlers, caller, info);
+  const transport = new StdioServerTransport();
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  server.onclose = () => resolveClosed();
+  // The SDK's stdio transport does not notice stdin ending; a client that exits must end us.
+  process.stdin.once('end', () => void server.close());
+  process.stdin.once('close', () => void server.close());
+  await server.connect(transport);
+  return {
+    closed,
+    async close() {
+      await server.close();
+    },
+  };
+}
