@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { register as compile } from './compile.ts';
+import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [compile];
+export const COMMANDS: RegisterCommand[] = [compile, test];
