@@ -40,6 +40,8 @@ export interface ExecutionRequest {
   timeoutMs?: number;
   /** Validate input, output and sync records (default true). */
   validate?: boolean;
+  /** Also validate metadata and checkpoints read or written against their schemas (dryrun --validation). */
+  validateState?: boolean;
   /** For `dryrun`: records and metadata/checkpoint writes go to memory, nothing persists. */
   dryRun?: boolean;
   /** Sync: the run id (trackDeletes, checkpoints). */

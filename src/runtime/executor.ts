@@ -1,0 +1,204 @@
+/**
+ * The executor: the one way to run an action, sync or on-event function, shared by dryrun, the
+ * MCP server, the HTTP API, `patchbay test` and the sync runner. It finds the function in the
+ * manifest, asks a scope factory for the capabilities of this request (live ones, dry-run ones,
+ * fixture ones), runs the function in a worker (or inline), enforces the timeout and the
+ * caller's AbortSignal, and gathers logs, HTTP calls and record changes into the result.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FunctionManifest, Manifest } from '../build/manifest.ts';
+import { PatchbayError, toPatchbayError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Capabilities, ContextInfo } from './capabilities.ts';
+import { invoke } from './invoke.ts';
+import { loadDefinition } from './load.ts';
+import { findFunction } from './lookup.ts';
+import type { ExecutionRequest, ExecutionResult, Executor, HttpCallLog, LogEntry, SyncChanges } from './types.ts';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
+
+/** Default hard timeouts per function type, in ms. */
+export const DEFAULT_TIMEOUTS = { action: 60_000, sync: 3_600_000, onEvent: 60_000 } as const;
+
+/** What a scope factory receives: the function, the request and this execution's id and signal. */
+export interface ScopeRequest {
+  fn: FunctionManifest;
+  request: ExecutionRequest;
+  executionId: string;
+  /** Aborted on caller cancel or timeout; pass it to every HTTP request. */
+  signal: AbortSignal;
+}
+
+/** What a run gathered besides its output. */
+export interface ScopeOutcome {
+  http?: HttpCallLog[];
+  changes?: SyncChanges;
+  records?: ExecutionResult['records'];
+}
+
+/** Capabilities for one execution, plus the cleanup that collects what it did. */
+export interface ExecutionScope {
+  /** Everything but `log`/`progress`, which the executor provides. */
+  caps: Omit<Capabilities, 'log' | 'progress'>;
+  info: ContextInfo;
+  /** Called once when the run ends (success or failure): release locks, return collected facts. */
+  finish?(ok: boolean): Promise<ScopeOutcome> | ScopeOutcome;
+}
+
+/** Builds capabilities per request (runtime/live-capabilities.ts is the live one). */
+export type ScopeFactory = (request: ScopeRequest) => Promise<ExecutionScope>;
+
+export interface ExecutorOptions {
+  /** The manifest, or a getter returning the current one (so a rebuild is picked up). */
+  manifest: Manifest | (() => Manifest);
+  scope: ScopeFactory;
+  /** 'worker' (default): user code in a worker pool. 'inline': same code on this thread (tests, bench). */
+  isolation?: 'worker' | 'inline';
+  pool?: WorkerPoolOptions;
+  /** Per-type default timeouts (ms); a definition's `timeoutMs` and the request's override them. */
+  timeouts?: Partial<Record<FunctionManifest['type'], number>>;
+  /** Default for `ExecutionRequest.validate` (true). */
+  validate?: boolean;
+  logger?: Logger;
+}
+
+/** What a failed execution gathered, attached to its error (see `executionOf`). */
+export interface FailedExecution {
+  executionId: string;
+  durationMs: number;
+  logs: LogEntry[];
+  http: HttpCallLog[];
+}
+
+const EXECUTION = Symbol.for('patchbay.execution');
+
+/** The logs and HTTP calls of the execution that failed with `error`, when there were any. */
+export function executionOf(error: unknown): FailedExecution | undefined {
+  return typeof error === 'object' && error !== null ? ((error as Record<symbol, FailedExecution>)[EXECUTION] ?? undefined) : undefined;
+}
+
+let nextJob = 0;
+
+/**
+ * Creates an executor.
+ *
+ * @example
+ * const executor = createExecutor({ manifest, scope: liveScopes(deps) });
+ * const { output } = await executor.run({ integrationId: 'github', name: 'create-issue', connectionId: 'alice', input });
+ */
+export function createExecutor(options: ExecutorOptions): Executor & { readonly pool?: WorkerPool } {
+  const isolation = options.isolation ?? 'worker';
+  const pool = isolation === 'worker' ? new WorkerPool(options.pool) : undefined;
+  const manifestOf = typeof options.manifest === 'function' ? options.manifest : () => options.manifest as Manifest;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+
+  async function run<T>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
+    const fn = findFunction(manifestOf(), request.integrationId, request.name);
+    const executionId = randomUUID();
+    const started = performance.now();
+    const logs: LogEntry[] = [];
+    const logger = options.logger?.child({ executionId, integrationId: fn.integrationId, function: fn.name });
+    const controller = new AbortController();
+    const timeoutMs = request.timeoutMs ?? fn.timeoutMs ?? timeouts[fn.type];
+    const timer = setTimeout(() => {
+      controller.abort(
+        new PatchbayError('TIMEOUT', `${fn.integrationId}/${fn.name} did not finish within ${formatMs(timeoutMs)} and was stopped. Raise timeoutMs on the function or request, or do less per call.`),
+      );
+    }, timeoutMs);
+    const onCallerAbort = () => controller.abort(new PatchbayError('ABORTED', `${fn.integrationId}/${fn.name} was cancelled by the caller.`, { cause: request.signal?.reason }));
+    if (request.signal?.aborted) onCallerAbort();
+    else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    let scope: ExecutionScope | undefined;
+    let ok = false;
+    try {
+      scope = await options.scope({ fn, request, executionId, signal: controller.signal });
+      const caps: Capabilities = {
+        ...(scope.caps as Capabilities),
+        log(entry) {
+          logs.push(entry);
+          logger?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
+          request.onLog?.(entry);
+        },
+        progress(update) {
+          request.onProgress?.(update);
+        },
+      };
+      const validate = request.validate ?? options.validate ?? true;
+      const validateState = request.validateState ?? false;
+      let output: unknown;
+      if (pool) {
+        const spec = {
+          job: ++nextJob,
+          bundle: fn.bundle,
+          info: scope.info,
+          input: request.input,
+          validate,
+          validateState,
+          webhookPayload: request.webhookPayload,
+          records: caps.records !== undefined,
+        };
+        output = await pool.run(spec, caps, controller.signal);
+      } else {
+        const definition = await loadDefinition(fn.bundle);
+        const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload };
+        output = await untilAborted(invoke(definition, caps, options, controller.signal), controller.signal);
+      }
+      ok = true;
+      const outcome = (await scope.finish?.(true)) ?? {};
+      const result: ExecutionResult<T> = {
+        executionId,
+        function: { integrationId: fn.integrationId, name: fn.name, type: fn.type },
+        output: output as T,
+        durationMs: performance.now() - started,
+        logs,
+        http: outcome.http ?? [],
+      };
+      if (outcome.changes) result.changes = outcome.changes;
+      if (outcome.records) result.records = outcome.records;
+      logger?.debug({ durationMs: result.durationMs }, 'execution finished');
+      return result;
+    } catch (thrown) {
+      const error = toPatchbayError(thrown, 'FUNCTION_ERROR');
+      let outcome: ScopeOutcome = {};
+      if (scope && !ok) outcome = (await Promise.resolve(scope.finish?.(false)).catch(() => undefined)) ?? {};
+      const failed: FailedExecution = { executionId, durationMs: performance.now() - started, logs, http: outcome.http ?? [] };
+      if (!Object.prototype.hasOwnProperty.call(error, EXECUTION)) Object.defineProperty(error, EXECUTION, { value: failed, enumerable: false });
+      logger?.warn({ code: error.code, durationMs: failed.durationMs }, error.message);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  return {
+    pool,
+    run,
+    async close() {
+      await pool?.close();
+    },
+  };
+}
+
+/** Rejects with the abort reason as soon as `signal` fires, even if `work` never settles. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(toPatchbayError(signal.reason, 'ABORTED'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(toPatchbayError(signal.reason, 'ABORTED'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

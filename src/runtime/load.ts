@@ -1,0 +1,56 @@
+/**
+ * Loads a function's bundle and returns its definition, caching per bundle path and mtime: a
+ * rebuilt bundle (new mtime) is re-imported through a `?v=<mtime>` query on its file URL, since
+ * ESM caches modules by URL for the life of the thread.
+ */
+import { statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { isDefinition } from '../define/create.ts';
+import type { AnyDefinition } from '../define/types.ts';
+import { PatchbayError } from '../errors.ts';
+
+const cache = new Map<string, { version: number; definition: Promise<AnyDefinition> }>();
+
+/**
+ * The definition exported by `bundle` (its default export, or Nango's named `default` shape).
+ *
+ * @example
+ * const definition = await loadDefinition('/p/.patchbay/build/github/actions/create-issue.mjs');
+ */
+export function loadDefinition(bundle: string): Promise<AnyDefinition> {
+  let version: number;
+  try {
+    version = statSync(bundle).mtimeMs;
+  } catch {
+    return Promise.reject(
+      new PatchbayError('BUILD_NOT_FOUND', `The bundle ${bundle} is missing. Run \`patchbay compile\` (or restart patchbay) to rebuild it.`),
+    );
+  }
+  const hit = cache.get(bundle);
+  if (hit && hit.version === version) return hit.definition;
+  const definition = importDefinition(bundle, version);
+  cache.set(bundle, { version, definition });
+  definition.catch(() => {
+    if (cache.get(bundle)?.definition === definition) cache.delete(bundle);
+  });
+  return definition;
+}
+
+async function importDefinition(bundle: string, version: number): Promise<AnyDefinition> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(`${pathToFileURL(bundle).href}?v=${version}`)) as Record<string, unknown>;
+  } catch (error) {
+    throw new PatchbayError('COMPILE_ERROR', `Loading ${bundle} failed: ${(error as Error).message}. Fix the function and run \`patchbay compile\`.`, {
+      cause: error,
+    });
+  }
+  const candidate = mod['default'] ?? Object.values(mod).find(isDefinition);
+  if (!isDefinition(candidate)) {
+    throw new PatchbayError(
+      'COMPILE_ERROR',
+      `${bundle} has no default export made with createAction, createSync or createOnEvent. Add \`export default createAction({...})\`.`,
+    );
+  }
+  return candidate;
+}

@@ -1,0 +1,78 @@
+/**
+ * The messages between the executor (main thread) and a worker. Values travel by structured
+ * clone, never JSON strings, so a proxy response is copied once. Capability calls are the only
+ * chatty part: one `call`/`reply` pair per `nango.proxy`, `batchSave`, `getMetadata`…
+ */
+import type { SerializedError } from '../errors.ts';
+import type { Capabilities, ContextInfo } from './capabilities.ts';
+import type { LogEntry, ProgressUpdate } from './types.ts';
+
+/** One execution handed to a worker. */
+export interface JobSpec {
+  job: number;
+  bundle: string;
+  info: ContextInfo;
+  input?: unknown;
+  validate: boolean;
+  validateState: boolean;
+  webhookPayload?: unknown;
+  /** Whether the main thread offers record capabilities (syncs). */
+  records: boolean;
+}
+
+/** Main thread → worker. */
+export type ToWorker =
+  | { t: 'run'; spec: JobSpec }
+  | { t: 'reply'; id: number; ok: true; v: unknown }
+  | { t: 'reply'; id: number; ok: false; e: SerializedError }
+  | { t: 'cancel'; job: number; e: SerializedError };
+
+/** Worker → main thread. */
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'call'; job: number; id: number; m: CapabilityMethod; a: unknown[] }
+  | { t: 'log'; job: number; e: LogEntry }
+  | { t: 'progress'; job: number; u: ProgressUpdate }
+  | { t: 'done'; job: number; ok: true; v: unknown }
+  | { t: 'done'; job: number; ok: false; e: SerializedError };
+
+/** Every capability a worker may call, by name; records methods carry a `records.` prefix. */
+export const CAPABILITY_METHODS = [
+  'proxy',
+  'getConnection',
+  'getMetadata',
+  'setMetadata',
+  'updateMetadata',
+  'getCheckpoint',
+  'saveCheckpoint',
+  'clearCheckpoint',
+  'getEnvironmentVariables',
+  'getWebhookURL',
+  'triggerAction',
+  'tryAcquireLock',
+  'releaseLock',
+  'records.save',
+  'records.update',
+  'records.delete',
+  'records.getByIds',
+  'records.trackDeletesStart',
+  'records.trackDeletesEnd',
+] as const;
+
+export type CapabilityMethod = (typeof CAPABILITY_METHODS)[number];
+
+const KNOWN = new Set<string>(CAPABILITY_METHODS);
+
+/** Calls capability `method` on the main thread's capabilities (unknown names are refused). */
+export function dispatchCapability(caps: Capabilities, method: string, args: unknown[]): Promise<unknown> {
+  if (!KNOWN.has(method)) return Promise.reject(new Error(`Unknown capability "${method}"`));
+  if (method.startsWith('records.')) {
+    const records = caps.records as unknown as Record<string, (...a: unknown[]) => Promise<unknown>> | undefined;
+    const fn = records?.[method.slice(8)];
+    if (!fn) return Promise.reject(new Error('Record capabilities are only available to syncs.'));
+    return fn.apply(records, args);
+  }
+  const fn = (caps as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
+  if (typeof fn !== 'function') return Promise.reject(new Error(`Capability "${method}" is not available here.`));
+  return Promise.resolve().then(() => fn.apply(caps, args));
+}

@@ -1,0 +1,107 @@
+/**
+ * The worker thread's entry: loads bundles, builds the `nango` context over capabilities that
+ * are messages to the main thread, runs jobs, and reports results. Whatever happens here
+ * (infinite loop, memory bomb, process.exit) the main thread sees it and replaces this worker.
+ */
+import { parentPort } from 'node:worker_threads';
+import { PatchbayError, type SerializedError } from '../errors.ts';
+import type { Capabilities } from './capabilities.ts';
+import { invoke, userError } from './invoke.ts';
+import { loadDefinition } from './load.ts';
+import type { CapabilityMethod, FromWorker, JobSpec, ToWorker } from './worker-protocol.ts';
+
+if (!parentPort) throw new Error('runtime/worker.ts must run inside a worker thread');
+const port = parentPort;
+process.setSourceMapsEnabled(true);
+
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+const jobs = new Map<number, AbortController>();
+let nextCall = 0;
+
+function send(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+function call(job: number, m: CapabilityMethod, a: unknown[]): Promise<unknown> {
+  const id = ++nextCall;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ t: 'call', job, id, m, a });
+  });
+}
+
+function remoteCapabilities(spec: JobSpec): Capabilities {
+  const job = spec.job;
+  const caps: Capabilities = {
+    proxy: (config) => call(job, 'proxy', [config]) as never,
+    getConnection: (key, id) => call(job, 'getConnection', [key, id]) as never,
+    getMetadata: () => call(job, 'getMetadata', []) as never,
+    setMetadata: (m) => call(job, 'setMetadata', [m]) as never,
+    updateMetadata: (m) => call(job, 'updateMetadata', [m]) as never,
+    getCheckpoint: () => call(job, 'getCheckpoint', []) as never,
+    saveCheckpoint: (c) => call(job, 'saveCheckpoint', [c]) as never,
+    clearCheckpoint: () => call(job, 'clearCheckpoint', []) as never,
+    getEnvironmentVariables: () => call(job, 'getEnvironmentVariables', []) as never,
+    getWebhookURL: () => call(job, 'getWebhookURL', []) as never,
+    triggerAction: (i, c, n, input) => call(job, 'triggerAction', [i, c, n, input]),
+    tryAcquireLock: (key, ttl) => call(job, 'tryAcquireLock', [key, ttl]) as never,
+    releaseLock: (key) => call(job, 'releaseLock', [key]) as never,
+    log: (e) => send({ t: 'log', job, e }),
+    progress: (u) => send({ t: 'progress', job, u }),
+  };
+  if (spec.records) {
+    caps.records = {
+      save: (model, records) => call(job, 'records.save', [model, records]) as never,
+      update: (model, records) => call(job, 'records.update', [model, records]) as never,
+      delete: (model, records) => call(job, 'records.delete', [model, records]) as never,
+      getByIds: (model, ids) => call(job, 'records.getByIds', [model, ids]) as never,
+      trackDeletesStart: (model) => call(job, 'records.trackDeletesStart', [model]) as never,
+      trackDeletesEnd: (model) => call(job, 'records.trackDeletesEnd', [model]) as never,
+    };
+  }
+  return caps;
+}
+
+function serialize(error: unknown, signal?: AbortSignal): SerializedError {
+  return userError(error, signal).toJSON();
+}
+
+async function run(spec: JobSpec): Promise<void> {
+  const controller = new AbortController();
+  jobs.set(spec.job, controller);
+  try {
+    const definition = await loadDefinition(spec.bundle);
+    const output = await invoke(definition, remoteCapabilities(spec), spec, controller.signal);
+    try {
+      send({ t: 'done', job: spec.job, ok: true, v: output });
+    } catch (error) {
+      const e = new PatchbayError('INVALID_OUTPUT', `The function returned a value that cannot be sent back (${(error as Error).message}). Return plain JSON data.`);
+      send({ t: 'done', job: spec.job, ok: false, e: e.toJSON() });
+    }
+  } catch (error) {
+    send({ t: 'done', job: spec.job, ok: false, e: serialize(error, controller.signal) });
+  } finally {
+    jobs.delete(spec.job);
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.t) {
+    case 'run':
+      void run(message.spec);
+      break;
+    case 'reply': {
+      const waiter = pending.get(message.id);
+      if (!waiter) return;
+      pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.v);
+      else waiter.reject(PatchbayError.fromJSON(message.e));
+      break;
+    }
+    case 'cancel':
+      jobs.get(message.job)?.abort(PatchbayError.fromJSON(message.e));
+      break;
+  }
+});
+
+send({ t: 'ready' });

@@ -1,0 +1,85 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PatchbayError } from '../../src/errors.ts';
+import { createExecutor } from '../../src/runtime/executor.ts';
+import { fixtureManifest, memoryScope } from './helpers.ts';
+
+const executor = createExecutor({
+  manifest: fixtureManifest(),
+  scope: memoryScope(),
+  pool: { minWorkers: 1, maxWorkers: 4, memoryLimitMb: 48, cancelGraceMs: 200 },
+});
+after(() => executor.close());
+
+const misbehave = (mode: string, extra: Record<string, unknown> = {}) =>
+  executor.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode }, ...extra });
+
+async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof PatchbayError, `expected PatchbayError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+test('a CPU-bound infinite loop times out, the worker is replaced, a concurrent run succeeds', async () => {
+  const before = executor.pool!.replaced;
+  const looping = misbehave('loop', { timeoutMs: 300 });
+  const healthy = misbehave('sleep', { input: { mode: 'sleep', ms: 50 } });
+  await rejectsWith(looping, 'TIMEOUT', /did not finish within 300 ms/);
+  assert.equal((await healthy).output, 'slept');
+  // The stuck worker is terminated after the grace period.
+  for (let i = 0; i < 50 && executor.pool!.replaced === before; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(executor.pool!.replaced, before + 1);
+  assert.deepEqual((await misbehave('ok')).output, { ok: true });
+});
+
+test('a memory bomb ends with MEMORY_LIMIT and the next run works', async () => {
+  await rejectsWith(misbehave('memory'), 'MEMORY_LIMIT', /48 MB/);
+  assert.deepEqual((await misbehave('ok')).output, { ok: true });
+});
+
+test('process.exit() ends with FUNCTION_CRASHED', async () => {
+  await rejectsWith(misbehave('exit'), 'FUNCTION_CRASHED', /exit code 3/);
+  assert.deepEqual((await misbehave('ok')).output, { ok: true });
+});
+
+test('an unhandled rejection ends with FUNCTION_CRASHED naming the error', async () => {
+  await rejectsWith(misbehave('rejection'), 'FUNCTION_CRASHED', /nobody awaits me/);
+  assert.deepEqual((await misbehave('ok')).output, { ok: true });
+});
+
+test('a caller abort cancels the run; a cooperative function frees its worker', async () => {
+  const controller = new AbortController();
+  const before = executor.pool!.replaced;
+  const run = executor.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'sleep-signal', ms: 10_000 }, signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  await rejectsWith(run, 'ABORTED', /cancelled by the caller/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(executor.pool!.replaced, before, 'a function that honours the signal keeps its worker');
+});
+
+test('thrown errors: ActionError passes its payload, others become FUNCTION_ERROR with the user stack', async () => {
+  await assert.rejects(misbehave('action-error'), (error: PatchbayError) => {
+    assert.equal(error.code, 'ACTION_ERROR');
+    assert.deepEqual(error.details, { message: 'Repository not found', repo: 'x/y' });
+    return true;
+  });
+  await assert.rejects(misbehave('throw'), (error: PatchbayError) => {
+    assert.equal(error.code, 'FUNCTION_ERROR');
+    assert.match(error.message, /TypeError: cannot read the thing/);
+    const stack = (error.details as { stack: string }).stack;
+    assert.match(stack, /misbehave\.mjs/);
+    assert.doesNotMatch(stack, /src\/runtime/);
+    return true;
+  });
+});
+
+test('a non-serialisable output is refused with a clear error', async () => {
+  await rejectsWith(
+    executor.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'function-output' }, validate: false }),
+    'INVALID_OUTPUT',
+    /cannot be sent back/,
+  );
+});
