@@ -8,7 +8,9 @@
  * Choices made so Nango's recorded fixtures replay as they do under Nango's vitest mock:
  * - a recorded response with status >= 400 is thrown as the error production would throw
  *   (`httpErrors: 'throw'`, default), or handed back as data like Nango's mock (`'return'`);
- * - `getConnection` / `getMetadata` without a stub fail the test, naming the missing key;
+ * - without a stub, `getMetadata` answers null (the context turns it into `{}`) and `getConnection`
+ *   a connection with no credentials and empty config, where Nango's mock throws: recordings made
+ *   before a function started reading metadata keep replaying;
  * - `updateMetadata` / `setMetadata` change what later `getMetadata` calls return, as in production.
  *
  * @example
@@ -41,11 +43,19 @@ export interface Replay {
   logs: LogEntry[];
 }
 
-function missingStub(key: string, fixture: Fixture): PatchbayError {
-  return new PatchbayError(
-    'NOT_FOUND',
-    `The function called nango.${key}() but the fixture ${fixture.source} has no "nango.${key}" entry. Add one or record the run again with patchbay dryrun --save-responses.`,
-  );
+/** The connection a fixture without a `getConnection` stub stands for. */
+function placeholderConnection(integrationId: string, connectionId: string, metadata: Record<string, unknown> | null): Connection {
+  const now = new Date(0).toISOString();
+  return {
+    connection_id: connectionId,
+    provider_config_key: integrationId,
+    provider: integrationId,
+    credentials: { type: 'NONE' },
+    connection_config: {},
+    metadata,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 /** The error a real run would raise for an upstream status >= 400, with axios-like `response`. */
@@ -106,13 +116,11 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
       return response;
     },
     async getConnection() {
-      if (!('getConnection' in nango)) throw missingStub('getConnection', fixture);
-      const stub = (nango.getConnection ?? {}) as Partial<Connection>;
-      return stub as Connection;
+      if (nango.getConnection !== undefined && nango.getConnection !== null) return nango.getConnection as Connection;
+      return placeholderConnection(options.integrationId, options.connectionId, metadata ?? null);
     },
     async getMetadata() {
-      if (metadata === undefined) throw missingStub('getMetadata', fixture);
-      return metadata;
+      return metadata ?? null;
     },
     async setMetadata(next) {
       metadata = { ...next };
