@@ -150,13 +150,14 @@ export function discover(root: string, integrationsDir: string): Discovery {
     const key = `${fn.integrationId}/${fn.name}`;
     const first = seen.get(key);
     if (first) {
-      diagnostics.push(
-        errorAt(
-          'duplicate-function',
-          `duplicate function name "${fn.name}" in integration "${fn.integrationId}" (also ${first.source}). Rename one file: the file name is the function name.`,
-          displayPath(root, fn.file),
-        ),
+      // Nango allows an action and a sync of the same name (google-calendar/settings); patchbay keys
+      // functions by name, so the later one is skipped with a warning instead of failing the build.
+      const d = errorAt(
+        'duplicate-function',
+        `duplicate function name "${fn.name}" in integration "${fn.integrationId}" (also ${first.source}); this file is skipped. Rename one file: the file name is the function name.`,
+        displayPath(root, fn.file),
       );
+      diagnostics.push(first.kind === fn.kind ? d : { ...d, severity: 'warning' });
     } else seen.set(key, fn);
   }
   return { integrations, functions: [...seen.values()], diagnostics, fromIndex: indexFile !== undefined };
