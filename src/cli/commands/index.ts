@@ -4,8 +4,10 @@
  */
 import type { Command } from 'commander';
 import { register as compile } from './compile.ts';
+import { register as mcpConfig } from './mcp-config.ts';
+import { register as serve } from './serve.ts';
 import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [compile, test];
+export const COMMANDS: RegisterCommand[] = [compile, test, serve, mcpConfig];
