@@ -1,0 +1,193 @@
+/**
+ * The HTTP client behind `nango.proxy/get/post/…`: builds the request from a Nango
+ * `ProxyConfiguration`, injects the connection's credentials (only towards the provider's origin),
+ * retries per `retry.ts`, refreshes an OAuth token once on 401, follows redirects safely, reports
+ * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Credentials, ProxyConfiguration, ProxyResponse } from '../../define/context.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { IntegrationConfig } from '../../providers/types.ts';
+import type { HttpCallLog, LogEntry } from '../types.ts';
+import { buildUrl, decodeBody, encodeBody } from './build.ts';
+import { injectAuth, mayReceiveCredentials, publicDefaults, resolveBaseUrl } from './inject.ts';
+import { redactText, redactUrl } from './redact.ts';
+import { sendAttempt, type AttemptResult } from './redirect.ts';
+import { DEFAULT_RETRY_POLICY, isRateLimited, nextDelay, rateLimitDelay, type RetryPolicy } from './retry.ts';
+import { createUndiciTransport, type Transport, type TransportTimeouts } from './transport.ts';
+import { abortError, httpError, networkError, rateLimitedError } from './failures.ts';
+
+/** Where the client gets credentials; the credential manager implements it (refresh, single-flight). */
+export interface CredentialSource {
+  get(): Promise<Credentials>;
+  /** Forces a new token: 'expired' ahead of expiry, 'unauthorized' after a 401. */
+  refresh(reason: 'expired' | 'unauthorized'): Promise<Credentials>;
+}
+
+/** Everything about the caller a request needs. */
+export interface RequestContext {
+  integration: IntegrationConfig;
+  credentials: CredentialSource;
+  connectionConfig: Record<string, unknown>;
+  /** The execution's signal: aborting it aborts the in-flight request at once. */
+  signal: AbortSignal;
+  /** Receives one entry per hop sent (no secrets). */
+  onCall?: (call: HttpCallLog) => void;
+  /** Receives warnings (credentials withheld from a foreign host). patchbay extension. */
+  onLog?: (entry: LogEntry) => void;
+  /** Epoch ms when the execution times out: no wait is started that would end after it. */
+  deadline?: number;
+}
+
+export interface HttpClientOptions {
+  /** Defaults to undici (pooled per origin). */
+  transport?: Transport;
+  retry?: Partial<RetryPolicy>;
+  timeouts?: TransportTimeouts;
+  /** Redirect hops followed per attempt (default 5). */
+  maxRedirects?: number;
+}
+
+export interface HttpClient {
+  request<T = any>(ctx: RequestContext, config: ProxyConfiguration): Promise<ProxyResponse<T>>;
+  close(): Promise<void>;
+}
+
+function lowercaseHeaders(headers: ProxyConfiguration['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function safeCall<T>(fn: ((arg: T) => void) | undefined, arg: T): void {
+  try {
+    fn?.(arg);
+  } catch {
+    // A broken log sink must not fail the request.
+  }
+}
+
+/**
+ * Creates a client. One per process is enough; it pools connections per origin.
+ *
+ * @example
+ * const http = createHttpClient();
+ * const res = await http.request({ integration, credentials, connectionConfig: {}, signal }, { endpoint: '/user' });
+ * await http.close();
+ */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const owned = options.transport ? undefined : createUndiciTransport(options.timeouts);
+  const transport: Transport = options.transport ?? owned!.send;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const maxRedirects = options.maxRedirects ?? 5;
+
+  async function request<T>(ctx: RequestContext, config: ProxyConfiguration): Promise<ProxyResponse<T>> {
+    const { integration, connectionConfig, signal } = ctx;
+    if (signal.aborted) throw abortError(signal, integration);
+    const method = (config.method ?? 'GET').toUpperCase();
+    const providerBase = resolveBaseUrl(integration, connectionConfig);
+    const base = config.baseUrlOverride ? resolveBaseUrl(integration, connectionConfig, config.baseUrlOverride) : providerBase;
+    const url = buildUrl(base, config.endpoint, config.params);
+    const defaults = publicDefaults(integration, connectionConfig);
+    for (const [k, v] of Object.entries(defaults.query)) if (!url.searchParams.has(k)) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...defaults.headers, ...lowercaseHeaders(config.headers) };
+    if (config.decompress === false) delete headers['accept-encoding'];
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await encodeBody(config.data, headers);
+    const trusted = (target: URL) => mayReceiveCredentials(target, providerBase, integration.provider.proxy.allowed_hosts);
+    const retryHeader = { ...integration.provider.proxy.retry, ...config.retryHeader };
+    const retryConfig = { method, retries: config.retries, retryOn: config.retryOn, retryHeader, policy };
+
+    let credentials = await ctx.credentials.get();
+    let auth = injectAuth(integration, credentials, connectionConfig);
+    if (credentials.type !== 'NONE' && !trusted(url)) {
+      safeCall(ctx.onLog, {
+        time: new Date().toISOString(),
+        level: 'warn',
+        message: `Credentials of ${integration.id} were not sent to ${url.origin}: only ${new URL(providerBase).origin} and proxy.allowed_hosts receive them.`,
+      });
+    }
+
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      let result: AttemptResult;
+      try {
+        result = await sendAttempt({
+          method, url, headers, body, auth, trusted, transport, signal, config, maxRedirects,
+          onHop: (hop) => {
+            const call: HttpCallLog = {
+              method: hop.method,
+              url: redactUrl(hop.url, auth.secrets),
+              status: hop.status,
+              durationMs: Math.round(hop.durationMs * 10) / 10,
+              attempt,
+            };
+            if (hop.error !== undefined) call.error = redactText(hop.error instanceof Error ? hop.error.message : String(hop.error), auth.secrets);
+            safeCall(ctx.onCall, call);
+          },
+        });
+      } catch (error) {
+        if (signal.aborted) throw abortError(signal, integration, error);
+        if (error instanceof PatchbayError) throw error;
+        const delay = nextDelay(attempt, { error }, retryConfig);
+        if (delay === undefined || exceedsDeadline(ctx, delay)) throw networkError(error, method, url, attempt, auth.secrets);
+        await wait(delay, signal, integration);
+        continue;
+      }
+
+      const { response } = result;
+      const isOAuth = credentials.type === 'OAUTH2' || credentials.type === 'OAUTH2_CC';
+      if (response.status === 401 && isOAuth && result.authenticated && !refreshed) {
+        refreshed = true;
+        credentials = await ctx.credentials.refresh('unauthorized');
+        auth = injectAuth(integration, credentials, connectionConfig);
+        attempt -= 1; // the retry after a refresh is not one of the call's retries
+        continue;
+      }
+      if (response.status < 400) {
+        return {
+          data: decodeBody(response.body, response.headers, config.responseType) as T,
+          status: response.status,
+          headers: response.headers,
+        };
+      }
+
+      const delay = nextDelay(attempt, { status: response.status, headers: response.headers }, retryConfig);
+      const limited = isRateLimited(response.status, response.headers, retryHeader);
+      if (delay !== undefined) {
+        const imposed = limited ? rateLimitDelay(response.headers, retryHeader, Date.now()) : undefined;
+        if (imposed !== undefined && (imposed > policy.maxWaitMs || exceedsDeadline(ctx, imposed))) {
+          throw rateLimitedError(integration, response, imposed, method, result.url, auth.secrets);
+        }
+        if (!exceedsDeadline(ctx, delay)) {
+          await wait(delay, signal, integration);
+          continue;
+        }
+      }
+      if (limited) {
+        const imposed = rateLimitDelay(response.headers, retryHeader, Date.now());
+        throw rateLimitedError(integration, response, imposed, method, result.url, auth.secrets);
+      }
+      throw httpError(integration, response, method, result.url, attempt, auth.secrets);
+    }
+  }
+
+  return {
+    request,
+    async close() {
+      await owned?.close();
+    },
+  };
+}
+
+function exceedsDeadline(ctx: RequestContext, delayMs: number): boolean {
+  return ctx.deadline !== undefined && Date.now() + delayMs >= ctx.deadline;
+}
+
+async function wait(ms: number, signal: AbortSignal, integration: IntegrationConfig): Promise<void> {
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    throw abortError(signal, integration, error);
+  }
+}

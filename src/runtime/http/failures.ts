@@ -1,0 +1,86 @@
+/**
+ * The HTTP layer's final errors, each a PatchbayError with a stable code and a sentence saying
+ * what happened and what to do: RATE_LIMITED (with `retryAfter` seconds), UPSTREAM_HTTP_ERROR
+ * (status + a redacted excerpt of the body), UPSTREAM_NETWORK_ERROR, ABORTED and TIMEOUT.
+ */
+import { PatchbayError, excerptOf } from '../../errors.ts';
+import type { IntegrationConfig } from '../../providers/types.ts';
+import { decodeBody } from './build.ts';
+import { redactText, redactUrl, type Secrets } from './redact.ts';
+import type { TransportResponse } from './transport.ts';
+
+/** "GitHub" from display_name, else the provider key. */
+export function providerName(integration: IntegrationConfig): string {
+  return integration.provider.display_name ?? integration.provider.name ?? integration.id;
+}
+
+function where(method: string, url: URL, secrets: Secrets): string {
+  const clean = new URL(redactUrl(url, secrets));
+  return `${method} ${clean.origin}${clean.pathname}`;
+}
+
+function bodyExcerpt(response: TransportResponse, secrets: Secrets): string {
+  return redactText(excerptOf(decodeBody(response.body, response.headers, undefined)), secrets);
+}
+
+/** The provider said no (4xx/5xx) and retrying did not or may not help. */
+export function httpError(integration: IntegrationConfig, response: TransportResponse, method: string, url: URL, attempts: number, secrets: Secrets): PatchbayError {
+  const excerpt = bodyExcerpt(response, secrets);
+  const tried = attempts > 1 ? ` after ${attempts} attempts` : '';
+  let hint = '';
+  if (response.status === 401) hint = ' The credentials were rejected: check the connection (patchbay connection show) or reconnect it.';
+  else if (response.status === 403) hint = ' The credentials lack permission for this resource (scopes?).';
+  else if (response.status === 404) hint = ' Check the endpoint path and the ids in it.';
+  else if (response.status >= 500) hint = ' The provider is failing; try again later.';
+  return new PatchbayError(
+    'UPSTREAM_HTTP_ERROR',
+    `${providerName(integration)} answered ${response.status} to ${where(method, url, secrets)}${tried}${excerpt ? `: ${excerpt}` : ''}.${hint}`,
+    { status: response.status, excerpt, details: { method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers) } },
+  );
+}
+
+/** Rate limited for longer than we may wait. */
+export function rateLimitedError(
+  integration: IntegrationConfig,
+  response: TransportResponse,
+  waitMs: number | undefined,
+  method: string,
+  url: URL,
+  secrets: Secrets,
+): PatchbayError {
+  const retryAfter = waitMs === undefined ? undefined : Math.max(1, Math.ceil(waitMs / 1000));
+  const when = retryAfter === undefined ? 'retry later' : `retry after ${retryAfter} s`;
+  const options: ConstructorParameters<typeof PatchbayError>[2] = { status: response.status, excerpt: bodyExcerpt(response, secrets) };
+  if (retryAfter !== undefined) options.retryAfter = retryAfter;
+  return new PatchbayError('RATE_LIMITED', `rate limited by ${providerName(integration)} (${where(method, url, secrets)}), ${when}`, options);
+}
+
+/** The provider could not be reached at all. */
+export function networkError(error: unknown, method: string, url: URL, attempts: number, secrets: Secrets): PatchbayError {
+  const code = (error as { code?: string } | null)?.code;
+  const message = redactText(error instanceof Error ? error.message : String(error), secrets);
+  const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
+  return new PatchbayError(
+    'UPSTREAM_NETWORK_ERROR',
+    `Could not complete ${where(method, url, secrets)}${tried}: ${code ? `${code} ` : ''}${message}. Check the base URL, the network and that the provider is up.`,
+    { cause: error },
+  );
+}
+
+/** The execution was cancelled or timed out while a request was in flight or waiting. */
+export function abortError(signal: AbortSignal, integration: IntegrationConfig, cause?: unknown): PatchbayError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof PatchbayError) return reason;
+  const timedOut = (reason as { name?: string } | undefined)?.name === 'TimeoutError';
+  return timedOut
+    ? new PatchbayError('TIMEOUT', `The request to ${providerName(integration)} was stopped: the execution timed out.`, { cause: cause ?? reason })
+    : new PatchbayError('ABORTED', `The request to ${providerName(integration)} was cancelled by the caller.`, { cause: cause ?? reason });
+}
+
+const USEFUL_HEADERS = ['retry-after', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id', 'content-type'];
+
+function pickHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of USEFUL_HEADERS) if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * The transport seam: the one place a request actually leaves the process. The HTTP client does
+ * everything else (credentials, retries, redirects, logs) and hands each single hop to a
+ * `Transport`, so `patchbay test` can replay fixtures and `dryrun --save-responses` can record,
+ * without touching the client.
+ *
+ * The default transport is undici: one keep-alive `Pool` per origin, connect / headers / body
+ * timeouts, the execution's `AbortSignal` on every request, redirects NOT followed (the client
+ * validates each hop), bodies decompressed unless `config.decompress === false`.
+ */
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { Pool } from 'undici';
+import type { ProxyConfiguration } from '../../define/context.ts';
+
+/** One hop as the client built it: credentials already injected, body already encoded. */
+export interface TransportRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  signal: AbortSignal;
+  /** The call's configuration as the function wrote it (recorders key fixtures on it). */
+  config: ProxyConfiguration;
+}
+
+/** A complete response: lowercase headers, the whole body. */
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Sends one request, rejects on network failure or abort; never follows redirects. */
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+
+/** Timeouts of the undici transport, in milliseconds. */
+export interface TransportTimeouts {
+  /** TCP + TLS connect (default 10 s). */
+  connect?: number;
+  /** Until the response headers arrive (default 60 s). */
+  headers?: number;
+  /** Between two body chunks (default 120 s). */
+  body?: number;
+}
+
+export const DEFAULT_TIMEOUTS: Required<TransportTimeouts> = { connect: 10_000, headers: 60_000, body: 120_000 };
+
+/** A transport that also owns sockets to close. */
+export interface ClosableTransport {
+  send: Transport;
+  close(): Promise<void>;
+}
+
+const decoders: Record<string, (input: Uint8Array) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+/** Decodes a `content-encoding` body; unknown encodings are returned as they came. */
+async function decode(body: Uint8Array, headers: Record<string, string>): Promise<Uint8Array> {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  const decoder = encoding ? decoders[encoding] : undefined;
+  if (!decoder || body.byteLength === 0) return body;
+  const out = await decoder(body);
+  delete headers['content-encoding'];
+  headers['content-length'] = String(out.byteLength);
+  return out;
+}
+
+/**
+ * The default transport: undici pools keyed by origin (keep-alive, pipelining off).
+ *
+ * @example
+ * const transport = createUndiciTransport({ headers: 5_000 });
+ * const res = await transport.send({ method: 'GET', url: new URL('https://api.github.com/zen'), headers: {}, signal, config });
+ * await transport.close();
+ */
+export function createUndiciTransport(timeouts: TransportTimeouts = {}): ClosableTransport {
+  const t = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  const pools = new Map<string, Pool>();
+
+  function poolFor(origin: string): Pool {
+    let pool = pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: 16,
+        keepAliveTimeout: 10_000,
+        headersTimeout: t.headers,
+        bodyTimeout: t.body,
+        connect: { timeout: t.connect },
+      });
+      pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  const send: Transport = async (request) => {
+    request.signal.throwIfAborted();
+    const pool = poolFor(request.url.origin);
+    const response = await pool.request({
+      path: request.url.pathname + request.url.search,
+      method: request.method as 'GET',
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: request.signal,
+    });
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let body: Uint8Array = new Uint8Array(await response.body.arrayBuffer());
+    if (request.config.decompress !== false) body = await decode(body, headers);
+    return { status: response.statusCode, headers, body };
+  };
+
+  return {
+    send,
+    async close() {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((pool) => pool.close().catch(() => pool.destroy())));
+    },
+  };
+}
