@@ -39,6 +39,23 @@ const sdkPlugin: esbuild.Plugin = {
   },
 };
 
+/**
+ * A `require()` of a missing package from inside node_modules stays a runtime `require`, as Node
+ * would leave it: packages guard optional peers that way (unzipper's `@aws-sdk/client-s3`), and
+ * failing the whole build on them would make such a package unusable.
+ */
+const optionalRequirePlugin: esbuild.Plugin = {
+  name: 'patchbay-optional-require',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'require-call' || (args.pluginData as { probe?: boolean } | undefined)?.probe) return undefined;
+      if (!args.importer.split(path.sep).includes('node_modules')) return undefined;
+      const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { probe: true } });
+      return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
 /** The package name of a bare specifier (`@scope/pkg/sub` → `@scope/pkg`). */
 function packageName(spec: string): string {
   const parts = spec.split('/');
@@ -113,7 +130,7 @@ export class Bundler {
         metafile: true,
         logLevel: 'silent',
         banner: { js: BANNER },
-        plugins: [sdkPlugin],
+        plugins: [sdkPlugin, optionalRequirePlugin],
       });
     }
     let result: esbuild.BuildResult<{ write: false; metafile: true }>;
