@@ -125,3 +125,18 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}): Closabl
     },
   };
 }
+
+/**
+ * A transport over the platform's `fetch` (no pools to close): used for one-off requests such as
+ * OAuth token calls. Redirects are not followed, like the undici transport.
+ */
+export const fetchTransport: Transport = async (request) => {
+  const init: RequestInit = { method: request.method, headers: request.headers, signal: request.signal, redirect: 'manual' };
+  if (request.body !== undefined) init.body = request.body as NonNullable<RequestInit['body']>;
+  const response = await fetch(request.url, init);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key.toLowerCase()] = value;
+  });
+  return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
+};

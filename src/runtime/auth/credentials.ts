@@ -1,0 +1,168 @@
+/**
+ * The credential manager: hands the HTTP client a `CredentialSource` per connection that is
+ * always usable. OAuth2 tokens are refreshed ahead of expiry (the provider's
+ * `token_expiration_buffer`, default 300 s) and on demand after a 401; OAUTH2_CC tokens are
+ * acquired with the integration's client id/secret and reused until they expire.
+ *
+ * Refreshes are single-flight: in-process through a shared promise per connection, across
+ * processes through `locks.tryAcquire('refresh:<integration>:<connection>')` — a process that
+ * loses the race polls until the holder has written new credentials (credentials_version moved)
+ * and uses those. Because refresh tokens rotate, the new ones are persisted (compare-and-set on
+ * the version) BEFORE the new access token is handed out. A refused refresh marks the connection
+ * (`markRefreshFailed`) and throws NEEDS_REAUTH telling the user to run `patchbay connect`.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Credentials, OAuth2Credentials } from '../../define/context.ts';
+import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { IntegrationConfig } from '../../providers/types.ts';
+import type { LockStore } from '../../store/types.ts';
+import type { CredentialSource } from '../http/client.ts';
+import type { Transport } from '../http/transport.ts';
+import { clientCredentialsToken, refreshAccessToken } from './oauth2.ts';
+
+export interface CredentialManagerOptions {
+  connections: ConnectionService;
+  locks: LockStore;
+  /** Transport for token requests (default: fetch). */
+  http?: Transport;
+  /** How long a refresh lock is held at most (default 30 s). */
+  lockTtlMs?: number;
+  /** How often a waiting process re-reads the connection (default 100 ms). */
+  pollMs?: number;
+}
+
+export interface CredentialManager {
+  /** The credential source of one connection, for `RequestContext.credentials`. */
+  forConnection(integration: IntegrationConfig, connectionId: string): CredentialSource;
+}
+
+type Reason = 'expired' | 'unauthorized';
+
+const DEFAULT_BUFFER_S = 300;
+
+function isOAuth(credentials: Credentials): credentials is OAuth2Credentials {
+  return credentials.type === 'OAUTH2' || credentials.type === 'OAUTH2_CC';
+}
+
+/** Whether an OAuth token must be renewed now (missing, expired, or within the buffer). */
+export function needsRefresh(credentials: OAuth2Credentials, bufferSeconds: number, now = Date.now()): boolean {
+  if (!credentials.access_token) return true;
+  if (!credentials.expires_at) return false;
+  return Date.parse(credentials.expires_at) - bufferSeconds * 1000 <= now;
+}
+
+function reauthMessage(integration: IntegrationConfig, connectionId: string, why: string): string {
+  return `connection ${connectionId} of ${integration.id} needs re-authorisation: run \`patchbay connect ${integration.id} ${connectionId}\` (${why})`;
+}
+
+/**
+ * Builds the manager. One per process; it is what makes refreshes single-flight.
+ *
+ * @example
+ * const credentials = createCredentialManager({ connections, locks: store.locks });
+ * await http.request({ integration, credentials: credentials.forConnection(integration, 'alice'), connectionConfig, signal }, { endpoint: '/me' });
+ */
+export function createCredentialManager(options: CredentialManagerOptions): CredentialManager {
+  const { connections, locks } = options;
+  const owner = `${process.pid}:${randomUUID()}`;
+  const lockTtlMs = options.lockTtlMs ?? 30_000;
+  const pollMs = options.pollMs ?? 100;
+  const inflight = new Map<string, Promise<LoadedConnection>>();
+  const tokenOptions = options.http ? { transport: options.http } : {};
+
+  /** Fresh credentials from the token endpoint, persisted before they are returned. */
+  async function renew(integration: IntegrationConfig, current: LoadedConnection): Promise<LoadedConnection> {
+    const previous = current.credentials;
+    let next: OAuth2Credentials;
+    try {
+      if (previous.type === 'OAUTH2_CC') next = await clientCredentialsToken(integration, tokenOptions);
+      else if (previous.type === 'OAUTH2') next = await refreshAccessToken(integration, previous, tokenOptions);
+      else return current;
+    } catch (error) {
+      const err = error instanceof PatchbayError ? error : new PatchbayError('AUTH_REFRESH_FAILED', String(error), { cause: error });
+      await connections.markRefreshFailed(integration.id, current.connection_id, err.message).catch(() => undefined);
+      const transient = (err.details as { transient?: boolean } | undefined)?.transient === true;
+      if (transient) {
+        throw new PatchbayError('AUTH_REFRESH_FAILED', `Refreshing the token of connection ${current.connection_id} of ${integration.id} failed: ${err.message}`, {
+          cause: err,
+          ...(err.status !== undefined ? { status: err.status } : {}),
+        });
+      }
+      throw new PatchbayError('NEEDS_REAUTH', reauthMessage(integration, current.connection_id, err.message), {
+        cause: err,
+        ...(err.status !== undefined ? { status: err.status } : {}),
+      });
+    }
+    // Persist first: the old refresh token is already revoked by a rotating provider. If someone
+    // wrote in between (it should not happen under the lock), theirs is the stored truth.
+    await connections.saveCredentials(integration.id, current.connection_id, next, { expectVersion: current.credentials_version });
+    return connections.get(integration.id, current.connection_id);
+  }
+
+  /** Refresh under the cross-process lock; `seenVersion` is the version the caller found stale. */
+  async function refreshLocked(integration: IntegrationConfig, connectionId: string, seenVersion: number, reason: Reason): Promise<LoadedConnection> {
+    const key = `refresh:${integration.id}:${connectionId}`;
+    const buffer = integration.provider.token_expiration_buffer ?? DEFAULT_BUFFER_S;
+    const givesUpAt = Date.now() + lockTtlMs * 2;
+    for (;;) {
+      if (await locks.tryAcquire(key, owner, lockTtlMs)) {
+        try {
+          const current = await connections.get(integration.id, connectionId);
+          const moved = current.credentials_version > seenVersion && isOAuth(current.credentials);
+          if (moved && (reason === 'unauthorized' || !needsRefresh(current.credentials as OAuth2Credentials, buffer))) return current;
+          return await renew(integration, current);
+        } finally {
+          await locks.release(key, owner).catch(() => false);
+        }
+      }
+      // Another process is refreshing: wait for its write, then use it.
+      await sleep(pollMs);
+      const current = await connections.get(integration.id, connectionId);
+      if (current.credentials_version > seenVersion) return current;
+      if (Date.now() > givesUpAt) {
+        throw new PatchbayError('LOCKED', `Another process holds the token refresh of connection ${connectionId} of ${integration.id} and has not finished; retry in a moment.`);
+      }
+    }
+  }
+
+  /** In-process single flight: concurrent callers share one refresh. */
+  function refreshShared(integration: IntegrationConfig, connectionId: string, seenVersion: number, reason: Reason): Promise<LoadedConnection> {
+    const key = `${integration.id}\u0000${connectionId}`;
+    let pending = inflight.get(key);
+    if (!pending) {
+      pending = refreshLocked(integration, connectionId, seenVersion, reason).finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  return {
+    forConnection(integration, connectionId) {
+      const buffer = integration.provider.token_expiration_buffer ?? DEFAULT_BUFFER_S;
+      let lastVersion = -1;
+      return {
+        async get() {
+          const connection = await connections.get(integration.id, connectionId);
+          lastVersion = connection.credentials_version;
+          const credentials = connection.credentials;
+          if (!isOAuth(credentials) || !needsRefresh(credentials, buffer)) return credentials;
+          if (credentials.type === 'OAUTH2' && !credentials.refresh_token) {
+            if (credentials.access_token && Date.parse(credentials.expires_at ?? '') > Date.now()) return credentials; // inside the buffer, still valid
+            throw new PatchbayError('NEEDS_REAUTH', reauthMessage(integration, connectionId, 'the access token expired and there is no refresh token'));
+          }
+          const fresh = await refreshShared(integration, connectionId, connection.credentials_version, 'expired');
+          lastVersion = fresh.credentials_version;
+          return fresh.credentials;
+        },
+        async refresh(reason) {
+          if (lastVersion < 0) lastVersion = (await connections.get(integration.id, connectionId)).credentials_version;
+          const fresh = await refreshShared(integration, connectionId, lastVersion, reason);
+          lastVersion = fresh.credentials_version;
+          return fresh.credentials;
+        },
+      };
+    },
+  };
+}
