@@ -12,7 +12,9 @@ const OAUTH_MODES = new Set(['OAUTH2', 'OAUTH2_CC']);
 const urlWithPlaceholders = z.string().refine(
   (value) => {
     try {
-      const url = new URL(value.replace(/\$\{[^}]+\}/g, 'x'));
+      // A base URL may be one placeholder filled from the connection (Salesforce's instance_url).
+      const filled = value.startsWith('${') ? value.replace(/^\$\{[^}]+\}/, 'https://x') : value;
+      const url = new URL(filled.replace(/\$\{[^}]+\}/g, 'x'));
       return url.protocol === 'https:' || url.protocol === 'http:';
     } catch {
       return false;
