@@ -26,20 +26,28 @@ export interface ErrorContext {
 }
 
 interface IssueLike {
-  path?: Array<string | number>;
+  path?: Array<string | number> | string;
   message?: string;
   code?: string;
-  expected?: string;
+  rule?: string;
+}
+
+/** Field path of an issue as the tool's caller sees it (the runtime prefixes `input`). */
+function issuePath(issue: IssueLike, prefix: string | undefined): string {
+  const raw = typeof issue.path === 'string' ? issue.path.split('.').filter(Boolean) : (issue.path ?? []).map(String);
+  if (raw[0] === 'input') raw.shift();
+  return [...(prefix ? [prefix] : []), ...raw].join('.');
 }
 
 function describeIssues(details: unknown, prefix: string | undefined): string | undefined {
-  if (!Array.isArray(details) || details.length === 0) return undefined;
-  const lines = (details as IssueLike[]).slice(0, 20).map((issue) => {
-    const path = [...(prefix ? [prefix] : []), ...(issue.path ?? [])].join('.');
-    const rule = issue.message ?? issue.code ?? 'invalid';
-    return `\`${path || '(arguments)'}\`: ${rule}`;
+  const list = Array.isArray(details) ? details : (details as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const lines = (list as IssueLike[]).slice(0, 20).map((issue) => {
+    const rule = issue.message ?? issue.rule ?? issue.code ?? 'invalid';
+    const code = issue.rule ?? issue.code;
+    return `\`${issuePath(issue, prefix) || '(arguments)'}\`: ${rule}${code && !rule.includes(code) ? ` (${code})` : ''}`;
   });
-  const more = details.length > 20 ? ` (and ${details.length - 20} more)` : '';
+  const more = list.length > 20 ? ` (and ${list.length - 20} more)` : '';
   return `${lines.join('; ')}${more}`;
 }
 
