@@ -6,15 +6,9 @@
 import type { ProxyConfiguration, ProxyResponse } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
 
+import { paginate } from './http/paginate.ts';
+
 type Request = (config: ProxyConfiguration) => Promise<ProxyResponse>;
-type Paginate = <T>(request: Request, config: ProxyConfiguration, defaults?: ProxyConfiguration['paginate']) => AsyncGenerator<T[], undefined, void>;
-
-let loaded: Promise<Paginate> | undefined;
-
-function paginator(): Promise<Paginate> {
-  loaded ??= import('./http/paginate.ts').then((m) => (m as unknown as { paginate: Paginate }).paginate);
-  return loaded;
-}
 
 /**
  * Yields pages of items. Stops with the abort reason when `signal` fires between pages.
@@ -31,7 +25,6 @@ export async function* paginateWith<T>(
   if (typeof config !== 'object' || config === null || typeof config.endpoint !== 'string') {
     throw new PatchbayError('INVALID_ARGUMENT', 'nango.paginate() needs a configuration object with an "endpoint" string.');
   }
-  const paginate = await paginator();
   for await (const page of paginate<T>(request, config, defaults)) {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new PatchbayError('ABORTED', 'The execution was cancelled.');
     yield page;

@@ -26,6 +26,10 @@ export interface ScopeRequest {
   executionId: string;
   /** Aborted on caller cancel or timeout; pass it to every HTTP request. */
   signal: AbortSignal;
+  /** Epoch ms at which the execution times out (no retry wait should end after it). */
+  deadline: number;
+  /** Adds an entry to the execution's logs (warnings from capabilities, e.g. withheld credentials). */
+  log: (entry: LogEntry) => void;
 }
 
 /** What a run gathered besides its output. */
@@ -108,17 +112,18 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     if (request.signal?.aborted) onCallerAbort();
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
+    const log = (entry: LogEntry): void => {
+      logs.push(entry);
+      logger?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
+      request.onLog?.(entry);
+    };
     let scope: ExecutionScope | undefined;
     let ok = false;
     try {
-      scope = await options.scope({ fn, request, executionId, signal: controller.signal });
+      scope = await options.scope({ fn, request, executionId, signal: controller.signal, deadline: Date.now() + timeoutMs, log });
       const caps: Capabilities = {
         ...(scope.caps as Capabilities),
-        log(entry) {
-          logs.push(entry);
-          logger?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
-          request.onLog?.(entry);
-        },
+        log,
         progress(update) {
           request.onProgress?.(update);
         },

@@ -44,6 +44,10 @@ export interface ExecutionRequest {
   validateState?: boolean;
   /** For `dryrun`: records and metadata/checkpoint writes go to memory, nothing persists. */
   dryRun?: boolean;
+  /** dryRun only: the metadata the run starts from (default: the connection's). */
+  metadata?: Record<string, unknown>;
+  /** dryRun only: the checkpoint the run starts from (default: the stored one). */
+  checkpoint?: Record<string, unknown>;
   /** Sync: the run id (trackDeletes, checkpoints). */
   runId?: string;
   /** Sync: set when called by a webhook (onWebhook). */

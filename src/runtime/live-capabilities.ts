@@ -1,0 +1,203 @@
+/**
+ * The live capabilities: what a function's `nango` calls reach in production. proxy → the HTTP
+ * client with the connection's credential source; metadata → the connection service;
+ * checkpoints → `store.kv`; locks → `store.locks`; environment → integration.json's
+ * `environment`; triggerAction → a nested execution; records → `store.records` under a run id.
+ * With `dryRun`, records, metadata and checkpoints stay in memory (runtime/dry-run.ts) and nothing
+ * is written; proxy calls are real.
+ */
+import type { Connection, EnvironmentVariable, ProxyConfiguration } from '../define/context.ts';
+import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
+import { PatchbayError } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
+import type { Store } from '../store/types.ts';
+import type { Capabilities, RecordCapabilities } from './capabilities.ts';
+import { createRecordCollector, memoryState, type StateCapabilities } from './dry-run.ts';
+import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from './executor.ts';
+import type { CredentialSource, HttpClient } from './http/client.ts';
+import { liveRecords } from './live-records.ts';
+import type { Executor, HttpCallLog } from './types.ts';
+
+/** What live capabilities are made of; runtime.ts wires them. */
+export interface LiveDeps {
+  store: Store;
+  connections: ConnectionService;
+  http: HttpClient;
+  /** The resolved integration.json (cached by the caller). */
+  integration(integrationId: string): Promise<IntegrationConfig>;
+  /** The credential source of a connection (refresh, single-flight); see runtime/auth. */
+  credentials(integration: IntegrationConfig, connection: LoadedConnection): CredentialSource;
+  /** The executor, for `triggerAction` (a getter: the executor is created after the scopes). */
+  executor(): Executor;
+  /** Replaces individual capabilities (`patchbay test`, embedding). */
+  overrides?: Partial<Capabilities>;
+  /** Where the provider's webhooks reach this server, when one is listening. */
+  webhookUrl?(integrationId: string, connectionId: string): string | null;
+}
+
+/** The checkpoint key of one function on one connection. */
+export function checkpointKey(integrationId: string, connectionId: string, name: string): string {
+  return `checkpoint:${integrationId}:${connectionId}:${name}`;
+}
+
+interface Target {
+  integration: IntegrationConfig;
+  connection: LoadedConnection;
+  source: CredentialSource;
+}
+
+/**
+ * The scope factory for live (and dry) runs.
+ *
+ * @example
+ * const executor = createExecutor({ manifest, scope: liveScopes({ store, connections, http, integration, credentials, executor: () => executor }) });
+ */
+export function liveScopes(deps: LiveDeps): ScopeFactory {
+  return (request) => liveScope(deps, request);
+}
+
+async function liveScope(deps: LiveDeps, { fn, request, executionId, signal, deadline, log }: ScopeRequest): Promise<ExecutionScope> {
+  const integrationId = fn.integrationId;
+  const connectionId = request.connectionId;
+  const dryRun = request.dryRun === true;
+  const http: HttpCallLog[] = [];
+  const targets = new Map<string, Promise<Target>>();
+  const target = (key: string, id: string): Promise<Target> => {
+    const cacheKey = `${key}\u0000${id}`;
+    let pending = targets.get(cacheKey);
+    if (!pending) {
+      pending = (async () => {
+        const integration = await deps.integration(key);
+        const connection = await deps.connections.get(key, id);
+        return { integration, connection, source: deps.credentials(integration, connection) };
+      })();
+      targets.set(cacheKey, pending);
+    }
+    return pending;
+  };
+  const own = await target(integrationId, connectionId);
+
+  const state: StateCapabilities & { snapshot?: unknown } = dryRun
+    ? memoryState({
+        metadata: request.metadata ?? own.connection.metadata,
+        checkpoint: request.checkpoint ?? (await deps.store.kv.get<Record<string, unknown>>(checkpointKey(integrationId, connectionId, fn.name))) ?? null,
+      })
+    : liveState(deps, integrationId, connectionId, fn.name);
+
+  const locks = new Set<string>();
+  const lockKey = (key: string) => `lock:${integrationId}:${connectionId}:${key}`;
+
+  let records: RecordCapabilities | undefined;
+  let outcome: () => ScopeOutcome = () => ({ http });
+  if (fn.type === 'sync') {
+    const scope = { integrationId, connectionId };
+    if (dryRun) {
+      const collector = createRecordCollector(async (model, ids) => {
+        const found = await deps.store.records.getByIds({ ...scope, model }, ids);
+        return [...found].filter(([, r]) => r.deleted_at === null).map(([id, r]) => [id, r.data] as [string, Record<string, unknown>]);
+      });
+      records = collector.caps;
+      outcome = () => ({ http, records: collector.records(), changes: collector.changes() });
+    } else {
+      const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId);
+      records = live.caps;
+      outcome = () => ({ http, changes: live.changes() });
+    }
+  }
+
+  const caps: Omit<Capabilities, 'log' | 'progress'> = {
+    async proxy(config: ProxyConfiguration) {
+      const t = config.providerConfigKey || config.connectionId ? await target(config.providerConfigKey ?? integrationId, config.connectionId ?? connectionId) : own;
+      return deps.http.request(
+        {
+          integration: t.integration,
+          credentials: t.source,
+          connectionConfig: t.connection.connection_config,
+          signal,
+          deadline,
+          onCall: (call) => http.push(call),
+          onLog: log,
+        },
+        config,
+      );
+    },
+    async getConnection(key?: string, id?: string): Promise<Connection> {
+      const t = key || id ? await target(key ?? integrationId, id ?? connectionId) : own;
+      const fresh = await deps.connections.get(t.connection.integration_id, t.connection.connection_id);
+      return {
+        id: fresh.id,
+        connection_id: fresh.connection_id,
+        provider_config_key: fresh.provider_config_key,
+        provider: fresh.provider,
+        credentials: await t.source.get(),
+        connection_config: fresh.connection_config,
+        metadata: dryRun && t === own ? await state.getMetadata() : fresh.metadata,
+        created_at: fresh.created_at,
+        updated_at: fresh.updated_at,
+      };
+    },
+    ...state,
+    async getEnvironmentVariables(): Promise<EnvironmentVariable[] | null> {
+      const env = own.integration.environment;
+      const entries = Object.entries(env ?? {});
+      return entries.length > 0 ? entries.map(([name, value]) => ({ name, value })) : null;
+    },
+    async getWebhookURL() {
+      return deps.webhookUrl?.(integrationId, connectionId) ?? null;
+    },
+    async triggerAction(key, id, actionName, input) {
+      const result = await deps.executor().run({ integrationId: key, connectionId: id, name: actionName, input, signal, dryRun, validate: request.validate });
+      return result.output;
+    },
+    async tryAcquireLock(key, ttlMs) {
+      if (typeof key !== 'string' || !key || !(ttlMs > 0)) {
+        throw new PatchbayError('INVALID_ARGUMENT', 'tryAcquireLock needs { key: non-empty string, ttlMs: positive number }.');
+      }
+      const ok = await deps.store.locks.tryAcquire(lockKey(key), executionId, ttlMs);
+      if (ok) locks.add(key);
+      return ok;
+    },
+    async releaseLock(key) {
+      locks.delete(key);
+      return deps.store.locks.release(lockKey(key), executionId);
+    },
+    ...(records ? { records } : {}),
+    ...deps.overrides,
+  };
+
+  return {
+    caps,
+    info: {
+      connectionId,
+      providerConfigKey: integrationId,
+      provider: own.integration.provider.name,
+      executionId,
+      ...(own.integration.provider.proxy.paginate ? { paginationDefaults: own.integration.provider.proxy.paginate } : {}),
+      ...(fn.type === 'sync' ? await lastSync(deps.store, integrationId, connectionId, fn.name) : {}),
+    },
+    async finish() {
+      // Locks are held for the execution only (Nango releases them when the script ends).
+      await Promise.all([...locks].map((key) => deps.store.locks.release(lockKey(key), executionId).catch(() => false)));
+      return outcome();
+    },
+  };
+}
+
+function liveState(deps: LiveDeps, integrationId: string, connectionId: string, name: string): StateCapabilities {
+  const key = checkpointKey(integrationId, connectionId, name);
+  return {
+    getMetadata: async () => (await deps.connections.get(integrationId, connectionId)).metadata ?? null,
+    setMetadata: (metadata) => deps.connections.setMetadata(integrationId, connectionId, metadata),
+    updateMetadata: (patch) => deps.connections.updateMetadata(integrationId, connectionId, patch),
+    getCheckpoint: async () => (await deps.store.kv.get<Record<string, unknown>>(key)) ?? null,
+    saveCheckpoint: (checkpoint) => deps.store.kv.set(key, checkpoint),
+    clearCheckpoint: async () => {
+      await deps.store.kv.delete(key);
+    },
+  };
+}
+
+async function lastSync(store: Store, integrationId: string, connectionId: string, name: string): Promise<{ lastSyncDate?: string }> {
+  const state = await store.syncs.getState(integrationId, connectionId, name).catch(() => undefined);
+  return state?.last_success_at ? { lastSyncDate: state.last_success_at } : {};
+}

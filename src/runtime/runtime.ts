@@ -1,0 +1,155 @@
+/**
+ * The composition root: builds (or reuses) the manifest, opens the store, loads the encryption
+ * key, and wires the connection service, the HTTP client, credential sources and the executor
+ * together. Every front end (dryrun, serve, MCP, REST, the scheduler) starts from one Runtime, so
+ * they all run functions the same way.
+ *
+ * @example
+ * const runtime = await createRuntime({ paths: resolvePaths() });
+ * try {
+ *   const { output } = await runtime.executor.run({ integrationId: 'github', name: 'list-repos', connectionId: 'alice' });
+ * } finally {
+ *   await runtime.close();
+ * }
+ */
+import { ensureBuilt } from '../build/index.ts';
+import type { Manifest } from '../build/manifest.ts';
+import type { ProjectPaths } from '../config/paths.ts';
+import { loadKeyRing } from '../connections/key-file.ts';
+import { createConnectionService, type ConnectionEvent } from '../connections/service.ts';
+import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { loadIntegrationConfig } from '../providers/index.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import type { Capabilities } from './capabilities.ts';
+import { createCredentials, type CredentialsFactory } from './credentials.ts';
+import { createExecutor } from './executor.ts';
+import { createHttpClient, type HttpClient } from './http/client.ts';
+import type { Transport } from './http/transport.ts';
+import { liveScopes } from './live-capabilities.ts';
+import type { Executor } from './types.ts';
+import type { WorkerPoolOptions } from './worker-pool.ts';
+
+export interface RuntimeOptions {
+  paths: ProjectPaths;
+  /** 'sqlite' (default, PATCHBAY_HOME/patchbay.db) or 'memory' (tests, throwaway runs). */
+  storeKind?: 'sqlite' | 'memory';
+  /** Replaces undici under the HTTP client (record/replay, tests). */
+  transport?: Transport;
+  /** 'worker' (default) or 'inline' (same context code on the main thread; tests and benchmarks). */
+  isolation?: 'worker' | 'inline';
+  pool?: WorkerPoolOptions;
+  /** Validate input, output and records by default (true). */
+  validate?: boolean;
+  timeouts?: Partial<Record<'action' | 'sync' | 'onEvent', number>>;
+  /** Replaces individual capabilities of every execution (`patchbay test`, embedding). */
+  capabilityOverrides?: Partial<Capabilities>;
+  logger?: Logger;
+  /** A manifest to use instead of building (tests, embedding); `ensureBuilt` is skipped. */
+  manifest?: Manifest;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Everything a front end needs, wired. `close()` ends workers, sockets and the database. */
+export interface Runtime {
+  paths: ProjectPaths;
+  manifest: Manifest;
+  store: Store;
+  connections: ConnectionService;
+  /** The resolved integration.json of an integration (cached for the runtime's life). */
+  integrations: (integrationId: string) => Promise<IntegrationConfig>;
+  http: HttpClient;
+  credentials: CredentialsFactory;
+  executor: Executor;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Builds a Runtime; see the module doc. */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { paths } = options;
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  const manifest = options.manifest ?? (await ensureBuilt(paths));
+  const store = await openStore(options.storeKind === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', file: paths.databaseFile });
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const configs = new Map<string, Promise<IntegrationConfig>>();
+    const integrations = (id: string): Promise<IntegrationConfig> => {
+      let pending = configs.get(id);
+      if (!pending) {
+        pending = loadIntegrationConfig(paths, id, env);
+        pending.catch(() => configs.delete(id));
+        configs.set(id, pending);
+      }
+      return pending;
+    };
+    const key = await loadKeyRing({ keyFile: paths.keyFile, store, env });
+    let executor: Executor | undefined;
+    const connections = createConnectionService({
+      store,
+      key,
+      integrations,
+      onEvent: (event, connection) => runOnEvents(manifest, () => executor!, event, connection),
+      onEventError: (event, error) => logger.warn({ event, err: error }, 'on-event function failed'),
+    });
+    const http = createHttpClient(options.transport ? { transport: options.transport } : {});
+    closers.unshift(() => http.close());
+    const credentials = createCredentials({ connections, logger });
+    executor = createExecutor({
+      manifest,
+      isolation: options.isolation ?? 'worker',
+      ...(options.pool ? { pool: options.pool } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.validate !== undefined ? { validate: options.validate } : {}),
+      logger,
+      scope: liveScopes({
+        store,
+        connections,
+        http,
+        integration: integrations,
+        credentials,
+        executor: () => executor!,
+        ...(options.capabilityOverrides ? { overrides: options.capabilityOverrides } : {}),
+      }),
+    });
+    const exec = executor;
+    closers.unshift(() => exec.close());
+    let closed: Promise<void> | undefined;
+    return {
+      paths,
+      manifest,
+      store,
+      connections,
+      integrations,
+      http,
+      credentials,
+      executor: exec,
+      logger,
+      close: () => (closed ??= closeAll(closers)),
+    };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers) {
+    try {
+      await close();
+    } catch {
+      // Keep closing the rest; a failed close must not leak the others.
+    }
+  }
+}
+
+/** Runs the integration's on-event functions for `event` (post-connection-creation, …) in order. */
+async function runOnEvents(manifest: Manifest, executor: () => Executor, event: ConnectionEvent, connection: LoadedConnection): Promise<void> {
+  const handlers = manifest.functions.filter((f) => f.type === 'onEvent' && f.integrationId === connection.integration_id && f.event === event);
+  for (const fn of handlers) {
+    await executor().run({ integrationId: fn.integrationId, name: fn.name, connectionId: connection.connection_id });
+  }
+}

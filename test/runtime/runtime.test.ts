@@ -1,0 +1,147 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PatchbayError } from '../../src/errors.ts';
+import { executionOf } from '../../src/runtime/executor.ts';
+import { checkpointKey } from '../../src/runtime/live-capabilities.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { ProgressUpdate } from '../../src/runtime/types.ts';
+import { runtimeProject, type RuntimeProject } from './project.ts';
+
+let project: RuntimeProject;
+let runtime: Runtime;
+
+before(async () => {
+  project = await runtimeProject();
+  runtime = await project.open();
+  await runtime.connections.add({
+    integrationId: 'fake',
+    connectionId: 'c1',
+    credentials: { type: 'API_KEY', api_key: 'test-api-key' },
+    metadata: { team: 'core', things: ['a', 'b', 'c'] },
+  });
+});
+after(() => project.cleanup());
+
+const run = (name: string, extra: Record<string, unknown> = {}) =>
+  runtime.executor.run({ integrationId: 'fake', name, connectionId: 'c1', ...extra });
+
+test('an action calls the API with the connection credentials and returns validated output', async () => {
+  const result = await run('get-issue', { input: { id: '1' } });
+  assert.equal((result.output as { id: string }).id, '1');
+  assert.equal(result.function.type, 'action');
+  assert.match(result.executionId, /^[0-9a-f-]{36}$/);
+  assert.equal(result.http.length, 1);
+  assert.equal(result.http[0]?.status, 200);
+  assert.match(result.http[0]!.url, /\/issues\/1$/);
+  assert.equal(project.api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
+});
+
+test('the nango context: token, metadata, checkpoint, environment, locks, nested action, logs, progress', async () => {
+  const progress: ProgressUpdate[] = [];
+  const result = await run('tour', { input: { issueId: '2' }, onProgress: (u: ProgressUpdate) => progress.push(u) });
+  const out = result.output as Record<string, unknown>;
+  assert.equal(out['token'], 'test-api-key');
+  assert.equal(out['connectionId'], 'c1');
+  assert.equal(out['provider'], 'fake');
+  assert.deepEqual(out['metadata'], { team: 'core', things: ['a', 'b', 'c'], visits: 1 });
+  assert.deepEqual(out['checkpoint'], { step: 1 });
+  assert.deepEqual(out['env'], [{ name: 'REGION', value: 'eu' }]);
+  assert.equal(out['locked'], true);
+  assert.equal(out['lockedAgain'], true, 're-acquiring one’s own lease succeeds');
+  assert.equal((out['nested'] as { id: string }).id, '2');
+  assert.deepEqual(result.logs.map((l) => [l.level, l.message]), [['info', 'tour starts'], ['warn', 'tour ends']]);
+  assert.deepEqual(result.logs[0]?.payload, { issueId: '2' });
+  assert.deepEqual(progress, [{ progress: 1, total: 3, message: 'started' }]);
+  // Persisted: metadata through the connection service, checkpoint in the kv store, lock released.
+  assert.deepEqual((await runtime.connections.get('fake', 'c1')).metadata?.['visits'], 1);
+  assert.deepEqual(await runtime.store.kv.get(checkpointKey('fake', 'c1', 'tour')), { step: 1 });
+  assert.equal(await runtime.store.locks.tryAcquire('lock:fake:c1:tour', 'someone-else', 1000), true);
+  await runtime.store.locks.release('lock:fake:c1:tour', 'someone-else');
+  const second = await run('tour', { input: { issueId: '2' } });
+  assert.deepEqual((second.output as Record<string, unknown>)['checkpoint'], { step: 2 });
+});
+
+test('invalid input names the field and the rule; invalid output too', async () => {
+  await assert.rejects(run('get-issue', { input: { id: 5 } }), (error: PatchbayError) => {
+    assert.equal(error.code, 'INVALID_INPUT');
+    assert.match(error.message, /input\.id: .*expected string.*\(invalid_type\)/);
+    assert.deepEqual((error.details as { issues: Array<{ path: string }> }).issues.map((i) => i.path), ['input.id']);
+    return true;
+  });
+  // validate: false lets the bad input through to the function (which then calls the API with it).
+  const unvalidated = await run('get-issue', { input: { id: 3 }, validate: false });
+  assert.equal((unvalidated.output as { id: string }).id, '3');
+});
+
+test('a live sync saves records with change tracking, a second run reports them unchanged', async () => {
+  const first = await run('issues', {});
+  assert.equal(first.output, undefined);
+  assert.deepEqual(first.changes?.['Issue'], { added: 5, updated: 0, deleted: 0, unchanged: 0 });
+  assert.equal(first.changes?.['Item']?.added, 23);
+  assert.ok(first.http.length >= 3, 'one issues call plus the pages');
+  assert.equal(await runtime.store.records.count({ integrationId: 'fake', connectionId: 'c1', model: 'Item' }), 23);
+  const second = await run('issues', {});
+  assert.deepEqual(second.changes?.['Issue'], { added: 0, updated: 0, deleted: 0, unchanged: 5 });
+});
+
+test('trackDeletes removes records not seen in the run; INVALID_RECORD names the bad record', async () => {
+  await run('counter');
+  await runtime.connections.updateMetadata('fake', 'c1', { things: ['a', 'b'] });
+  const result = await run('counter');
+  assert.deepEqual(result.changes?.['Thing'], { added: 0, updated: 0, deleted: 1, unchanged: 2 });
+  await runtime.connections.updateMetadata('fake', 'c1', { things: ['a', 7] });
+  await assert.rejects(run('counter'), (error: PatchbayError) => {
+    assert.equal(error.code, 'INVALID_RECORD');
+    assert.match(error.message, /Thing\[1\] \(id 7\)\.label/);
+    return true;
+  });
+  await runtime.connections.updateMetadata('fake', 'c1', { things: ['a', 'b', 'c'] });
+});
+
+test('dryRun persists nothing: records collected, metadata and checkpoint kept in memory', async () => {
+  const countBefore = await runtime.store.records.count({ integrationId: 'fake', connectionId: 'c1', model: 'Thing' });
+  const checkpointBefore = await runtime.store.kv.get(checkpointKey('fake', 'c1', 'counter'));
+  const result = await run('counter', { dryRun: true, metadata: { things: ['x', 'y', 'z', 'w'] }, checkpoint: { runs: 40 } });
+  assert.deepEqual(result.records?.['Thing']?.saved.map((r) => (r as { id: string }).id), ['x', 'y', 'z', 'w']);
+  assert.equal(result.changes?.['Thing']?.added, 4);
+  assert.equal(await runtime.store.records.count({ integrationId: 'fake', connectionId: 'c1', model: 'Thing' }), countBefore);
+  assert.deepEqual(await runtime.store.kv.get(checkpointKey('fake', 'c1', 'counter')), checkpointBefore);
+  const visits = (await runtime.connections.get('fake', 'c1')).metadata?.['visits'] as number;
+  const tour = await run('tour', { dryRun: true, input: { issueId: '1' } });
+  assert.equal(((tour.output as Record<string, unknown>)['metadata'] as { visits: number }).visits, visits + 1);
+  assert.equal((await runtime.connections.get('fake', 'c1')).metadata?.['visits'], visits, 'metadata unchanged in the store');
+});
+
+test('validateState checks metadata against its schema', async () => {
+  await assert.rejects(run('counter', { dryRun: true, validateState: true, metadata: { things: 'nope' } }), (error: PatchbayError) => {
+    assert.match(error.message, /metadata\.things/);
+    return true;
+  });
+});
+
+test('a caller abort aborts the in-flight HTTP request; a timeout does too', async () => {
+  const closedBefore = project.api.state.closedEarly;
+  const controller = new AbortController();
+  const pending = run('wait', { input: { ms: 30_000 }, signal: controller.signal });
+  setTimeout(() => controller.abort(), 150);
+  await assert.rejects(pending, (error: PatchbayError) => error.code === 'ABORTED');
+  await assert.rejects(run('wait', { input: { ms: 30_000 }, timeoutMs: 200 }), (error: PatchbayError) => {
+    assert.equal(error.code, 'TIMEOUT');
+    assert.equal(executionOf(error)?.http.length, 1, 'the failed run still reports its HTTP call');
+    return true;
+  });
+  for (let i = 0; i < 50 && project.api.state.closedEarly < closedBefore + 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(project.api.state.closedEarly, closedBefore + 2, 'the fake API saw both clients hang up');
+});
+
+test('unknown function and connection give clear errors', async () => {
+  await assert.rejects(run('get-isue', { input: { id: '1' } }), (error: PatchbayError) => {
+    assert.equal(error.code, 'FUNCTION_NOT_FOUND');
+    assert.match(error.message, /Did you mean "get-issue"/);
+    return true;
+  });
+  await assert.rejects(runtime.executor.run({ integrationId: 'fake', name: 'get-issue', connectionId: 'nobody', input: { id: '1' } }), (error: PatchbayError) => {
+    assert.equal(error.code, 'CONNECTION_NOT_FOUND');
+    return true;
+  });
+});
