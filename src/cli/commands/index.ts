@@ -7,9 +7,12 @@ import { register as compile } from './compile.ts';
 import { register as dev } from './dev.ts';
 import { register as init } from './init.ts';
 import { register as mcpConfig } from './mcp-config.ts';
+import { register as providers } from './providers.ts';
+import { register as records } from './records.ts';
 import { register as serve } from './serve.ts';
+import { register as sync } from './sync.ts';
 import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [init, compile, dev, test, serve, mcpConfig];
+export const COMMANDS: RegisterCommand[] = [init, compile, dev, test, serve, mcpConfig, providers, sync, records];
