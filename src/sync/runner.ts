@@ -27,7 +27,7 @@ export function findSync(runtime: Pick<SyncRuntime, 'manifest'>, integrationId: 
 
 async function resolveTarget(runtime: SyncRuntime, integrationId: string, env: NodeJS.ProcessEnv): Promise<WebhookTarget> {
   try {
-    if (runtime.integrationConfig) return webhookTarget((await runtime.integrationConfig(integrationId)).webhooks, env);
+    if (runtime.integrations) return webhookTarget((await runtime.integrations(integrationId)).webhooks, env);
     if (runtime.paths) return webhookTarget((await loadIntegrationConfig(runtime.paths, integrationId, env)).webhooks, env);
   } catch (error) {
     runtime.logger?.warn({ integrationId, error: (error as Error).message }, 'cannot read webhook settings; using PATCHBAY_WEBHOOK_URL only');

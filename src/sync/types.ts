@@ -19,7 +19,7 @@ export interface SyncRuntime {
   readonly paths?: ProjectPaths;
   readonly logger?: Logger;
   /** Resolved integration config (webhook URLs and secret); falls back to loading integration.json from `paths`. */
-  integrationConfig?(integrationId: string): Promise<IntegrationConfig>;
+  readonly integrations?: (integrationId: string) => Promise<IntegrationConfig>;
 }
 
 /** Why a run started. */
