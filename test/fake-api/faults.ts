@@ -7,7 +7,7 @@
  *   /status/:code                                            always answers `code` with a JSON error body
  *   /slow?ms=1000                                            answers after `ms`; counts clients that hang up first
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
- *   /echo                                                    any method: returns { method, path, query, headers, body }
+ *   /echo[?status=400]                                       any method: returns { method, path, query, headers, body } (with `status`)
  */
 import { intParam, json, type Route } from './http.ts';
 import { hit } from './state.ts';
@@ -81,6 +81,6 @@ export const redirect: Route = (ctx) => {
 export const echo: Route = (ctx) => {
   if (ctx.url.pathname !== '/echo' && !ctx.url.pathname.startsWith('/echo/')) return false;
   const { method, path, query, headers, body } = ctx.record;
-  json(ctx.res, 200, { method, path, query, headers, body });
+  json(ctx.res, intParam(ctx.url, 'status', 200), { method, path, query, headers, body });
   return true;
 };
