@@ -101,8 +101,8 @@ export function suggestProviders(term: string, max = 3): string[] {
   const scored: Array<[string, number]> = [];
   for (const key of loadCatalog().keys()) {
     let score = editDistance(needle, key);
-    if (key.startsWith(needle) || needle.startsWith(key)) score = Math.min(score, 1);
-    else if (key.includes(needle) || needle.includes(key)) score = Math.min(score, 2);
+    if (needle.length >= 3 && (key.startsWith(needle) || needle.startsWith(key))) score = Math.min(score, 1);
+    else if (needle.length >= 3 && (key.includes(needle) || needle.includes(key))) score = Math.min(score, 2);
     if (score <= Math.max(2, Math.floor(needle.length / 3))) scored.push([key, score]);
   }
   return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([key]) => key);

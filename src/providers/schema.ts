@@ -159,7 +159,7 @@ export const integrationFileSchema = z.strictObject({
     .strictObject({
       client_id: z.string().optional(),
       client_secret: z.string().optional(),
-      scopes: z.union([z.array(z.string()), z.string()]).optional(),
+      scopes: z.union([z.array(z.string()), z.string()], { message: 'must be an array of scopes or one string separated by commas or spaces' }).optional(),
     })
     .optional(),
   proxy: proxyOverrideSchema.optional(),
@@ -172,7 +172,8 @@ export function formatIssues(error: z.ZodError, prefix = ''): string {
   return error.issues
     .map((issue) => {
       const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return where ? `${where}: ${issue.message}` : issue.message;
+      const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)` : issue.message;
+      return where ? `${where}: ${message}` : message;
     })
     .join('; ');
 }
