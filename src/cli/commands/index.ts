@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as compile } from './compile.ts';
 import { register as dev } from './dev.ts';
+import { register as dryrun } from './dryrun.ts';
 import { register as init } from './init.ts';
 import { register as mcpConfig } from './mcp-config.ts';
 import { register as providers } from './providers.ts';
@@ -15,4 +16,4 @@ import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [init, compile, dev, test, serve, mcpConfig, providers, sync, records];
+export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records];
