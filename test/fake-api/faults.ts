@@ -7,8 +7,9 @@
  *   /status/:code                                            always answers `code` with a JSON error body
  *   /slow?ms=1000                                            answers after `ms`; counts clients that hang up first
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
- *   /echo[?status=400]                                       any method: returns { method, path, query, headers, body } (with `status`)
+ *   /echo[?status=400&gzip=1]                                any method: returns { method, path, query, headers, body } (with `status`, gzip-encoded)
  */
+import { gzipSync } from 'node:zlib';
 import { intParam, json, type Route } from './http.ts';
 import { hit } from './state.ts';
 
@@ -81,6 +82,10 @@ export const redirect: Route = (ctx) => {
 export const echo: Route = (ctx) => {
   if (ctx.url.pathname !== '/echo' && !ctx.url.pathname.startsWith('/echo/')) return false;
   const { method, path, query, headers, body } = ctx.record;
-  json(ctx.res, intParam(ctx.url, 'status', 200), { method, path, query, headers, body });
+  const status = intParam(ctx.url, 'status', 200);
+  if (ctx.url.searchParams.get('gzip') !== '1') return json(ctx.res, status, { method, path, query, headers, body }), true;
+  const zipped = gzipSync(JSON.stringify({ method, path, query, headers, body }));
+  ctx.res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': zipped.byteLength });
+  ctx.res.end(zipped);
   return true;
 };

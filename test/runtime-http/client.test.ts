@@ -159,6 +159,24 @@ test('aborting the execution aborts the in-flight request at once (the server se
   await rejectsWith(http.request(timed, { endpoint: '/slow', params: { ms: 30_000 } }), 'TIMEOUT');
 });
 
+test('transport timeouts end a hung request; gzip bodies are decompressed unless asked not to', async () => {
+  const impatient = createHttpClient({ retry: FAST_RETRY, timeouts: { headers: 100 } });
+  try {
+    const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
+    const err = await rejectsWith(impatient.request(ctx, { endpoint: '/slow', params: { ms: 3000 }, retries: 0 }), 'UPSTREAM_NETWORK_ERROR');
+    assert.match(err.message, /UND_ERR_HEADERS_TIMEOUT/);
+  } finally {
+    await impatient.close();
+  }
+  const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
+  const res = await http.request(ctx, { endpoint: '/echo', params: { gzip: 1 } });
+  assert.equal(res.data.path, '/echo');
+  assert.equal(res.headers['content-encoding'], undefined);
+  const raw = await http.request(ctx, { endpoint: '/echo', params: { gzip: 1 }, decompress: false, responseType: 'arraybuffer' });
+  assert.equal(raw.headers['content-encoding'], 'gzip');
+  assert.deepEqual([...(raw.data as Buffer).subarray(0, 2)], [0x1f, 0x8b]);
+});
+
 test('a redirect to another origin strips credentials; a same-origin redirect keeps them', async () => {
   const integration = fakeIntegration(api.url, 'API_KEY', { proxy: { base_url: api.url, headers: { 'x-api-key': '${apiKey}' }, query: { api_key: '${apiKey}' } } });
   const ctx = await connect(stack, integration, id(), { type: 'API_KEY', api_key: 'test-api-key' });
