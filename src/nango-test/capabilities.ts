@@ -8,9 +8,10 @@
  * Choices made so Nango's recorded fixtures replay as they do under Nango's vitest mock:
  * - a recorded response with status >= 400 is thrown as the error production would throw
  *   (`httpErrors: 'throw'`, default), or handed back as data like Nango's mock (`'return'`);
- * - without a stub, `getMetadata` answers null (the context turns it into `{}`) and `getConnection`
- *   a connection with no credentials and empty config, where Nango's mock throws: recordings made
- *   before a function started reading metadata keep replaying;
+ * - without a stub, `getMetadata` answers null (the context turns it into `{}`) where Nango's mock
+ *   throws; `getConnection` is the stub laid over a connection with no credentials and empty
+ *   config, its `metadata` taken from `getMetadata` when the stub has none (Nango records the two
+ *   apart, from one response);
  * - `updateMetadata` / `setMetadata` change what later `getMetadata` calls return, as in production.
  *
  * @example
@@ -116,8 +117,11 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
       return response;
     },
     async getConnection() {
-      if (nango.getConnection !== undefined && nango.getConnection !== null) return nango.getConnection as Connection;
-      return placeholderConnection(options.integrationId, options.connectionId, metadata ?? null);
+      // Nango's recorder keeps metadata under getMetadata and often an empty getConnection: put
+      // the connection back together so `connection.metadata` reads what the recording saw.
+      const stub = (typeof nango.getConnection === 'object' && nango.getConnection !== null ? nango.getConnection : {}) as Partial<Connection>;
+      const base = placeholderConnection(options.integrationId, options.connectionId, metadata ?? null);
+      return { ...base, ...stub, metadata: stub.metadata ?? metadata ?? null } as Connection;
     },
     async getMetadata() {
       return metadata ?? null;

@@ -53,6 +53,8 @@ export interface RequestIdentity {
 /** An identity plus its sha1, the key recordings are stored under. */
 export interface IdentifiedRequest extends RequestIdentity {
   hash: string;
+  /** The whole body text (not hashed), for the clock-tolerant second pass of the matcher. */
+  body?: string;
 }
 
 const BODY_INLINE_LIMIT = 1000;
@@ -72,15 +74,32 @@ export function isDefaultContentType(name: string, value: string): boolean {
   return v === 'application/json' || v === 'undefined' || v.startsWith('application/x-www-form-urlencoded');
 }
 
+/** The body as text (a string as is, a Buffer in base64, anything else as JSON); undefined when absent. */
+export function bodyText(data: unknown): string | undefined {
+  if (data === undefined || data === null || data === '' || data === false || data === 0) return undefined;
+  if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.toString('base64');
+  if (data instanceof URLSearchParams) return data.toString();
+  return JSON.stringify(data) ?? '';
+}
+
 /** The body as it takes part in an identity: undefined when absent, long bodies by their sha1. */
 export function bodyIdentity(data: unknown): string | undefined {
-  if (data === undefined || data === null || data === '' || data === false || data === 0) return undefined;
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else if (Buffer.isBuffer(data)) text = data.toString('base64');
-  else if (data instanceof URLSearchParams) text = data.toString();
-  else text = JSON.stringify(data) ?? '';
+  const text = bodyText(data);
+  if (text === undefined) return undefined;
   return text.length > BODY_INLINE_LIMIT ? `sha1:${sha1(text)}` : text;
+}
+
+const ISO_TIME = /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g;
+const EPOCH = /(?<![\d.])(?:1[5-9]\d{8}|[2-3]\d{9}|1[5-9]\d{11}|[2-3]\d{12})(?![\d.])/g;
+
+/**
+ * The text with clock-derived values (ISO dates and times, epoch seconds or milliseconds between
+ * 2017 and 2095) replaced by `<t>`: a replay runs at another time than its recording, and a
+ * function asking for "the last 30 days" asks for other dates.
+ */
+export function maskTime(text: string): string {
+  return text.replace(ISO_TIME, '<t>').replace(EPOCH, '<t>');
 }
 
 /** The endpoint as a URL: absolute URLs as they are, paths against a placeholder origin. */
@@ -136,7 +155,10 @@ export function requestIdentity(config: Pick<ProxyConfiguration, 'endpoint' | 'm
   const identity: RequestIdentity = { method, endpoint, params, headers };
   const data = bodyIdentity(config.data);
   if (data !== undefined) identity.data = data;
-  return { ...identity, hash: sha1(JSON.stringify(identity)) };
+  const identified: IdentifiedRequest = { ...identity, hash: sha1(JSON.stringify(identity)) };
+  const body = bodyText(config.data);
+  if (body !== undefined) Object.defineProperty(identified, 'body', { value: body, enumerable: false });
+  return identified;
 }
 
 /** One line naming a request for messages: `GET issues?state=open&per_page=50`. */

@@ -130,9 +130,11 @@ async function legacyRecordings(nangoDir: string, name: string): Promise<Recordi
     for (const file of await walk(proxyDir)) {
       const relative = path.relative(proxyDir, file).split(path.sep);
       const base = relative[relative.length - 1]!.replace(/\.json$/, '');
-      if (relative.length >= 2 && relative[relative.length - 2] === name) {
-        const mock = (await readJson(file)) as LegacyMockFile;
-        if (!mock || typeof mock !== 'object' || !('response' in mock)) continue;
+      const inOwnDir = relative.length >= 2 && relative[relative.length - 2] === name;
+      if (!inOwnDir && base !== name) continue;
+      const content = await readJson(file);
+      const mock = content as LegacyMockFile;
+      if (inOwnDir && mock && typeof mock === 'object' && 'requestIdentity' in mock && 'response' in mock) {
         const identity = mock.requestIdentity ?? {};
         const recording: Recording = {
           method: method.toLowerCase(),
@@ -149,7 +151,7 @@ async function legacyRecordings(nangoDir: string, name: string): Promise<Recordi
         if (mock.headers !== undefined) recording.headers = mock.headers;
         out.push(recording);
       } else if (base === name) {
-        out.push({ method: method.toLowerCase(), endpoint: relative.slice(0, -1).join('/'), response: await readJson(file), anyRequest: true });
+        out.push({ method: method.toLowerCase(), endpoint: relative.slice(0, -1).join('/'), response: content, anyRequest: true });
       }
     }
   }

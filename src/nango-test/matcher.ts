@@ -12,6 +12,8 @@
  *
  * Where Nango returns the first match every time, the matcher prefers a match not served yet, so a
  * function that polls the same URL until a job completes replays each recorded answer in order.
+ * And where nothing matches, a second pass ignores clock-derived values (dates, epoch times) in
+ * params and body: a function that asks for "the last 30 days" asks for other dates at replay time.
  *
  * @example
  * const book = new RecordingBook(fixture.recordings);
@@ -19,7 +21,7 @@
  */
 import { PatchbayError } from '../errors.ts';
 import type { Recording } from './fixture.ts';
-import { bodyIdentity, describeRequest, identityHeaders, type IdentifiedRequest } from './identity.ts';
+import { bodyIdentity, bodyText, describeRequest, identityHeaders, maskTime, type IdentifiedRequest } from './identity.ts';
 
 function sameParams(recorded: Record<string, unknown> | undefined, actual: Array<[string, string]>): boolean {
   const entries = Object.entries(recorded ?? {});
@@ -57,6 +59,26 @@ export function recordingMatches(recording: Recording, request: IdentifiedReques
   return endpointCount === 1 && request.params.length === 0;
 }
 
+/**
+ * The second pass: the recording's params and body equal the request's once clock-derived values
+ * are masked on both sides (identity.ts `maskTime`). Headers must still match exactly.
+ */
+export function recordingMatchesIgnoringTime(recording: Recording, request: IdentifiedRequest): boolean {
+  if (!recording.request || recording.anyRequest) return false;
+  const params = Object.entries(recording.request.params ?? {});
+  if (params.length !== request.params.length) return false;
+  for (const [key, value] of params) {
+    const found = request.params.find(([k]) => k === key);
+    const recorded = Array.isArray(value) ? value.map(String).join(',') : String(value);
+    if (!found || maskTime(found[1]) !== maskTime(recorded)) return false;
+  }
+  if (!sameHeaders(recording.request.headers, request.headers)) return false;
+  if (recording.request.data === undefined) return true;
+  const recorded = bodyText(recording.request.data);
+  if (recorded === undefined || request.body === undefined) return recorded === request.body;
+  return maskTime(recorded) === maskTime(request.body);
+}
+
 /** The recordings of one fixture, with which ones were served. */
 export class RecordingBook {
   readonly recordings: readonly Recording[];
@@ -74,7 +96,8 @@ export class RecordingBook {
   /** The recording that answers the request; throws a PatchbayError naming it when none does. */
   answer(request: IdentifiedRequest): Recording {
     const candidates = this.candidates(request);
-    const matches = candidates.filter((r) => recordingMatches(r, request, candidates.length));
+    let matches = candidates.filter((r) => recordingMatches(r, request, candidates.length));
+    if (matches.length === 0) matches = candidates.filter((r) => recordingMatchesIgnoringTime(r, request));
     const chosen = matches.find((r) => !this.served.has(r)) ?? matches[matches.length - 1];
     if (chosen) {
       this.served.add(chosen);
