@@ -8,6 +8,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
+import { migrate, type MigrationList } from './migrations.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { hashText, prepareRecord, serializeRecord } from '../../records/hash.ts';
 import { deepMerge } from '../../records/merge.ts';
@@ -74,8 +75,11 @@ CREATE INDEX IF NOT EXISTS records_scope_cursor ON records (scope_id, cursor);
  * generation that last saw it.
  */
 export function migrateRecords(db: DatabaseSync): void {
-  db.exec(RECORDS_SCHEMA);
+  migrate(db, RECORDS_MIGRATIONS);
 }
+
+/** The records schema steps for the shared migration runner (append, never edit). */
+export const RECORDS_MIGRATIONS: MigrationList = { concern: 'records', steps: [RECORDS_SCHEMA] };
 
 const empty = (): SaveSummary => ({ added: 0, updated: 0, deleted: 0, unchanged: 0 });
 

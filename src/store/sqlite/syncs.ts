@@ -4,6 +4,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
+import { migrate, type MigrationList } from './migrations.ts';
 import type { SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
 
 /** The sync tables' DDL. Idempotent: the store runs it on open, a migration runner may too. */
@@ -38,8 +39,11 @@ CREATE TABLE IF NOT EXISTS sync_state (
 
 /** Creates the sync tables when missing. */
 export function migrateSyncs(db: DatabaseSync): void {
-  db.exec(SYNCS_SCHEMA);
+  migrate(db, SYNCS_MIGRATIONS);
 }
+
+/** The syncs schema steps for the shared migration runner (append, never edit). */
+export const SYNCS_MIGRATIONS: MigrationList = { concern: 'syncs', steps: [SYNCS_SCHEMA] };
 
 type RunRowRaw = Omit<SyncRunRow, 'added' | 'updated' | 'deleted' | 'duration_ms'> & {
   added: number | bigint;
