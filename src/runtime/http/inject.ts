@@ -30,7 +30,7 @@ const CONNECTION_CONFIG_ONLY = /^connectionConfig\./;
 export function placeholderValues(credentials: Credentials, connectionConfig: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(connectionConfig)) {
-    if (value !== undefined && value !== null && typeof value !== 'object') values[`connectionConfig.${key}`] = String(value);
+    if (value !== undefined && value !== null && value !== '' && typeof value !== 'object') values[`connectionConfig.${key}`] = String(value);
   }
   for (const [key, value] of Object.entries(credentials)) {
     if (typeof value === 'string' || typeof value === 'number') {
@@ -63,7 +63,8 @@ function referencesCredential(template: string): boolean {
 }
 
 /**
- * The provider's base URL with `${connectionConfig.x}` filled in. Throws INVALID_CONFIG naming the
+ * The provider's base URL with `${connectionConfig.x}` filled in (`A || B` picks the first
+ * alternative the connection has every field for, like Nango). Throws INVALID_CONFIG naming the
  * missing field, so the user knows which `--config` to pass when connecting.
  */
 export function resolveBaseUrl(integration: IntegrationConfig, connectionConfig: Record<string, unknown>, override?: string): string {
@@ -72,7 +73,13 @@ export function resolveBaseUrl(integration: IntegrationConfig, connectionConfig:
     throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no proxy.base_url; set it in integrations/${integration.id}/integration.json or pass baseUrlOverride.`);
   }
   const values = placeholderValues({ type: 'NONE' }, connectionConfig);
-  const filled = fillTemplate(template, values);
+  // Nango's `A || B`: the first alternative whose placeholders the connection can fill.
+  let filled: string | undefined;
+  for (const alternative of template.split('||')) {
+    filled = fillTemplate(alternative.trim(), values);
+    if (filled !== undefined && !/^https?:\/\/(\/|$)/.test(filled)) break;
+    filled = undefined;
+  }
   if (filled === undefined) {
     const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((n) => values[n!] === undefined);
     throw new PatchbayError(

@@ -66,7 +66,7 @@ export function redactText(text: string, secrets: Secrets): string {
  * A URL fit for a log: userinfo dropped, secret query parameters replaced, known values removed.
  *
  * @example
- * redactUrl(new URL('https://x.io/a?api_key=k123&page=2'), emptySecrets()) // 'https://x.io/a?api_key=%5BREDACTED%5D&page=2'
+ * redactUrl(new URL('https://x.io/a?api_key=k123&page=2'), emptySecrets()) // 'https://x.io/a?api_key=[REDACTED]&page=2'
  */
 export function redactUrl(url: URL | string, secrets: Secrets = emptySecrets()): string {
   const copy = new URL(String(url));
@@ -76,7 +76,7 @@ export function redactUrl(url: URL | string, secrets: Secrets = emptySecrets()):
     const lower = key.toLowerCase();
     if (SECRET_QUERY.has(lower) || secrets.names.has(lower)) copy.searchParams.set(key, REDACTED);
   }
-  return redactText(copy.toString(), secrets);
+  return redactText(copy.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED), secrets);
 }
 
 /** Headers fit for a log: credential headers replaced, known values removed from the rest. */
