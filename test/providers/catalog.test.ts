@@ -11,6 +11,8 @@ import {
   getProvider,
   listProviders,
   loadCatalog,
+  mergePagination,
+  paginationSchema,
   providerKeyForIntegration,
   providerSchema,
   searchProviders,
@@ -156,6 +158,31 @@ describe('schema rejects bad entries', () => {
       const result = providerSchema.safeParse(entry);
       assert.equal(result.success, false);
       assert.match(JSON.stringify(result.error?.issues), new RegExp(field.replace(/[$]/g, '\\$')));
+    });
+  }
+});
+
+describe('Nango compatibility: nango.paginate({ endpoint }) relies on provider defaults', () => {
+  // Partial `paginate` objects as Nango's public integration templates pass them, keyed by integration id.
+  const cases: Array<[string, Record<string, unknown> | undefined]> = [
+    ['github', { limit_name_in_request: 'per_page', limit: 100 }],
+    ['asana', { limit: 100 }],
+    ['hubspot', { limit: 100 }],
+    ['pipedrive', { limit: 100 }],
+    ['zendesk', { response_path: 'macros', limit_name_in_request: 'per_page', limit: 100 }],
+    ['cal-com-v2', { response_path: 'data.bookings' }],
+    ['gorgias', undefined],
+    ['slack', undefined],
+    ['notion', undefined],
+    ['outlook', undefined],
+  ];
+  for (const [id, partial] of cases) {
+    it(`${id}: the provider default completes ${JSON.stringify(partial ?? {})}`, () => {
+      const key = providerKeyForIntegration(id);
+      assert.ok(key, `${id} resolves to no provider`);
+      const merged = mergePagination(getProvider(key)!.proxy.paginate, partial as never);
+      const result = paginationSchema.safeParse(merged);
+      assert.ok(result.success, `${id}: ${JSON.stringify(merged)}`);
     });
   }
 });
