@@ -3,6 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { PatchbayError } from '../../src/errors.ts';
+import { authorizationUrl, checkCallback, createPkce, createState } from '../../src/runtime/auth/authorize.ts';
 import { clientCredentialsToken, exchangeCode, refreshAccessToken } from '../../src/runtime/auth/oauth2.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { fakeIntegration } from './helpers.ts';
@@ -88,4 +89,26 @@ test('an unreachable token endpoint is a transient failure naming the endpoint',
   const err = await clientCredentialsToken(fakeIntegration(url, 'OAUTH2_CC')).catch((e: unknown) => e);
   assert.ok(err instanceof PatchbayError && err.code === 'OAUTH_FAILED');
   assert.match(err.message, new RegExp(`Could not reach the token endpoint of FakeAPI \\(${url}/oauth/token\\)`));
+});
+
+test('the whole authorization-code flow: authorize URL with PKCE, callback check, exchange; denial is explained', async () => {
+  const integration = fakeIntegration(api.url, 'OAUTH2', { authorization_params: { prompt: 'consent' }, default_scopes: ['read', 'write'], scope_separator: ',' });
+  const pkce = createPkce();
+  const state = createState();
+  const url = authorizationUrl(integration, { redirectUri: REDIRECT, state, pkce });
+  assert.equal(url.searchParams.get('scope'), 'read,write');
+  assert.equal(url.searchParams.get('prompt'), 'consent');
+  const redirect = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+  assert.throws(() => checkCallback(redirect, 'another-state'), /state that does not match/);
+  const code = checkCallback(redirect, state);
+  const credentials = await exchangeCode(integration, { code, redirectUri: REDIRECT, codeVerifier: pkce.verifier });
+  assert.ok(api.state.accessTokens.has(credentials.access_token));
+
+  api.state.oauth.deny = true;
+  try {
+    const denied = new URL((await fetch(authorizationUrl(integration, { redirectUri: REDIRECT, state, pkce }), { redirect: 'manual' })).headers.get('location')!);
+    assert.throws(() => checkCallback(denied, state), (e: unknown) => e instanceof PatchbayError && e.code === 'OAUTH_FAILED' && /access_denied.*declined/.test(e.message));
+  } finally {
+    api.state.oauth.deny = false;
+  }
 });
