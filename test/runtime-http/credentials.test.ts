@@ -69,7 +69,7 @@ test('a 401 refreshes once and retries once', async () => {
   assert.equal(res.status, 200);
   assert.equal(api.state.tokenCounts['refresh_token'], before + 1);
   assert.equal(api.state.tokenRequests.at(-1)?.client_auth, 'basic');
-  assert.deepEqual(ctx.calls.map((c) => c.status), [401, 200]);
+  assert.deepEqual(ctx.calls.map((c) => [c.status, c.attempt]), [[401, 1], [200, 2]]);
 
   // A token the provider keeps refusing: one refresh, then the 401 is the answer.
   const stubborn = await connect(stack, fakeIntegration(api.url, 'OAUTH2'), id(), oauthCredentials(false));

@@ -108,7 +108,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
 
     let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
+    // `attempt` numbers what was sent (logs); `spent` what counts against the retry budget.
+    for (let attempt = 1, spent = 1; ; attempt++, spent++) {
       let result: AttemptResult;
       try {
         result = await sendAttempt({
@@ -128,7 +129,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       } catch (error) {
         if (signal.aborted) throw abortError(signal, integration, error);
         if (error instanceof PatchbayError) throw error;
-        const delay = nextDelay(attempt, { error }, retryConfig);
+        const delay = nextDelay(spent, { error }, retryConfig);
         if (delay === undefined || exceedsDeadline(ctx, delay)) throw networkError(error, method, url, attempt, auth.secrets);
         await wait(delay, signal, integration);
         continue;
@@ -140,7 +141,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         refreshed = true;
         credentials = await ctx.credentials.refresh('unauthorized');
         auth = injectAuth(integration, credentials, connectionConfig);
-        attempt -= 1; // the retry after a refresh is not one of the call's retries
+        spent -= 1; // the retry after a refresh is not one of the call's retries
         continue;
       }
       if (response.status < 400) {
@@ -151,7 +152,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         };
       }
 
-      const delay = nextDelay(attempt, { status: response.status, headers: response.headers }, retryConfig);
+      const delay = nextDelay(spent, { status: response.status, headers: response.headers }, retryConfig);
       const limited = isRateLimited(response.status, response.headers, retryHeader);
       if (delay !== undefined) {
         const imposed = limited ? rateLimitDelay(response.headers, retryHeader, Date.now()) : undefined;
