@@ -93,6 +93,13 @@ describe('catalog file', () => {
     }
   });
 
+  it('API_KEY providers say where the key goes (API_KEY has no default header)', () => {
+    for (const p of raw.providers.filter((entry) => entry.auth_mode === 'API_KEY')) {
+      const templates = [...Object.values(p.proxy.headers ?? {}), ...Object.values(p.proxy.query ?? {})];
+      assert.ok(templates.some((t) => t.includes('${apiKey}')), `${p.name} never sends \${apiKey}`);
+    }
+  });
+
   it('lists the providers people ask for first', () => {
     const keys = loadCatalog();
     for (const key of ['github', 'gitlab', 'slack', 'notion', 'linear', 'jira', 'confluence', 'asana', 'hubspot', 'salesforce', 'pipedrive', 'zendesk',
