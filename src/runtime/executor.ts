@@ -100,7 +100,9 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     const executionId = randomUUID();
     const started = performance.now();
     const logs: LogEntry[] = [];
-    const logger = options.logger?.child({ executionId, integrationId: fn.integrationId, function: fn.name });
+    let child: Logger | undefined;
+    // A pino child per execution, made only when something is logged (most runs log nothing).
+    const logger = () => (child ??= options.logger?.child({ executionId, integrationId: fn.integrationId, function: fn.name }));
     const controller = new AbortController();
     const timeoutMs = request.timeoutMs ?? fn.timeoutMs ?? timeouts[fn.type];
     const timer = setTimeout(() => {
@@ -114,7 +116,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
 
     const log = (entry: LogEntry): void => {
       logs.push(entry);
-      logger?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
+      if (options.logger?.isLevelEnabled(entry.level)) logger()?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
       request.onLog?.(entry);
     };
     let scope: ExecutionScope | undefined;
@@ -160,7 +162,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       };
       if (outcome.changes) result.changes = outcome.changes;
       if (outcome.records) result.records = outcome.records;
-      logger?.debug({ durationMs: result.durationMs }, 'execution finished');
+      if (options.logger?.isLevelEnabled('debug')) logger()?.debug({ durationMs: result.durationMs }, 'execution finished');
       return result;
     } catch (thrown) {
       const error = toPatchbayError(thrown, 'FUNCTION_ERROR');
@@ -168,7 +170,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       if (scope && !ok) outcome = (await Promise.resolve(scope.finish?.(false)).catch(() => undefined)) ?? {};
       const failed: FailedExecution = { executionId, durationMs: performance.now() - started, logs, http: outcome.http ?? [] };
       if (!Object.prototype.hasOwnProperty.call(error, EXECUTION)) Object.defineProperty(error, EXECUTION, { value: failed, enumerable: false });
-      logger?.warn({ code: error.code, durationMs: failed.durationMs }, error.message);
+      logger()?.warn({ code: error.code, durationMs: failed.durationMs }, error.message);
       throw error;
     } finally {
       clearTimeout(timer);

@@ -53,10 +53,30 @@ interface Target {
  * const executor = createExecutor({ manifest, scope: liveScopes({ store, connections, http, integration, credentials, executor: () => executor }) });
  */
 export function liveScopes(deps: LiveDeps): ScopeFactory {
-  return (request) => liveScope(deps, request);
+  const loaded = new Map<string, { version: string; connection: LoadedConnection }>();
+  // Unsealing credentials costs more than the rest of a call's bookkeeping; reuse the decrypted
+  // connection while its row (credentials version, update time) is unchanged.
+  const connection = async (integrationId: string, connectionId: string): Promise<LoadedConnection> => {
+    const key = `${integrationId}\u0000${connectionId}`;
+    const row = await deps.store.connections.get(integrationId, connectionId);
+    const version = row ? `${row.credentials_version}:${row.updated_at}` : '';
+    const hit = loaded.get(key);
+    if (row && hit && hit.version === version) return hit.connection;
+    const fresh = await deps.connections.get(integrationId, connectionId);
+    if (row) {
+      if (loaded.size >= 1000) loaded.clear();
+      loaded.set(key, { version, connection: fresh });
+    } else loaded.delete(key);
+    return fresh;
+  };
+  return (request) => liveScope(deps, connection, request);
 }
 
-async function liveScope(deps: LiveDeps, { fn, request, executionId, signal, deadline, log }: ScopeRequest): Promise<ExecutionScope> {
+async function liveScope(
+  deps: LiveDeps,
+  loadConnection: (integrationId: string, connectionId: string) => Promise<LoadedConnection>,
+  { fn, request, executionId, signal, deadline, log }: ScopeRequest,
+): Promise<ExecutionScope> {
   const integrationId = fn.integrationId;
   const connectionId = request.connectionId;
   const dryRun = request.dryRun === true;
@@ -68,7 +88,7 @@ async function liveScope(deps: LiveDeps, { fn, request, executionId, signal, dea
     if (!pending) {
       pending = (async () => {
         const integration = await deps.integration(key);
-        const connection = await deps.connections.get(key, id);
+        const connection = await loadConnection(key, id);
         return { integration, connection, source: deps.credentials(integration, connection) };
       })();
       targets.set(cacheKey, pending);
@@ -123,7 +143,7 @@ async function liveScope(deps: LiveDeps, { fn, request, executionId, signal, dea
     },
     async getConnection(key?: string, id?: string): Promise<Connection> {
       const t = key || id ? await target(key ?? integrationId, id ?? connectionId) : own;
-      const fresh = await deps.connections.get(t.connection.integration_id, t.connection.connection_id);
+      const fresh = await loadConnection(t.connection.integration_id, t.connection.connection_id);
       return {
         id: fresh.id,
         connection_id: fresh.connection_id,
@@ -186,7 +206,11 @@ async function liveScope(deps: LiveDeps, { fn, request, executionId, signal, dea
 function liveState(deps: LiveDeps, integrationId: string, connectionId: string, name: string): StateCapabilities {
   const key = checkpointKey(integrationId, connectionId, name);
   return {
-    getMetadata: async () => (await deps.connections.get(integrationId, connectionId)).metadata ?? null,
+    getMetadata: async () => {
+      const row = await deps.store.connections.get(integrationId, connectionId);
+      if (!row) return (await deps.connections.get(integrationId, connectionId)).metadata ?? null;
+      return row.metadata ?? null;
+    },
     setMetadata: (metadata) => deps.connections.setMetadata(integrationId, connectionId, metadata),
     updateMetadata: (patch) => deps.connections.updateMetadata(integrationId, connectionId, patch),
     getCheckpoint: async () => (await deps.store.kv.get<Record<string, unknown>>(key)) ?? null,

@@ -145,8 +145,9 @@ export class WorkerPool {
       stderr: true,
     });
     // stdout belongs to the MCP stdio transport: user console output goes to stderr.
-    worker.stdout.pipe(process.stderr, { end: false });
-    worker.stderr.pipe(process.stderr, { end: false });
+    const forward = (chunk: Buffer) => process.stderr.write(chunk);
+    worker.stdout.on('data', forward);
+    worker.stderr.on('data', forward);
     let markReady!: () => void;
     const slot: Slot = { worker, jobs: new Set(), ready: new Promise((r) => (markReady = r)), dead: false };
     let fatal: PatchbayError | undefined;

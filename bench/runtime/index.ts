@@ -1,0 +1,121 @@
+/**
+ * Executor overhead benchmark: the fixture action `get-issue` (one GET to the local fake API,
+ * zod input/output validation) through the executor, against the same GET with plain undici in
+ * the same process, measured in the same run. Reports the median latency per call and the
+ * overhead over undici at concurrency 1, and calls/s at concurrency 1 and 64, for worker and
+ * inline isolation.
+ *
+ *   node bench/runtime/index.ts [--calls 2000] [--warmup 300] [--only worker]   (--only: variants whose name contains it)
+ *
+ * Goal: median overhead per call under 0.3 ms (inline), dispatch to a worker measured and printed.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { ensureBuilt } from '../../src/build/index.ts';
+import { resolvePaths } from '../../src/config/paths.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { createRuntime, type Runtime } from '../../src/runtime/runtime.ts';
+import { startFakeApi } from '../../test/fake-api/server.ts';
+
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '2000' }, warmup: { type: 'string', default: '300' }, only: { type: 'string', default: '' } },
+});
+const CALLS = Number(values.calls);
+const WARMUP = Number(values.warmup);
+
+type Call = () => Promise<unknown>;
+
+interface Row {
+  name: string;
+  medianMs: number;
+  p99Ms: number;
+  rps1: number;
+  rps64: number;
+}
+
+async function latencies(call: Call, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await call();
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function throughput(call: Call, n: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) await call();
+    }),
+  );
+  return n / ((performance.now() - t) / 1000);
+}
+
+async function measure(name: string, call: Call): Promise<Row> {
+  api.reset(); // the fake API records every request; start each variant from an empty log
+  for (let i = 0; i < WARMUP; i++) await call();
+  await throughput(call, WARMUP, 64);
+  const sorted = await latencies(call, CALLS);
+  const rps1 = await throughput(call, CALLS, 1);
+  const rps64 = await throughput(call, CALLS, 64);
+  return { name, medianMs: sorted[Math.floor(sorted.length / 2)]!, p99Ms: sorted[Math.floor(sorted.length * 0.99)]!, rps1, rps64 };
+}
+
+const api = await startFakeApi();
+const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-runtime-'));
+cpSync(fileURLToPath(new URL('../../test/fixtures/fake-integration/integrations', import.meta.url)), path.join(root, 'integrations'), { recursive: true });
+const paths = resolvePaths({ cwd: root, env: {} });
+const env = { FAKE_API_URL: api.url, PATCHBAY_ENCRYPTION_KEY: '0'.repeat(64) };
+const runtimes: Runtime[] = [];
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+
+try {
+  const manifest = await ensureBuilt(paths);
+  const open = async (isolation: 'worker' | 'inline', jobsPerWorker = 1): Promise<Runtime> => {
+    const runtime = await createRuntime({ paths, env, manifest, storeKind: 'memory', isolation, logger: silentLogger(), pool: { minWorkers: 2, jobsPerWorker } });
+    await runtime.connections.add({ integrationId: 'fake', connectionId: 'bench', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+    runtimes.push(runtime);
+    return runtime;
+  };
+  const action = (runtime: Runtime, validate = true): Call => () =>
+    runtime.executor.run({ integrationId: 'fake', name: 'get-issue', connectionId: 'bench', input: { id: '1' }, validate });
+
+  const baseline: Call = async () => {
+    const res = await request(`${api.url}/issues/1`, { dispatcher: agent, headers: { 'x-api-key': 'test-api-key', accept: 'application/json' } });
+    return res.body.json();
+  };
+
+  const rows: Row[] = [];
+  rows.push(await measure('undici GET (baseline)', baseline));
+  const variants: Array<[string, () => Promise<Call>]> = [
+    ['executor, inline', async () => action(await open('inline'))],
+    ['executor, inline, validate:false', async () => action(await open('inline'), false)],
+    ['executor, worker (1 job/worker)', async () => action(await open('worker'))],
+    ['executor, worker (32 jobs/worker)', async () => action(await open('worker', 32))],
+  ];
+  for (const [name, make] of variants) if (name.includes(values.only)) rows.push(await measure(name, await make()));
+
+  const base = rows[0]!;
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (v: number, d = 3) => v.toFixed(d).padStart(9);
+  process.stdout.write(`\nexecutor overhead vs plain undici — ${CALLS} calls after ${WARMUP} warm-up, node ${process.version}, ${os.availableParallelism()} cores\n\n`);
+  process.stdout.write(`${pad('variant', 36)} ${'median ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'overhead'.padStart(9)} ${'x base'.padStart(7)} ${'calls/s c1'.padStart(11)} ${'calls/s c64'.padStart(12)} ${'c64 x base'.padStart(11)}\n`);
+  for (const row of rows) {
+    process.stdout.write(
+      `${pad(row.name, 36)} ${num(row.medianMs)} ${num(row.p99Ms)} ${num(row.medianMs - base.medianMs)} ${(row.medianMs / base.medianMs).toFixed(2).padStart(7)} ${row.rps1.toFixed(0).padStart(11)} ${row.rps64.toFixed(0).padStart(12)} ${(row.rps64 / base.rps64).toFixed(2).padStart(11)}\n`,
+    );
+  }
+  process.stdout.write(`\noverhead = median(executor) − median(undici); goal < 0.300 ms per call\n`);
+} finally {
+  for (const runtime of runtimes) await runtime.close();
+  await agent.close();
+  await api.close();
+  rmSync(root, { recursive: true, force: true });
+}
