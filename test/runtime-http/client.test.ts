@@ -159,7 +159,7 @@ test('aborting the execution aborts the in-flight request at once (the server se
   await rejectsWith(http.request(timed, { endpoint: '/slow', params: { ms: 30_000 } }), 'TIMEOUT');
 });
 
-test('transport timeouts end a hung request; gzip bodies are decompressed unless asked not to', async () => {
+test('transport timeouts end a hung request; oversized bodies fail; gzip bodies are decompressed unless asked not to', async () => {
   const impatient = createHttpClient({ retry: FAST_RETRY, timeouts: { headers: 100 } });
   try {
     const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
@@ -167,6 +167,14 @@ test('transport timeouts end a hung request; gzip bodies are decompressed unless
     assert.match(err.message, /UND_ERR_HEADERS_TIMEOUT/);
   } finally {
     await impatient.close();
+  }
+  const small = createHttpClient({ maxResponseBytes: 1000 });
+  try {
+    const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
+    const err = await rejectsWith(small.request(ctx, { endpoint: '/echo', method: 'POST', data: { big: 'x'.repeat(5000) } }), 'UPSTREAM_HTTP_ERROR');
+    assert.match(err.message, /larger than/);
+  } finally {
+    await small.close();
   }
   const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
   const res = await http.request(ctx, { endpoint: '/echo', params: { gzip: 1 } });

@@ -46,6 +46,8 @@ export interface HttpClientOptions {
   timeouts?: TransportTimeouts;
   /** Redirect hops followed per attempt (default 5). */
   maxRedirects?: number;
+  /** Largest response body buffered by the default transport (default 100 MB). */
+  maxResponseBytes?: number;
 }
 
 export interface HttpClient {
@@ -76,7 +78,9 @@ function safeCall<T>(fn: ((arg: T) => void) | undefined, arg: T): void {
  * await http.close();
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const owned = options.transport ? undefined : createUndiciTransport(options.timeouts);
+  const owned = options.transport
+    ? undefined
+    : createUndiciTransport(options.timeouts, options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {});
   const transport: Transport = options.transport ?? owned!.send;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const maxRedirects = options.maxRedirects ?? 5;

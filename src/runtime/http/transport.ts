@@ -4,13 +4,14 @@
  * `Transport`, so `patchbay test` can replay fixtures and `dryrun --save-responses` can record,
  * without touching the client.
  *
- * The default transport is undici: one keep-alive `Pool` per origin, connect / headers / body
+ * The default transport is undici: one keep-alive pool per origin (an undici `Agent`), connect / headers / body
  * timeouts, the execution's `AbortSignal` on every request, redirects NOT followed (the client
  * validates each hop), bodies decompressed unless `config.decompress === false`.
  */
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import { Pool } from 'undici';
+import { Agent } from 'undici';
+import { PatchbayError } from '../../errors.ts';
 import type { ProxyConfiguration } from '../../define/context.ts';
 
 /** One hop as the client built it: credentials already injected, body already encoded. */
@@ -46,6 +47,9 @@ export interface TransportTimeouts {
 
 export const DEFAULT_TIMEOUTS: Required<TransportTimeouts> = { connect: 10_000, headers: 60_000, body: 120_000 };
 
+/** Largest response body buffered (100 MB): a bigger one fails instead of exhausting memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
+
 /** A transport that also owns sockets to close. */
 export interface ClosableTransport {
   send: Transport;
@@ -71,36 +75,30 @@ async function decode(body: Uint8Array, headers: Record<string, string>): Promis
 }
 
 /**
- * The default transport: undici pools keyed by origin (keep-alive, pipelining off).
+ * The default transport: an undici Agent (a keep-alive pool per origin), bodies capped at
+ * `maxResponseBytes` (default 100 MB).
  *
  * @example
  * const transport = createUndiciTransport({ headers: 5_000 });
  * const res = await transport.send({ method: 'GET', url: new URL('https://api.github.com/zen'), headers: {}, signal, config });
  * await transport.close();
  */
-export function createUndiciTransport(timeouts: TransportTimeouts = {}): ClosableTransport {
+export function createUndiciTransport(timeouts: TransportTimeouts = {}, limits: { maxResponseBytes?: number } = {}): ClosableTransport {
   const t = { ...DEFAULT_TIMEOUTS, ...timeouts };
-  const pools = new Map<string, Pool>();
-
-  function poolFor(origin: string): Pool {
-    let pool = pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
-        connections: 16,
-        keepAliveTimeout: 10_000,
-        headersTimeout: t.headers,
-        bodyTimeout: t.body,
-        connect: { timeout: t.connect },
-      });
-      pools.set(origin, pool);
-    }
-    return pool;
-  }
+  const maxBytes = limits.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  // An Agent keeps one keep-alive Pool per origin and drops pools that went idle.
+  const agent = new Agent({
+    connections: 16,
+    keepAliveTimeout: 10_000,
+    headersTimeout: t.headers,
+    bodyTimeout: t.body,
+    connect: { timeout: t.connect },
+  });
 
   const send: Transport = async (request) => {
     request.signal.throwIfAborted();
-    const pool = poolFor(request.url.origin);
-    const response = await pool.request({
+    const response = await agent.request({
+      origin: request.url.origin,
       path: request.url.pathname + request.url.search,
       method: request.method as 'GET',
       headers: request.headers,
@@ -111,7 +109,17 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}): Closabl
     for (const [key, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
-    let body: Uint8Array = new Uint8Array(await response.body.arrayBuffer());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).byteLength;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new PatchbayError('UPSTREAM_HTTP_ERROR', `The response of ${request.method} ${request.url.origin}${request.url.pathname} is larger than ${maxBytes >= 1048576 ? `${Math.round(maxBytes / 1048576)} MB` : `${Math.ceil(maxBytes / 1024)} KB`}; request a smaller page (limit / per_page) instead.`, { status: response.statusCode });
+      }
+      chunks.push(chunk as Buffer);
+    }
+    let body: Uint8Array = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     if (request.config.decompress !== false) body = await decode(body, headers);
     return { status: response.statusCode, headers, body };
   };
@@ -119,9 +127,7 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}): Closabl
   return {
     send,
     async close() {
-      const all = [...pools.values()];
-      pools.clear();
-      await Promise.all(all.map((pool) => pool.close().catch(() => pool.destroy())));
+      await agent.close().catch(() => agent.destroy());
     },
   };
 }
