@@ -14,6 +14,7 @@ import type { ProjectPaths } from '../config/paths.ts';
 import { PatchbayError } from '../errors.ts';
 import { loadFixture } from './load.ts';
 import { replayFunction, type TestResult } from './run.ts';
+import { vitestStubs } from './vitest-stubs.ts';
 
 export interface SuiteOptions {
   paths: ProjectPaths;
@@ -61,7 +62,10 @@ export async function runSuite(manifest: Manifest, options: SuiteOptions): Promi
   const started = Date.now();
   const summary: SuiteSummary = { passed: 0, failed: 0, skipped: [], results: [], durationMs: 0 };
   for (const fn of selectForTest(manifest, options.only)) {
-    const fixture = await loadFixture(integrationDir(manifest, fn.integrationId), fn.name).catch((error: unknown) => error as Error);
+    const dir = integrationDir(manifest, fn.integrationId);
+    const fixture = await loadFixture(dir, fn.name)
+      .then(async (loaded) => (loaded ? { ...loaded, nango: { ...loaded.nango, ...(await vitestStubs(dir, fn.name)) } } : loaded))
+      .catch((error: unknown) => error as Error);
     if (fixture === undefined) {
       summary.skipped.push(`${fn.integrationId}/${fn.name}`);
       continue;
