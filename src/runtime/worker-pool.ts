@@ -120,7 +120,9 @@ export class WorkerPool {
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       slot.worker.ref();
       void slot.ready.then(() => {
-        if (!job.settled && !slot.dead) this.#post(slot, { t: 'run', spec: job.spec });
+        if (slot.dead) return;
+        if (job.settled) this.#release(slot, job); // cancelled before the worker was ready
+        else this.#post(slot, { t: 'run', spec: job.spec });
       });
     }
   }
