@@ -163,3 +163,20 @@ test('OAUTH2_CC acquires a token with the client credentials and reuses it until
   assert.equal(api.state.tokenCounts['client_credentials'], before + 1);
   assert.equal(api.state.tokenRequests.at(-1)?.params['scope'], 'read write');
 });
+
+test('a cached token that another process rotated heals on 401 without a second token request', async () => {
+  const integration = fakeIntegration(api.url, 'OAUTH2');
+  const connectionId = id();
+  const initial = oauthCredentials(false);
+  const ctx = await connect(stack, integration, connectionId, initial);
+  ctx.credentials = createCredentialManager({ connections: stack.connections, locks: stack.store.locks, cacheMs: 60_000 }).forConnection(integration, connectionId);
+  await http.request(ctx, { endpoint: '/me' }); // caches the initial token
+  const other = createCredentialManager({ connections: stack.connections, locks: stack.store.locks }).forConnection(integration, connectionId);
+  await other.refresh('expired');
+  api.state.accessTokens.delete(initial.access_token); // the provider revoked the old one
+  const before = api.state.tokenCounts['refresh_token'] ?? 0;
+  const res = await http.request(ctx, { endpoint: '/me' });
+  assert.equal(res.status, 200);
+  assert.equal(api.state.tokenCounts['refresh_token'] ?? 0, before, 'the stored newer token was used, not a new refresh');
+  assert.deepEqual(ctx.calls.slice(-2).map((c) => c.status), [401, 200]);
+});

@@ -31,6 +31,12 @@ export interface CredentialManagerOptions {
   lockTtlMs?: number;
   /** How often a waiting process re-reads the connection (default 100 ms). */
   pollMs?: number;
+  /**
+   * How long a read connection is reused before the store is read again (default 1000 ms; 0
+   * disables). Staleness is safe: a token another process rotated meanwhile gets a 401, and the
+   * refresh path re-reads the store and picks up the newer version.
+   */
+  cacheMs?: number;
 }
 
 export interface CredentialManager {
@@ -70,6 +76,17 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
   const lockTtlMs = options.lockTtlMs ?? 30_000;
   const pollMs = options.pollMs ?? 100;
   const inflight = new Map<string, Promise<LoadedConnection>>();
+  const cacheMs = options.cacheMs ?? 1000;
+  const cache = new Map<string, { connection: LoadedConnection; at: number }>();
+  const remember = (connection: LoadedConnection): LoadedConnection => {
+    if (cacheMs > 0) cache.set(`${connection.integration_id}\u0000${connection.connection_id}`, { connection, at: Date.now() });
+    return connection;
+  };
+  async function read(integrationId: string, connectionId: string): Promise<LoadedConnection> {
+    const hit = cache.get(`${integrationId}\u0000${connectionId}`);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.connection;
+    return remember(await connections.get(integrationId, connectionId));
+  }
   const tokenOptions = options.http ? { transport: options.http } : {};
 
   /** Fresh credentials from the token endpoint, persisted before they are returned. */
@@ -98,7 +115,7 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
     // Persist first: the old refresh token is already revoked by a rotating provider. If someone
     // wrote in between (it should not happen under the lock), theirs is the stored truth.
     await connections.saveCredentials(integration.id, current.connection_id, next, { expectVersion: current.credentials_version });
-    return connections.get(integration.id, current.connection_id);
+    return remember(await connections.get(integration.id, current.connection_id));
   }
 
   /** Refresh under the cross-process lock; `seenVersion` is the version the caller found stale. */
@@ -111,7 +128,7 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
         try {
           const current = await connections.get(integration.id, connectionId);
           const moved = current.credentials_version > seenVersion && isOAuth(current.credentials);
-          if (moved && (reason === 'unauthorized' || !needsRefresh(current.credentials as OAuth2Credentials, buffer))) return current;
+          if (moved && (reason === 'unauthorized' || !needsRefresh(current.credentials as OAuth2Credentials, buffer))) return remember(current);
           return await renew(integration, current);
         } finally {
           await locks.release(key, owner).catch(() => false);
@@ -120,7 +137,7 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
       // Another process is refreshing: wait for its write, then use it.
       await sleep(pollMs);
       const current = await connections.get(integration.id, connectionId);
-      if (current.credentials_version > seenVersion) return current;
+      if (current.credentials_version > seenVersion) return remember(current);
       if (Date.now() > givesUpAt) {
         throw new PatchbayError('LOCKED', `Another process holds the token refresh of connection ${connectionId} of ${integration.id} and has not finished; retry in a moment.`);
       }
@@ -144,7 +161,7 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
       let lastVersion = -1;
       return {
         async get() {
-          const connection = await connections.get(integration.id, connectionId);
+          const connection = await read(integration.id, connectionId);
           lastVersion = connection.credentials_version;
           const credentials = connection.credentials;
           if (!isOAuth(credentials) || !needsRefresh(credentials, buffer)) return credentials;
@@ -157,7 +174,7 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
           return fresh.credentials;
         },
         async refresh(reason) {
-          if (lastVersion < 0) lastVersion = (await connections.get(integration.id, connectionId)).credentials_version;
+          if (lastVersion < 0) lastVersion = (await read(integration.id, connectionId)).credentials_version;
           const fresh = await refreshShared(integration, connectionId, lastVersion, reason);
           lastVersion = fresh.credentials_version;
           return fresh.credentials;
