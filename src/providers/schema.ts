@@ -8,20 +8,25 @@ import { AUTH_MODES } from './types.ts';
 
 const OAUTH_MODES = new Set(['OAUTH2', 'OAUTH2_CC']);
 
-/** A string that parses as an absolute http(s) URL once `${…}` placeholders are filled with a word. */
-const urlWithPlaceholders = z.string().refine(
-  (value) => {
-    try {
-      // A base URL may be one placeholder filled from the connection (Salesforce's instance_url).
-      const filled = value.startsWith('${') ? value.replace(/^\$\{[^}]+\}/, 'https://x') : value;
-      const url = new URL(filled.replace(/\$\{[^}]+\}/g, 'x'));
-      return url.protocol === 'https:' || url.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an absolute http(s) URL (placeholders such as ${connectionConfig.subdomain} are allowed)' },
-);
+/** True when `value` is an absolute http(s) URL once `${…}` placeholders are filled with a word. */
+function isUrlTemplate(value: string): boolean {
+  try {
+    // A base URL may be one placeholder filled from the connection (Salesforce's instance_url).
+    const filled = value.startsWith('${') ? value.replace(/^\$\{[^}]+\}/, 'https://x') : value;
+    const url = new URL(filled.replace(/\$\{[^}]+\}/g, 'x'));
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A URL template: placeholders such as `${connectionConfig.subdomain}` allowed, and Nango's
+ * `A || B` alternatives (the first one the connection can fill wins), each a URL.
+ */
+const urlWithPlaceholders = z.string().refine((value) => value.split('||').every((part) => isUrlTemplate(part.trim())), {
+  message: 'must be an absolute http(s) URL (placeholders such as ${connectionConfig.subdomain} are allowed)',
+});
 
 const stringMap = z.record(z.string(), z.string());
 const onPage = z.unknown().optional();
@@ -102,7 +107,8 @@ export const proxyOverrideSchema = z.strictObject({
 
 const connectionConfigSchema = z.record(
   z.string(),
-  z.strictObject({ type: z.literal('string'), title: z.string().optional(), description: z.string().optional(), example: z.string().optional() }),
+  // Loose: Nango's entries carry more keys (pattern, format, prefix, doc_section…) that patchbay ignores.
+  z.looseObject({ type: z.literal('string'), title: z.string().optional(), description: z.string().optional(), example: z.string().optional() }),
 );
 
 const providerFields = {

@@ -83,6 +83,20 @@ describe('loadIntegrationConfig', () => {
     await rejects(loadIntegrationConfig(paths, 'acme-nobase', {}), 'INVALID_CONFIG', /provider\.base_url is required/);
   });
 
+  it('accepts Nango-style base URL alternatives and connection_config extras, rejects a bad URL', async () => {
+    await write('nango-style', {
+      provider: {
+        auth_mode: 'BASIC',
+        proxy: { base_url: 'https://${connectionConfig.host} || https://api.example.com' },
+        connection_config: { host: { type: 'string', title: 'Host', pattern: '^[a-z.]+$', doc_section: '#host' } },
+      },
+    });
+    const config = await loadIntegrationConfig(paths, 'nango-style', {});
+    assert.equal(config.provider.proxy.base_url, 'https://${connectionConfig.host} || https://api.example.com');
+    await write('bad-url', { provider: { auth_mode: 'NONE', base_url: 'api.example.com/v1' } });
+    await rejects(loadIntegrationConfig(paths, 'bad-url', {}), 'INVALID_CONFIG', /provider\.base_url: must be an absolute http\(s\) URL/);
+  });
+
   it('interpolates UPPER_CASE environment variables and leaves runtime placeholders alone', async () => {
     await write('slack-app', {
       provider: 'slack',
