@@ -22,6 +22,7 @@ import type { CredentialSource } from '../http/client.ts';
 import type { Transport } from '../http/transport.ts';
 import { clientCredentialsToken, refreshAccessToken } from './oauth2.ts';
 
+/** The stores a manager reads and writes, and its timing knobs. */
 export interface CredentialManagerOptions {
   connections: ConnectionService;
   locks: LockStore;
@@ -39,6 +40,7 @@ export interface CredentialManagerOptions {
   cacheMs?: number;
 }
 
+/** Makes credential sources; one per process so refreshes are shared. */
 export interface CredentialManager {
   /** The credential source of one connection, for `RequestContext.credentials`. */
   forConnection(integration: IntegrationConfig, connectionId: string): CredentialSource;

@@ -39,6 +39,7 @@ export interface RequestContext {
   deadline?: number;
 }
 
+/** How a client sends: the transport seam, retry policy, timeouts and limits (defaults in docs/http.md). */
 export interface HttpClientOptions {
   /** Defaults to undici (pooled per origin). */
   transport?: Transport;
@@ -50,6 +51,7 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
 }
 
+/** One authenticated, retried, logged request; `close()` ends the pooled sockets it owns. */
 export interface HttpClient {
   request<T = any>(ctx: RequestContext, config: ProxyConfiguration): Promise<ProxyResponse<T>>;
   close(): Promise<void>;

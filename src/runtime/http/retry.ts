@@ -22,6 +22,7 @@ export interface RetryPolicy {
   random: () => number;
 }
 
+/** 3 retries for idempotent calls, 200 ms → 30 s jittered backoff, at most 60 s of imposed wait. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   defaultRetries: 3,
   baseMs: 200,

@@ -45,6 +45,7 @@ export interface TransportTimeouts {
   body?: number;
 }
 
+/** Generous enough for slow APIs, short enough that a dead host fails before a function's timeout. */
 export const DEFAULT_TIMEOUTS: Required<TransportTimeouts> = { connect: 10_000, headers: 60_000, body: 120_000 };
 
 /** Largest response body buffered (100 MB): a bigger one fails instead of exhausting memory. */
