@@ -24,6 +24,7 @@ import type { IntegrationConfig } from '../providers/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { Capabilities } from './capabilities.ts';
+import { createCredentialManager } from './auth/credentials.ts';
 import { createCredentials, type CredentialsFactory } from './credentials.ts';
 import { createExecutor } from './executor.ts';
 import { createHttpClient, type HttpClient } from './http/client.ts';
@@ -97,7 +98,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const http = createHttpClient(options.transport ? { transport: options.transport } : {});
     closers.unshift(() => http.close());
-    const credentials = createCredentials({ connections, logger });
+    const manager = createCredentialManager({ connections, locks: store.locks, ...(options.transport ? { http: options.transport } : {}) });
+    const credentials = createCredentials({ connections, logger, manager: (integration, connection) => manager.forConnection(integration, connection.connection_id) });
     executor = createExecutor({
       manifest,
       isolation: options.isolation ?? 'worker',

@@ -145,3 +145,20 @@ test('unknown function and connection give clear errors', async () => {
     return true;
   });
 });
+
+test('OAuth2: an expired token is refreshed through the credential manager before the call', async () => {
+  const tokens = project.api.seedTokens(3600);
+  await runtime.connections.add({
+    integrationId: 'oauthy',
+    connectionId: 'o1',
+    credentials: { type: 'OAUTH2', access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: new Date(Date.now() - 1000).toISOString(), raw: {} },
+  });
+  const refreshesBefore = project.api.state.tokenCounts['refresh_token'] ?? 0;
+  const result = await runtime.executor.run({ integrationId: 'oauthy', name: 'whoami', connectionId: 'o1', input: {} });
+  const out = result.output as { login: string; token: string };
+  assert.equal(out.login, 'octo');
+  assert.notEqual(out.token, tokens.access_token, 'the context hands out the refreshed token');
+  assert.equal(project.api.state.tokenCounts['refresh_token'], refreshesBefore + 1);
+  const stored = await runtime.connections.get('oauthy', 'o1');
+  assert.equal((stored.credentials as { access_token: string }).access_token, out.token);
+});
