@@ -28,7 +28,7 @@ export interface CredentialManagerOptions {
   locks: LockStore;
   /** Transport for token requests (default: fetch). */
   http?: Transport;
-  /** How long a refresh lock is held at most (default 30 s). */
+  /** How long a refresh lock is held at most (default 60 s: longer than the 30 s token request timeout). */
   lockTtlMs?: number;
   /** How often a waiting process re-reads the connection (default 100 ms). */
   pollMs?: number;
@@ -75,7 +75,7 @@ function reauthMessage(integration: IntegrationConfig, connectionId: string, why
 export function createCredentialManager(options: CredentialManagerOptions): CredentialManager {
   const { connections, locks } = options;
   const owner = `${process.pid}:${randomUUID()}`;
-  const lockTtlMs = options.lockTtlMs ?? 30_000;
+  const lockTtlMs = options.lockTtlMs ?? 60_000;
   const pollMs = options.pollMs ?? 100;
   const inflight = new Map<string, Promise<LoadedConnection>>();
   const cacheMs = options.cacheMs ?? 1000;
