@@ -162,3 +162,24 @@ test('OAuth2: an expired token is refreshed through the credential manager befor
   const stored = await runtime.connections.get('oauthy', 'o1');
   assert.equal((stored.credentials as { access_token: string }).access_token, out.token);
 });
+
+test('on-event functions and webhook handlers run through the same executor', async () => {
+  const before = project.api.requests.length;
+  const event = await run('validate-connection');
+  assert.equal(event.function.type, 'onEvent');
+  assert.equal(project.api.requests.slice(before).filter((r) => r.path === '/me').length, 1);
+  const hook = await run('counter', { webhookPayload: { id: 'w1', label: 'from a webhook' }, dryRun: true });
+  assert.deepEqual(hook.records?.['Thing']?.saved, [{ id: 'w1', label: 'from a webhook' }]);
+});
+
+test('timeouts: the request overrides the runtime default per type', async () => {
+  const strict = await project.open({ timeouts: { action: 150 }, storeKind: 'memory', isolation: 'inline' });
+  await strict.connections.add({ integrationId: 'fake', connectionId: 'c1', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+  await assert.rejects(strict.executor.run({ integrationId: 'fake', name: 'wait', connectionId: 'c1', input: { ms: 2000 } }), (error: PatchbayError) => {
+    assert.equal(error.code, 'TIMEOUT');
+    assert.match(error.message, /150 ms/);
+    return true;
+  });
+  const result = await strict.executor.run({ integrationId: 'fake', name: 'wait', connectionId: 'c1', input: { ms: 300 }, timeoutMs: 5000 });
+  assert.deepEqual(result.output, { ok: true, waited: 300 });
+});
