@@ -10,6 +10,6 @@ export { catalogPath, getProvider, listProviders, loadCatalog, providerKeyForInt
 export { INTEGRATION_FILE, listIntegrationIds, loadIntegrationConfig } from './integration.ts';
 export { interpolate, interpolateString } from './interpolate.ts';
 export { mergePagination, mergeProxy } from './merge.ts';
-export { catalogSchema, integrationFileSchema, paginationSchema, providerSchema } from './schema.ts';
+export { catalogSchema, integrationFileSchema, integrationJsonSchema, paginationSchema, providerSchema } from './schema.ts';
 export type { AuthMode, IntegrationConfig, IntegrationFile, ProviderConfig, ProviderProxy } from './types.ts';
 export { AUTH_MODES } from './types.ts';

@@ -158,20 +158,37 @@ export const inlineProviderSchema = z.strictObject({
 /** `integrations/<id>/integration.json`. */
 export const integrationFileSchema = z.strictObject({
   $schema: z.string().optional(),
-  provider: z.union([z.string().min(1), inlineProviderSchema], {
-    message: 'must be a catalog key (e.g. "github") or an object with at least auth_mode and base_url',
-  }),
+  provider: z
+    .union([z.string().min(1), inlineProviderSchema], {
+      message: 'must be a catalog key (e.g. "github") or an object with at least auth_mode and base_url',
+    })
+    .describe('A catalog key or alias (patchbay providers search <term>), or an inline provider with Nango providers.yaml field names.'),
   oauth: z
     .strictObject({
       client_id: z.string().optional(),
       client_secret: z.string().optional(),
       scopes: z.union([z.array(z.string()), z.string()], { message: 'must be an array of scopes or one string separated by commas or spaces' }).optional(),
     })
-    .optional(),
-  proxy: proxyOverrideSchema.optional(),
-  environment: z.record(z.string(), z.string()).optional(),
-  webhooks: z.strictObject({ urls: z.array(z.url()), secret: z.string().optional() }).optional(),
+    .optional()
+    .describe('OAuth app credentials; write secrets as ${ENV_VAR}.'),
+  proxy: proxyOverrideSchema.optional().describe("Merged onto the provider's proxy: headers/query/retry key by key, paginate when the type matches."),
+  environment: z.record(z.string(), z.string()).optional().describe('Variables functions read with nango.getEnvironmentVariables().'),
+  webhooks: z
+    .strictObject({ urls: z.array(z.url()), secret: z.string().optional() })
+    .optional()
+    .describe("Your backend's URLs that receive sync webhooks."),
 });
+
+/**
+ * integration.json as JSON Schema, for editors: shipped as `catalog/integration.schema.json`
+ * and printed by `patchbay providers schema`. Refinements (URL checks) stay in zod.
+ */
+export function integrationJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(integrationFileSchema, { unrepresentable: 'any' }),
+    title: 'patchbay integration.json',
+  };
+}
 
 /** Formats zod issues as `path: message; path: message`, for one readable error line. */
 export function formatIssues(error: z.ZodError, prefix = ''): string {

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,14 @@ describe('patchbay providers', () => {
     assert.match(text.stdout, /\{ "provider": "microsoft" \}/);
     const json = await run('providers', 'show', 'github', '--json');
     assert.equal(JSON.parse(json.stdout).proxy.verification.endpoints[0], '/user');
+  });
+
+  it('prints the integration.json JSON Schema that ships in catalog/', async () => {
+    const { code, stdout } = await run('providers', 'schema');
+    assert.equal(code, 0);
+    const shipped = await readFile(fileURLToPath(new URL('../../catalog/integration.schema.json', import.meta.url)), 'utf8');
+    assert.equal(stdout, shipped, 'catalog/integration.schema.json is stale: regenerate it with patchbay providers schema > catalog/integration.schema.json');
+    assert.ok(JSON.parse(stdout).properties.provider);
   });
 
   it('fails with suggestions for an unknown key', async () => {

@@ -1,17 +1,17 @@
 /**
- * `patchbay providers [search <term>] [show <key>] [--json]`: browse the shipped provider
+ * `patchbay providers [search <term> | show <key> | schema] [--json]`: browse the shipped provider
  * catalog, so a user finds the key to put in integration.json without leaving the terminal.
  */
 import type { Command } from 'commander';
 import { PatchbayError } from '../../errors.ts';
-import { getProvider, listProviders, searchProviders, suggestProviders } from '../../providers/index.ts';
+import { getProvider, integrationJsonSchema, listProviders, searchProviders, suggestProviders } from '../../providers/index.ts';
 import type { ProviderConfig } from '../../providers/index.ts';
 
 interface JsonOption {
   json?: boolean;
 }
 
-/** Registers `providers`, `providers search` and `providers show`. */
+/** Registers `providers`, `providers search`, `providers show` and `providers schema`. */
 export function register(program: Command): void {
   const providers = program
     .command('providers')
@@ -50,6 +50,13 @@ export function register(program: Command): void {
       }
       const json = options.json === true || command.parent?.opts<JsonOption>().json === true;
       process.stdout.write(json ? `${JSON.stringify(provider, null, 2)}\n` : describe(provider));
+    });
+
+  providers
+    .command('schema')
+    .description('print the JSON Schema of integration.json (for editor completion)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(integrationJsonSchema(), null, 2)}\n`);
     });
 }
 
