@@ -180,3 +180,51 @@ test('a cached token that another process rotated heals on 401 without a second 
   assert.equal(api.state.tokenCounts['refresh_token'] ?? 0, before, 'the stored newer token was used, not a new refresh');
   assert.deepEqual(ctx.calls.slice(-2).map((c) => c.status), [401, 200]);
 });
+
+test('two real processes on one SQLite file: one token request, both get the same token', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { randomBytes } = await import('node:crypto');
+  const { openStore } = await import('../../src/store/open.ts');
+  const { createConnectionService } = await import('../../src/connections/service.ts');
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-refresh-'));
+  const file = path.join(dir, 'pb.db');
+  const key = randomBytes(32);
+  const store = await openStore({ kind: 'sqlite', file });
+  const children: Array<ReturnType<typeof spawn>> = [];
+  try {
+    const connections = createConnectionService({ store, key });
+    await connections.add({ integrationId: 'fake', connectionId: 'shared', credentials: oauthCredentials(true) });
+    api.state.oauth.tokenDelayMs = 300;
+    const before = api.state.tokenCounts['refresh_token'] ?? 0;
+    const child = new URL('./fixtures/refresh-child.ts', import.meta.url).pathname;
+    const outputs = [0, 1].map(() => {
+      const proc = spawn(process.execPath, [child, file, key.toString('hex'), api.url, 'shared'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(proc);
+      let out = '';
+      const ready = new Promise<void>((resolve) => proc.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('ready\n')) resolve();
+      }));
+      const done = new Promise<string>((resolve, reject) => {
+        proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${out}`))));
+      });
+      return { proc, ready, done };
+    });
+    await Promise.all(outputs.map((o) => o.ready));
+    for (const o of outputs) o.proc.stdin!.write('go\n');
+    const tokens = (await Promise.all(outputs.map((o) => o.done))).map((out) => JSON.parse(out.split('\n')[1]!).token as string);
+    assert.equal(api.state.tokenCounts['refresh_token'], before + 1);
+    assert.equal(tokens[0], tokens[1]);
+    const stored = (await connections.get('fake', 'shared')).credentials as OAuth2Credentials;
+    assert.equal(stored.access_token, tokens[0]);
+  } finally {
+    api.state.oauth.tokenDelayMs = 0;
+    for (const c of children) if (c.exitCode === null) c.kill();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
