@@ -16,6 +16,7 @@ import { findFunctionByName } from '../../runtime/lookup.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import type { ExecutionResult, HttpCallLog, LogEntry } from '../../runtime/types.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
+import { saveDryRun, startRecording } from '../../nango-test/save-dryrun.ts';
 
 interface DryrunOptions {
   integration?: string;
@@ -25,6 +26,7 @@ interface DryrunOptions {
   validation?: boolean;
   json?: boolean;
   timeout?: string;
+  saveResponses?: boolean;
 }
 
 const SHOWN_RECORDS = 3;
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--validation', 'also validate metadata and checkpoints against their schemas')
     .option('--json', 'print one JSON document (output, records, logs, HTTP calls)')
     .option('--timeout <ms>', 'stop after this many milliseconds')
+    .option('--save-responses', 'record the run as a test fixture, <integration>/tests/<function>.test.json (replay it with patchbay test)')
     .action(async (name: string, connectionId: string, opts: DryrunOptions, cmd: Command) => {
       const input = parseJsonArgument(opts.input, '--input');
       const metadata = objectArgument(opts.metadata, '--metadata');
@@ -50,12 +53,14 @@ export function register(program: Command): void {
       const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new PatchbayError('INVALID_ARGUMENT', '--timeout must be a positive number of milliseconds.');
 
-      const runtime = await createRuntime({ paths: pathsFrom(cmd), logger: createLogger({ stdio: true, level: 'error' }) });
+      const recorder = opts.saveResponses ? startRecording() : undefined;
+      const runtime = await createRuntime({ paths: pathsFrom(cmd), logger: createLogger({ stdio: true, level: 'error' }), ...(recorder ? { transport: recorder.transport } : {}) });
+      let fn: ReturnType<typeof findFunctionByName> | undefined;
       const controller = new AbortController();
       const onSigint = () => controller.abort(new PatchbayError('ABORTED', 'Interrupted.'));
       process.once('SIGINT', onSigint);
       try {
-        const fn = findFunctionByName(runtime.manifest, name, opts.integration);
+        fn = findFunctionByName(runtime.manifest, name, opts.integration);
         const result = await runtime.executor.run({
           integrationId: fn.integrationId,
           name: fn.name,
@@ -71,16 +76,19 @@ export function register(program: Command): void {
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(jsonDocument(result), null, 2)}\n`);
         else printResult(result);
+        if (recorder) process.stderr.write(`saved ${await saveDryRun(runtime, recorder, { fn, connectionId, input, ...(metadata ? { metadata } : {}), ...(checkpoint ? { checkpoint } : {}), result })}\n`);
       } catch (error) {
         const failed = executionOf(error);
         if (failed && failed.http.length > 0 && !opts.json) printCalls(failed.http, process.stderr);
         if (error instanceof PatchbayError && error.code === 'ACTION_ERROR') {
           process.stderr.write(`action error payload: ${JSON.stringify(error.details)}\n`);
         }
+        if (recorder && fn) process.stderr.write(`saved ${await saveDryRun(runtime, recorder, { fn, connectionId, input, ...(metadata ? { metadata } : {}), ...(checkpoint ? { checkpoint } : {}), error })}\n`);
         throw error;
       } finally {
         process.off('SIGINT', onSigint);
         await runtime.close();
+        await recorder?.close();
       }
     });
 }
