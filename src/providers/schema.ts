@@ -84,6 +84,7 @@ const verificationSchema = z.strictObject({
   endpoints: z.array(z.string().startsWith('/', { message: 'verification endpoints start with "/"' })).min(1),
   base_url_override: urlWithPlaceholders.optional(),
   headers: stringMap.optional(),
+  success_path: z.string().min(1).optional(),
 });
 
 const proxyFields = {

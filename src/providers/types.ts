@@ -19,7 +19,14 @@ export interface ProviderProxy {
   /** Default pagination merged under the call's own `paginate`. */
   paginate?: Partial<Pagination>;
   /** Endpoint(s) that prove credentials work, for `connection test`. */
-  verification?: { method?: 'GET' | 'POST'; endpoints: string[]; base_url_override?: string; headers?: Record<string, string> };
+  verification?: {
+    method?: 'GET' | 'POST';
+    endpoints: string[];
+    base_url_override?: string;
+    headers?: Record<string, string>;
+    /** A dotted path in the JSON body that must be truthy, for APIs that answer 200 on bad credentials (Slack's `ok`). */
+    success_path?: string;
+  };
   decompress?: boolean;
   /** Extra hosts allowed to receive credentials besides base_url's origin. */
   allowed_hosts?: string[];
