@@ -31,6 +31,7 @@ interface Slot {
   worker: Worker;
   jobs: Set<number>;
   ready: Promise<void>;
+  started: boolean;
   dead: boolean;
   idleTimer?: NodeJS.Timeout;
 }
@@ -56,6 +57,8 @@ export class WorkerPool {
   readonly #jobs = new Map<number, Job>();
   readonly #queue: Job[] = [];
   #closed = false;
+  /** Workers in a row that died before becoming ready; stops a respawn loop when workers cannot start. */
+  #startFailures = 0;
   /** Workers replaced after a crash, timeout or memory limit (for tests and metrics). */
   replaced = 0;
 
@@ -151,11 +154,14 @@ export class WorkerPool {
     worker.stdout.on('data', forward);
     worker.stderr.on('data', forward);
     let markReady!: () => void;
-    const slot: Slot = { worker, jobs: new Set(), ready: new Promise((r) => (markReady = r)), dead: false };
+    const slot: Slot = { worker, jobs: new Set(), ready: new Promise((r) => (markReady = r)), started: false, dead: false };
     let fatal: PatchbayError | undefined;
     worker.on('message', (message: FromWorker) => {
-      if (message.t === 'ready') markReady();
-      else this.#onMessage(slot, message);
+      if (message.t === 'ready') {
+        slot.started = true;
+        this.#startFailures = 0;
+        markReady();
+      } else this.#onMessage(slot, message);
     });
     worker.on('error', (error: Error & { code?: string }) => {
       fatal =
@@ -288,6 +294,13 @@ export class WorkerPool {
       if (job) this.#settle(job, error);
     }
     slot.jobs.clear();
+    if (!slot.started && ++this.#startFailures >= 3) {
+      // Workers cannot start at all (broken install?): fail what waits instead of respawning forever.
+      const cause = new PatchbayError('INTERNAL', `Worker threads fail to start: ${error.message}`);
+      for (const job of this.#queue.splice(0)) this.#settle(job, cause);
+      this.#startFailures = 0;
+      return;
+    }
     this.#refill();
   }
 

@@ -25,8 +25,13 @@ function send(message: FromWorker): void {
 function call(job: number, m: CapabilityMethod, a: unknown[]): Promise<unknown> {
   const id = ++nextCall;
   return new Promise((resolve, reject) => {
+    try {
+      send({ t: 'call', job, id, m, a });
+    } catch (error) {
+      reject(new PatchbayError('INVALID_ARGUMENT', `The arguments of ${m} cannot be sent (${(error as Error).message}). Pass plain JSON data (no functions, class instances or symbols).`));
+      return;
+    }
     pending.set(id, { resolve, reject });
-    send({ t: 'call', job, id, m, a });
   });
 }
 

@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchbayError } from '../../src/errors.ts';
 import { createExecutor } from '../../src/runtime/executor.ts';
@@ -7,7 +7,7 @@ import { fixtureManifest, memoryScope } from './helpers.ts';
 const executor = createExecutor({
   manifest: fixtureManifest(),
   scope: memoryScope(),
-  pool: { minWorkers: 1, maxWorkers: 4, memoryLimitMb: 48, cancelGraceMs: 200 },
+  pool: { minWorkers: 2, maxWorkers: 4, memoryLimitMb: 48, cancelGraceMs: 200 },
 });
 after(() => executor.close());
 
@@ -22,6 +22,12 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: Re
     return true;
   });
 }
+
+// Two warm workers, so the looping job below starts at once (a job cancelled before its worker is
+// ready never runs, and then no worker needs replacing).
+before(async () => {
+  await Promise.all([0, 1].map(() => misbehave('sleep', { input: { mode: 'sleep', ms: 30 } })));
+});
 
 test('a CPU-bound infinite loop times out, the worker is replaced, a concurrent run succeeds', async () => {
   const before = executor.pool!.replaced;
