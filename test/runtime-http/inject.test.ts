@@ -16,6 +16,18 @@ test('base_url placeholders, Nango `A || B` alternatives and a clear error for a
   assert.throws(() => resolveBaseUrl(strict, { subdomain: '' }), PatchbayError);
 });
 
+test('connection config cannot move the base URL to another host', () => {
+  const strict = fakeIntegration('https://${connectionConfig.subdomain}.example.com/api/${connectionConfig.tenant}', 'NONE');
+  assert.equal(resolveBaseUrl(strict, { subdomain: 'acme-eu', tenant: 't1' }), 'https://acme-eu.example.com/api/t1');
+  for (const subdomain of ['evil.io#', 'evil.io/x?', 'user@evil.io', 'evil.io\\']) {
+    assert.throws(() => resolveBaseUrl(strict, { subdomain, tenant: 't1' }), (e: unknown) => e instanceof PatchbayError && e.code === 'INVALID_CONFIG', subdomain);
+  }
+  assert.throws(() => resolveBaseUrl(strict, { subdomain: 'acme', tenant: '../admin' }), PatchbayError);
+  assert.throws(() => resolveBaseUrl(strict, { subdomain: 'acme', tenant: 't1?x=1' }), PatchbayError);
+  const whole = fakeIntegration('${connectionConfig.instance_url}', 'NONE');
+  assert.equal(resolveBaseUrl(whole, { instance_url: 'https://acme.my.salesforce.com' }), 'https://acme.my.salesforce.com');
+});
+
 test('buildUrl keeps the base path and joins slashes like Nango', () => {
   assert.equal(buildUrl('https://api.x.com/v2/', '/users', { a: 1 }).toString(), 'https://api.x.com/v2/users?a=1');
   assert.equal(buildUrl('https://api.x.com/v2', 'users/1').toString(), 'https://api.x.com/v2/users/1');

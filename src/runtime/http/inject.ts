@@ -77,7 +77,10 @@ export function resolveBaseUrl(integration: IntegrationConfig, connectionConfig:
   let filled: string | undefined;
   for (const alternative of template.split('||')) {
     filled = fillTemplate(alternative.trim(), values);
-    if (filled !== undefined && !/^https?:\/\/(\/|$)/.test(filled)) break;
+    if (filled !== undefined && !/^https?:\/\/(\/|$)/.test(filled)) {
+      checkUrlValues(integration, alternative.trim(), values);
+      break;
+    }
     filled = undefined;
   }
   if (filled === undefined) {
@@ -89,6 +92,35 @@ export function resolveBaseUrl(integration: IntegrationConfig, connectionConfig:
     );
   }
   return filled.replace(/\/+$/, '');
+}
+
+const HOST_SAFE = /^[A-Za-z0-9._~:-]+$/;
+const PATH_SAFE = /^[A-Za-z0-9._~:@!$&'()*+,;=%/-]+$/;
+
+/**
+ * Connection config values land in the URL credentials are sent to, so they must not be able to
+ * move it: a value in the host part may not hold `/ ? # @ \` (`evil.io#` or `evil.io@` would
+ * redirect `https://${subdomain}.example.com` to evil.io), one in the path may not hold `? #` or
+ * `..`. A whole URL is accepted only where the template starts with the placeholder (Salesforce's
+ * `${connectionConfig.instance_url}`), since the template then fixes nothing anyway.
+ */
+function checkUrlValues(integration: IntegrationConfig, template: string, values: Record<string, string>): void {
+  const authorityEnd = template.indexOf('/', template.indexOf('://') + 3);
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1]!;
+    const value = values[name] ?? '';
+    const index = match.index ?? 0;
+    if (index === 0 && /^https?:\/\/[^\s]+$/.test(value)) continue;
+    const inHost = authorityEnd === -1 || index < authorityEnd;
+    const ok = inHost ? HOST_SAFE.test(value) : PATH_SAFE.test(value) && !value.split('/').includes('..');
+    if (!ok) {
+      throw new PatchbayError(
+        'INVALID_CONFIG',
+        `The connection config field ${name.replace('connectionConfig.', '')} holds characters not allowed in ${inHost ? 'a host name' : 'a URL path'} of ${integration.id}'s base URL; fix the connection's config (e.g. "acme", not "acme.example.com/x").`,
+        { details: { field: name } },
+      );
+    }
+  }
 }
 
 /** Builds the credential headers and query of one request. */
