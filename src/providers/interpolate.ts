@@ -12,12 +12,6 @@ import { PatchbayError } from '../errors.ts';
 const PATTERN = /\$(\$?)\{([^}]*)\}/g;
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
-/** True when the text holds at least one environment reference (after escapes). */
-export function hasEnvReference(text: string): boolean {
-  for (const match of text.matchAll(PATTERN)) if (!match[1] && ENV_NAME.test(match[2]!)) return true;
-  return false;
-}
-
 /** Replaces `${NAME}` in one string; `where` names the file and field for the error. */
 export function interpolateString(text: string, env: NodeJS.ProcessEnv, where: string): string {
   return text.replace(PATTERN, (whole, escape: string, name: string) => {
