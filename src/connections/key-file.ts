@@ -71,6 +71,16 @@ export function replaceKeyFile(file: string, key: Uint8Array): void {
   renameSync(tmp, file);
 }
 
+/** Identity of a file's current version ('' when absent), to notice a replacement cheaply. */
+function stampOf(file: string): string {
+  try {
+    const stat = statSync(file);
+    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return '';
+  }
+}
+
 async function sealedKeyIds(store: Store): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const row of await store.connections.list()) {
@@ -107,9 +117,8 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
         `The encryption key file ${keyFile} is missing, but the database holds credentials sealed with key ${[...sealed].join(', ')}. Restore the file (or set PATCHBAY_ENCRYPTION_KEY to that key); patchbay will not create a new key that would orphan them.`,
       );
     }
-    if (!writeKeyFileExclusive(keyFile, generateKey())) {
-      // Another process created it a moment ago: use theirs.
-    }
+    // Returns false when another process created it a moment ago: then theirs is read below.
+    writeKeyFileExclusive(keyFile, generateKey());
     primary = encryptionKey(readKeyFile(keyFile));
   }
 
@@ -117,13 +126,7 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
   let pending: EncryptionKey | undefined;
   let pendingStamp = '';
   const readPending = (): void => {
-    let stamp = '';
-    try {
-      const stat = statSync(pendingFile);
-      stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-    } catch {
-      stamp = '';
-    }
+    const stamp = stampOf(pendingFile);
     if (stamp === pendingStamp) return;
     pendingStamp = stamp;
     if (stamp === '' && pending) {
@@ -137,12 +140,16 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
   const known = new Map<string, EncryptionKey>();
   for (const key of [primary, ...previous]) known.set(key.id, key);
   readPending();
+  const fromEnv = envValue !== undefined && envValue !== '';
+  let fileStamp = fromEnv ? '' : stampOf(keyFile);
+  /** The key file is authoritative: a rotation elsewhere replaced it → seal with the new key. */
   const refreshFile = (): void => {
-    if (envValue !== undefined && envValue !== '') return;
-    if (existsSync(keyFile)) {
-      const current = encryptionKey(readKeyFile(keyFile));
-      known.set(current.id, current);
-    }
+    if (fromEnv) return;
+    const stamp = stampOf(keyFile);
+    if (stamp === fileStamp || stamp === '') return;
+    fileStamp = stamp;
+    primary = encryptionKey(readKeyFile(keyFile));
+    known.set(primary.id, primary);
   };
 
   const sealed = await sealedKeyIds(store);
@@ -157,6 +164,7 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
   return {
     sealingKey() {
       readPending();
+      refreshFile();
       return pending ?? primary;
     },
     find(id) {
