@@ -1,7 +1,7 @@
 /**
  * The fake API's failure injection (no credentials needed). Counters are keyed by `key` so each
  * test owns its own sequence on a shared server:
- *   /ratelimit/retry-after?key=&times=1&seconds=1[&date=1]  429 + Retry-After (seconds or HTTP-date) `times` times, then 200
+ *   /ratelimit/retry-after?key=&times=1&seconds=1[&date=1]  429 (or `status`) + Retry-After (seconds or HTTP-date) `times` times, then 200
  *   /ratelimit/reset?key=&times=1&seconds=1                 429 + x-ratelimit-reset (epoch s) + x-ratelimit-remaining: 0
  *   /flaky?key=&fail=2&status=503                            `fail` × `status`, then 200 { ok, attempts }
  *   /status/:code                                            always answers `code` with a JSON error body
@@ -23,7 +23,7 @@ export const rateLimit: Route = (ctx) => {
   if (n > times) return json(res, 200, { ok: true, attempts: n }), true;
   if (url.pathname === '/ratelimit/retry-after') {
     const value = url.searchParams.get('date') === '1' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
-    return json(res, 429, { error: 'rate_limited' }, { 'retry-after': value }), true;
+    return json(res, intParam(url, 'status', 429), { error: 'rate_limited' }, { 'retry-after': value }), true;
   }
   if (url.pathname === '/ratelimit/reset') {
     const reset = String(Math.ceil(Date.now() / 1000 + seconds));

@@ -106,6 +106,10 @@ test('a wait longer than the cap or past the deadline fails RATE_LIMITED with re
   } finally {
     await capped.close();
   }
+  const unavailable = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
+  const down = await rejectsWith(http.request(unavailable, { endpoint: '/ratelimit/retry-after', params: { key: 'down', seconds: 3600, status: 503 } }), 'UPSTREAM_HTTP_ERROR');
+  assert.equal(down.status, 503);
+  assert.equal(unavailable.calls.length, 1, 'an hour-long Retry-After on a 503 is not waited');
   const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' }, { deadline: Date.now() + 500 });
   const err = await rejectsWith(http.request(ctx, { endpoint: '/ratelimit/retry-after', params: { key: 'deadline', seconds: 3 } }), 'RATE_LIMITED');
   assert.equal(err.retryAfter, 3);

@@ -159,19 +159,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
 
       const delay = nextDelay(spent, { status: response.status, headers: response.headers }, retryConfig);
-      const limited = isRateLimited(response.status, response.headers, retryHeader);
-      if (delay !== undefined) {
-        const imposed = limited ? rateLimitDelay(response.headers, retryHeader, Date.now()) : undefined;
-        if (imposed !== undefined && (imposed > policy.maxWaitMs || exceedsDeadline(ctx, imposed))) {
-          throw rateLimitedError(integration, response, imposed, method, result.url, auth.secrets);
-        }
-        if (!exceedsDeadline(ctx, delay)) {
-          await wait(delay, signal, integration);
-          continue;
-        }
+      // Backoff never exceeds maxWaitMs, so a longer delay is one the server imposed (Retry-After…).
+      if (delay !== undefined && delay <= policy.maxWaitMs && !exceedsDeadline(ctx, delay)) {
+        await wait(delay, signal, integration);
+        continue;
       }
-      if (limited) {
-        const imposed = rateLimitDelay(response.headers, retryHeader, Date.now());
+      if (isRateLimited(response.status, response.headers, retryHeader)) {
+        const imposed = rateLimitDelay(response.headers, retryHeader, Date.now()) ?? delay;
         throw rateLimitedError(integration, response, imposed, method, result.url, auth.secrets);
       }
       throw httpError(integration, response, method, result.url, attempt, auth.secrets);
