@@ -132,6 +132,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       };
       const validate = request.validate ?? options.validate ?? true;
       const validateState = request.validateState ?? false;
+      const userPaths = [manifestOf().integrationsDir, fn.bundle];
       let output: unknown;
       if (pool) {
         const spec = {
@@ -143,11 +144,12 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           validateState,
           webhookPayload: request.webhookPayload,
           records: caps.records !== undefined,
+          userPaths,
         };
         output = await pool.run(spec, caps, controller.signal);
       } else {
         const definition = await loadDefinition(fn.bundle);
-        const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload };
+        const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload, userPaths };
         output = await untilAborted(invoke(definition, caps, options, controller.signal), controller.signal);
       }
       ok = true;

@@ -21,6 +21,8 @@ export interface InvokeOptions {
   validateState: boolean;
   /** Set when a webhook triggers a sync: runs `onWebhook(nango, payload)` instead of `exec`. */
   webhookPayload?: unknown;
+  /** Files and folders of user code (integrations folder, bundle): error stacks keep only their frames. */
+  userPaths?: string[];
 }
 
 const OUR_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -52,7 +54,7 @@ export async function invoke(definition: AnyDefinition, caps: Capabilities, opti
       await definition.onWebhook(nango as never, options.webhookPayload);
     } else await (definition.exec as (n: unknown) => unknown)(nango);
   } catch (error) {
-    throw userError(error, signal);
+    throw userError(error, signal, options.userPaths);
   }
   if (definition.type !== 'action') return undefined;
   if (validate) {
@@ -62,14 +64,14 @@ export async function invoke(definition: AnyDefinition, caps: Capabilities, opti
 }
 
 /** Maps what user code threw to the error the caller sees. */
-export function userError(error: unknown, signal?: AbortSignal): PatchbayError {
+export function userError(error: unknown, signal?: AbortSignal, userPaths?: string[]): PatchbayError {
   if (signal?.aborted) return asAbortError(signal.reason);
   if (error instanceof PatchbayError) return error;
   if (error instanceof ActionError) {
     return new PatchbayError('ACTION_ERROR', error.message, { details: error.payload });
   }
   if (error instanceof Error) {
-    const stack = trimStack(error.stack);
+    const stack = trimStack(error.stack, userPaths);
     const details: Record<string, unknown> = { name: error.name };
     if (stack) details['stack'] = stack;
     return new PatchbayError('FUNCTION_ERROR', `The function threw ${error.name}: ${error.message}`, { details });
@@ -77,11 +79,18 @@ export function userError(error: unknown, signal?: AbortSignal): PatchbayError {
   return new PatchbayError('FUNCTION_ERROR', `The function threw a non-error value: ${String(error)}`);
 }
 
-/** Keeps the message line and the user's frames; drops node internals and patchbay's own. */
-export function trimStack(stack: string | undefined): string | undefined {
+/**
+ * Keeps the message line and the user's frames: those inside `userPaths` when given (the
+ * integrations folder and the bundle), else every frame that is neither node's nor patchbay's.
+ */
+export function trimStack(stack: string | undefined, userPaths: string[] = []): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split('\n');
-  const frames = lines.filter((line) => line.trimStart().startsWith('at ') && !line.includes('node:') && !line.includes(OUR_DIR));
+  const isUser =
+    userPaths.length > 0
+      ? (line: string) => userPaths.some((p) => line.includes(p))
+      : (line: string) => !line.includes('node:') && !line.includes(OUR_DIR);
+  const frames = lines.filter((line) => line.trimStart().startsWith('at ') && isUser(line));
   const head = lines.filter((line) => !line.trimStart().startsWith('at ')).join('\n');
-  return [head, ...frames.slice(0, 10)].join('\n');
+  return [head, ...frames.slice(0, 10).map((frame) => frame.replace(/\?v=[\d.]+/, ''))].join('\n');
 }

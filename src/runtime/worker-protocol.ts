@@ -18,6 +18,8 @@ export interface JobSpec {
   webhookPayload?: unknown;
   /** Whether the main thread offers record capabilities (syncs). */
   records: boolean;
+  /** Where user code lives, to trim error stacks to it. */
+  userPaths?: string[];
 }
 
 /** Main thread → worker. */

@@ -67,8 +67,8 @@ function remoteCapabilities(spec: JobSpec): Capabilities {
   return caps;
 }
 
-function serialize(error: unknown, signal?: AbortSignal): SerializedError {
-  return userError(error, signal).toJSON();
+function serialize(error: unknown, signal: AbortSignal, userPaths?: string[]): SerializedError {
+  return userError(error, signal, userPaths).toJSON();
 }
 
 async function run(spec: JobSpec): Promise<void> {
@@ -84,7 +84,7 @@ async function run(spec: JobSpec): Promise<void> {
       send({ t: 'done', job: spec.job, ok: false, e: e.toJSON() });
     }
   } catch (error) {
-    send({ t: 'done', job: spec.job, ok: false, e: serialize(error, controller.signal) });
+    send({ t: 'done', job: spec.job, ok: false, e: serialize(error, controller.signal, spec.userPaths) });
   } finally {
     jobs.delete(spec.job);
   }
