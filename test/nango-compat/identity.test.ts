@@ -82,3 +82,22 @@ describe('RecordingBook', () => {
     assert.throws(() => book.answer(requestIdentity({ endpoint: '/items', params: { q: 1 } })), /No recorded response/);
   });
 });
+
+describe('clock-tolerant matching', () => {
+  it('masks ISO dates, day-month-year dates and epoch times, nothing else', async () => {
+    const { maskTime } = await import('../../src/nango-test/identity.ts');
+    assert.equal(maskTime('since=2026-11-22T03:00:00.000Z&to=2026-11-22'), 'since=<t>&to=<t>');
+    assert.equal(maskTime('sdate=22-Nov-2026'), 'sdate=<t>');
+    assert.equal(maskTime('{"updated_at":1732247034,"ms":1732247034123,"id":12345}'), '{"updated_at":<t>,"ms":<t>,"id":12345}');
+  });
+
+  it('serves a recording whose params and body differ only in dates, when nothing matches exactly', () => {
+    const book = new RecordingBook([
+      { method: 'post', endpoint: 'search', response: 'found', request: { params: { from: '2024-01-01' }, data: { after: 1715074877 } } },
+    ]);
+    const now = requestIdentity({ method: 'POST', endpoint: '/search', params: { from: '2026-11-22' }, data: { after: 1763780000 } });
+    assert.equal(book.answer(now).response, 'found');
+    const other = requestIdentity({ method: 'POST', endpoint: '/search', params: { from: 'yesterday' }, data: { after: 1763780000 } });
+    assert.throws(() => new RecordingBook(book.recordings).answer(other), /No recorded response/);
+  });
+});
