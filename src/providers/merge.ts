@@ -1,7 +1,7 @@
 /**
- * How integration.json's `proxy` overrides combine with a provider's defaults, and how a call's
- * own `paginate` combines with the provider's — one set of rules in one place, used by the
- * config loader and by the runtime's pagination.
+ * How integration.json's `proxy` overrides combine with a provider's defaults, in one place.
+ * (A function's own `nango.paginate({ paginate })` is laid over the result by the runtime with a
+ * plain spread, as Nango's runner does.)
  */
 import type { Pagination } from '../define/context.ts';
 import type { ProviderProxy } from './types.ts';
@@ -35,7 +35,7 @@ export function mergeProxy(base: ProviderProxy, override: Partial<ProviderProxy>
 }
 
 /**
- * A call's (or a file's) partial pagination over a default: same type (or none given) → field
+ * integration.json's partial pagination over a provider default: same type (or none given) → field
  * merge; a different type → the override alone, since another type's fields mean nothing to it.
  * Returns undefined when neither side says anything.
  *
