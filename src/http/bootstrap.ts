@@ -53,11 +53,11 @@ interface RuntimeLike {
 }
 
 /** Builds the runtime for this project (compiling first when the sources changed). */
-export async function openServeRuntime(paths: ProjectPaths, options: { stdio: boolean }): Promise<ServeRuntime> {
+export async function openServeRuntime(paths: ProjectPaths, options: { stdio: boolean; isolation?: 'worker' | 'inline' }): Promise<ServeRuntime> {
   const logger = createLogger({ stdio: options.stdio, base: { service: 'patchbay' } });
   const module = await optionalModule<{ createRuntime(options: Record<string, unknown>): Promise<RuntimeLike> }>(import.meta.url, '../runtime/runtime');
   if (!module) throw new PatchbayError('INTERNAL', 'This build has no runtime (src/runtime/runtime.ts); reinstall patchbay.');
-  const runtime = await module.createRuntime({ paths, logger });
+  const runtime = await module.createRuntime({ paths, logger, ...(options.isolation ? { isolation: options.isolation } : {}) });
   const manifest = typeof runtime.manifest === 'function' ? runtime.manifest() : runtime.manifest;
   return {
     logger,

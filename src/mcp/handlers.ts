@@ -23,11 +23,15 @@ import { unwrapArguments } from './schema.ts';
 import { connectionPlan, toolAllowed, integrationSelected, resolveConnection, type ConnectionSelection } from './scope.ts';
 import { createToolCatalog, type ActionTool, type ToolCatalog } from './tools.ts';
 
+/** A connection as tool listing needs it. */
+export type ConnectionRef = Pick<ConnectionSummary, 'integration_id' | 'connection_id'>;
+
 /** The services MCP needs; `serve` builds them from the runtime. */
 export interface McpServices {
   manifest: Manifest;
   executor: Pick<Executor, 'run'>;
-  connections(): Promise<ConnectionSummary[]>;
+  /** Current connections (ids only: listing must not decrypt credentials on every call). */
+  connections(): Promise<ConnectionRef[]>;
   records?: Pick<RecordStore, 'query'>;
 }
 

@@ -85,7 +85,7 @@ export function toNangoRecord(record: StoredRecord): Record<string, unknown> {
 /** Runs one `query_records` call; every failure is an `isError` result. */
 export async function callQueryRecords(
   args: Record<string, unknown>,
-  deps: { models: Map<string, string[]>; records: Pick<RecordStore, 'query'>; connections: () => Promise<ConnectionSummary[]>; maxResultBytes: number },
+  deps: { models: Map<string, string[]>; records: Pick<RecordStore, 'query'>; connections: () => Promise<Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>>; maxResultBytes: number },
   scope: ApiScope,
   selection: ConnectionSelection,
 ): Promise<CallToolResult> {

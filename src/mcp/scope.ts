@@ -59,7 +59,7 @@ export function integrationSelected(selection: ConnectionSelection, integrationI
 /** How a tool of this integration gets its connection, given what exists and what is allowed. */
 export function connectionPlan(
   integrationId: string,
-  connections: ConnectionSummary[],
+  connections: Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>,
   scope: ApiScope,
   selection: ConnectionSelection,
 ): ConnectionPlan {

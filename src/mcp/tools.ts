@@ -48,7 +48,7 @@ export interface ToolCatalog {
   /** The MCP definition of one tool for this caller's connections. */
   definition(tool: ActionTool, plan: ConnectionPlan, scope: ApiScope): Tool;
   /** Definitions of every visible tool. */
-  list(connections: ConnectionSummary[], scope: ApiScope, selection: ConnectionSelection): Tool[];
+  list(connections: Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>, scope: ApiScope, selection: ConnectionSelection): Tool[];
 }
 
 function connectionArgName(input: ToolInputSchema): string {

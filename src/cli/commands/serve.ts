@@ -35,6 +35,7 @@ interface ServeOptions {
   maxBodyBytes: string;
   allowedOrigins?: string;
   allowedHosts?: string;
+  isolation: string;
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -65,14 +66,18 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'cap on an HTTP request body', String(DEFAULT_MAX_BODY_BYTES))
     .option('--allowed-origins <list>', 'browser origins allowed besides localhost, comma-separated')
     .option('--allowed-hosts <list>', 'Host names allowed besides localhost (DNS rebinding protection), comma-separated')
+    .option('--isolation <mode>', 'worker: user code in worker threads; inline: on the main thread (trusted code, lower latency)', 'worker')
     .action(async (options: ServeOptions, command: Command) => {
       const paths = pathsFrom(command);
+      if (options.isolation !== 'worker' && options.isolation !== 'inline') {
+        throw new PatchbayError('INVALID_ARGUMENT', `--isolation must be worker or inline; got "${options.isolation}".`);
+      }
       const stdio = options.stdio === true;
       const version = packageVersion();
-      const runtime = await openServeRuntime(paths, { stdio });
+      const runtime = await openServeRuntime(paths, { stdio, isolation: options.isolation });
       const { logger } = runtime;
       const handlers = createMcpHandlers(
-        { manifest: runtime.manifest, executor: runtime.executor, connections: () => runtime.connections.list(), records: runtime.store.records },
+        { manifest: runtime.manifest, executor: runtime.executor, connections: () => runtime.store.connections.list(), records: runtime.store.records },
         { catalogMode: options.catalog === true, maxResultBytes: positiveInt(options.maxResultBytes, '--max-result-bytes'), tools: list(options.tools) },
       );
       const onCall = (event: { tool: string; durationMs: number; isError: boolean }) =>
