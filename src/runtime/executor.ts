@@ -16,6 +16,12 @@ import { findFunction } from './lookup.ts';
 import type { ExecutionRequest, ExecutionResult, Executor, HttpCallLog, LogEntry, SyncChanges } from './types.ts';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 
+/** Entries kept in `ExecutionResult.logs` (all still reach `onLog` and the process logger). */
+export const MAX_KEPT_LOGS = 1000;
+
+/** How deep `triggerAction` may nest. */
+export const MAX_DEPTH = 8;
+
 /** Default hard timeouts per function type, in ms. */
 export const DEFAULT_TIMEOUTS = { action: 60_000, sync: 3_600_000, onEvent: 60_000 } as const;
 
@@ -97,6 +103,10 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
 
   async function run<T>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
     const fn = findFunction(manifestOf(), request.integrationId, request.name);
+    const depth = request.depth ?? 0;
+    if (depth > MAX_DEPTH) {
+      throw new PatchbayError('INVALID_ARGUMENT', `triggerAction nested more than ${MAX_DEPTH} levels deep (calling ${fn.integrationId}/${fn.name}); a function probably triggers itself.`);
+    }
     const executionId = randomUUID();
     const started = performance.now();
     const logs: LogEntry[] = [];
@@ -114,8 +124,10 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     if (request.signal?.aborted) onCallerAbort();
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
+    let dropped = 0;
     const log = (entry: LogEntry): void => {
-      logs.push(entry);
+      if (logs.length < MAX_KEPT_LOGS) logs.push(entry);
+      else dropped++;
       if (options.logger?.isLevelEnabled(entry.level)) logger()?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
       request.onLog?.(entry);
     };
@@ -146,13 +158,15 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           records: caps.records !== undefined,
           userPaths,
         };
-        output = await pool.run(spec, caps, controller.signal);
+        // A nested run (triggerAction) may exceed maxWorkers: its parent holds a worker while waiting.
+        output = await pool.run(spec, caps, controller.signal, depth > 0);
       } else {
         const definition = await loadDefinition(fn.bundle);
         const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload, userPaths };
         output = await untilAborted(invoke(definition, caps, options, controller.signal), controller.signal);
       }
       ok = true;
+      if (dropped > 0) logs.push({ time: new Date().toISOString(), level: 'warn', message: `${dropped} more log entries were not kept in this result (limit ${MAX_KEPT_LOGS}).` });
       const outcome = (await scope.finish?.(true)) ?? {};
       const result: ExecutionResult<T> = {
         executionId,

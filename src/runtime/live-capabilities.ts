@@ -35,6 +35,9 @@ export interface LiveDeps {
   webhookUrl?(integrationId: string, connectionId: string): string | null;
 }
 
+/** HTTP calls kept in a result (a long paginated sync makes thousands). */
+export const MAX_KEPT_CALLS = 1000;
+
 /** The checkpoint key of one function on one connection. */
 export function checkpointKey(integrationId: string, connectionId: string, name: string): string {
   return `checkpoint:${integrationId}:${connectionId}:${name}`;
@@ -135,7 +138,9 @@ async function liveScope(
           connectionConfig: t.connection.connection_config,
           signal,
           deadline,
-          onCall: (call) => http.push(call),
+          onCall: (call) => {
+            if (http.length < MAX_KEPT_CALLS) http.push(call);
+          },
           onLog: log,
         },
         config,
@@ -166,7 +171,8 @@ async function liveScope(
       return deps.webhookUrl?.(integrationId, connectionId) ?? null;
     },
     async triggerAction(key, id, actionName, input) {
-      const result = await deps.executor().run({ integrationId: key, connectionId: id, name: actionName, input, signal, dryRun, validate: request.validate });
+      const nested = { integrationId: key, connectionId: id, name: actionName, input, signal, dryRun, depth: (request.depth ?? 0) + 1 };
+      const result = await deps.executor().run(request.validate === undefined ? nested : { ...nested, validate: request.validate });
       return result.output;
     },
     async tryAcquireLock(key, ttlMs) {

@@ -52,6 +52,8 @@ export interface ExecutionRequest {
   runId?: string;
   /** Sync: set when called by a webhook (onWebhook). */
   webhookPayload?: unknown;
+  /** Set by `nango.triggerAction`: how many executions deep this one is (the executor refuses past 8). */
+  depth?: number;
   onProgress?: (update: ProgressUpdate) => void;
   onLog?: (entry: LogEntry) => void;
 }

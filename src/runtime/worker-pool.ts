@@ -38,6 +38,8 @@ interface Slot {
 
 interface Job {
   spec: JobSpec;
+  /** May start a worker beyond maxWorkers (nested runs, whose parents hold workers). */
+  overflow: boolean;
   caps: Capabilities;
   slot?: Slot;
   resolve: (value: unknown) => void;
@@ -85,10 +87,10 @@ export class WorkerPool {
    * rejects at once with the signal's reason (a PatchbayError TIMEOUT or ABORTED), the worker is
    * asked to cancel and is terminated if the job has not settled within `cancelGraceMs`.
    */
-  run(spec: JobSpec, caps: Capabilities, signal: AbortSignal): Promise<unknown> {
+  run(spec: JobSpec, caps: Capabilities, signal: AbortSignal, overflow = false): Promise<unknown> {
     if (this.#closed) return Promise.reject(new PatchbayError('INTERNAL', 'The worker pool is closed.'));
     return new Promise((resolve, reject) => {
-      const job: Job = { spec, caps, resolve, reject, settled: false, cancelled: false };
+      const job: Job = { spec, caps, overflow, resolve, reject, settled: false, cancelled: false };
       if (signal.aborted) return reject(toPatchbayError(signal.reason, 'ABORTED'));
       signal.addEventListener('abort', () => this.#cancel(job, toPatchbayError(signal.reason, 'ABORTED')), { once: true });
       this.#jobs.set(spec.job, job);
@@ -115,9 +117,10 @@ export class WorkerPool {
 
   #pump(): void {
     while (this.#queue.length > 0) {
-      const slot = this.#pick();
+      const index = this.#queue.findIndex((job) => job.overflow);
+      const slot = this.#pick(index >= 0);
       if (!slot) return;
-      const job = this.#queue.shift()!;
+      const job = this.#queue.splice(index >= 0 ? index : 0, 1)[0]!;
       job.slot = slot;
       slot.jobs.add(job.spec.job);
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
@@ -130,7 +133,7 @@ export class WorkerPool {
     }
   }
 
-  #pick(): Slot | undefined {
+  #pick(overflow = false): Slot | undefined {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.dead || slot.jobs.size >= this.#options.jobsPerWorker) continue;
@@ -138,7 +141,7 @@ export class WorkerPool {
       if (slot.jobs.size === 0) break;
     }
     if (best && best.jobs.size === 0) return best;
-    if (this.#slots.size < this.#options.maxWorkers) return this.#spawn();
+    if (this.#slots.size < this.#options.maxWorkers || (overflow && !best)) return this.#spawn();
     return best;
   }
 

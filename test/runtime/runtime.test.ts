@@ -183,3 +183,14 @@ test('timeouts: the request overrides the runtime default per type', async () =>
   const result = await strict.executor.run({ integrationId: 'fake', name: 'wait', connectionId: 'c1', input: { ms: 300 }, timeoutMs: 5000 });
   assert.deepEqual(result.output, { ok: true, waited: 300 });
 });
+
+test('triggerAction nests beyond maxWorkers without deadlock, and refuses runaway recursion', async () => {
+  // The default pool has at most 4 workers; 6 nested levels each hold one while waiting.
+  const deep = await run('recurse', { input: { left: 6 } });
+  assert.deepEqual(deep.output, { depth: 6 });
+  await assert.rejects(run('recurse', { input: { left: -1 } }), (error: PatchbayError) => {
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, /nested more than 8 levels/);
+    return true;
+  });
+});
