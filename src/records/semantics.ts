@@ -17,6 +17,8 @@ export const MAX_LIMIT = 10_000;
  */
 export interface MarkSeenOptions {
   resume?: boolean;
+  /** With `resume`: only adopt an open session; start none when there is none. */
+  ifOpen?: boolean;
 }
 
 export interface NormalizedQuery {

@@ -111,9 +111,9 @@ export interface RecordStore {
   /**
    * Marks the start of deletion tracking for a run. `resume: true` continues the session an
    * interrupted run left open (the run resumes from a checkpoint); otherwise a new session starts
-   * unless this run already opened one.
+   * unless this run already opened one. `ifOpen: true` (with resume) starts no session when none is open.
    */
-  markSeenStart(scope: RecordScope, runId: string, options?: { resume?: boolean }): Promise<void>;
+  markSeenStart(scope: RecordScope, runId: string, options?: { resume?: boolean; ifOpen?: boolean }): Promise<void>;
   count(scope: RecordScope, options?: { includeDeleted?: boolean }): Promise<number>;
   /** Removes every record of a connection (connection deleted). */
   purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;

@@ -135,6 +135,9 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   try {
     if (fn.trackDeletes) {
       for (const model of models) await store.records.markSeenStart({ integrationId, connectionId, model }, runId, { resume: resuming });
+    } else if (resuming) {
+      // Manual trackDeletesStart/End: carry an interrupted run's open session over to this run.
+      for (const model of models) await store.records.markSeenStart({ integrationId, connectionId, model }, runId, { resume: true, ifOpen: true });
     }
     const request = { integrationId, name: syncName, connectionId, runId } as Parameters<typeof runtime.executor.run>[0];
     if (options.signal) request.signal = options.signal;

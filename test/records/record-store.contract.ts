@@ -160,6 +160,9 @@ export function runRecordStoreContract({ name, create }: ContractOptions): void 
       await store.save(scope, [rec('2')]);
       assert.equal(await store.deleteUnseen(scope, 'resumed'), 1);
       assert.deepEqual([...(await store.getByIds(scope, ['1', '2', '3'])).keys()].sort(), ['1', '2']);
+      // ifOpen: nothing to adopt, nothing started.
+      await store.markSeenStart(scope, 'idle', { resume: true, ifOpen: true });
+      assert.equal(await store.deleteUnseen(scope, 'idle'), 0, 'no session was opened');
       // Without resume, an abandoned session is discarded.
       await store.markSeenStart(scope, 'a');
       await store.save(scope, [rec('1')]);

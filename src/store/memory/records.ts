@@ -153,6 +153,7 @@ export function createMemoryRecordStore(): RecordStore & {
     async markSeenStart(scope, runId, options = {}) {
       const s = state(scope);
       if (s.trackRun === runId) return;
+      if (s.trackRun === null && options.ifOpen) return;
       if (s.trackRun !== null && options.resume) {
         s.trackRun = runId;
         return;

@@ -289,6 +289,7 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore & {
     async markSeenStart(scope, runId, options = {}) {
       inScope(scope, (id, state) => {
         if (state.track_run === runId) return;
+        if (state.track_run === null && options.ifOpen) return;
         if (state.track_run !== null && options.resume) s.scopeTrack.run(Number(state.track_gen), runId, id);
         else s.scopeTrack.run(Number(state.track_gen) + 1, runId, id);
       });
