@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import { register as compile } from './compile.ts';
+import { register as connection } from './connection.ts';
+import { register as key } from './key.ts';
 import { register as dev } from './dev.ts';
 import { register as dryrun } from './dryrun.ts';
 import { register as init } from './init.ts';
@@ -16,4 +18,4 @@ import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records];
+export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records, connection, key];

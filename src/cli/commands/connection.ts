@@ -1,0 +1,194 @@
+/**
+ * `patchbay connection add|list|show|remove|test`: the credentials patchbay holds for each user of
+ * an integration. Secrets are accepted from flags, a JSON file or stdin (`-`), sealed at once, and
+ * only ever shown masked.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Credentials } from '../../define/context.ts';
+import { PatchbayError } from '../../errors.ts';
+import { loadKeyRing } from '../../connections/key-file.ts';
+import { createConnectionService } from '../../connections/service.ts';
+import type { ConnectionService, ConnectionSummary } from '../../connections/types.ts';
+import { verifyConnection } from '../../connections/verify.ts';
+import type { ProjectPaths } from '../../config/paths.ts';
+import { loadIntegrationConfig } from '../../providers/index.ts';
+import type { AuthMode } from '../../providers/types.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
+import { openStore } from '../../store/open.ts';
+import { parseJsonArgument, pathsFrom } from '../options.ts';
+
+interface AddOptions {
+  apiKey?: string;
+  token?: string;
+  basic?: string;
+  credentials?: string;
+  metadata?: string;
+  config?: string;
+}
+
+/** `-` reads the secret from stdin, so it stays out of shell history and `ps`. */
+function secretArgument(value: string): string {
+  return value === '-' ? readFileSync(0, 'utf8').trim() : value;
+}
+
+/** Builds credentials from the add flags; the auth mode decides what `--token` means. */
+export function credentialsFromFlags(options: AddOptions, mode: AuthMode): unknown {
+  const given = ['apiKey', 'token', 'basic', 'credentials'].filter((flag) => options[flag as keyof AddOptions] !== undefined);
+  if (given.length > 1) throw new PatchbayError('INVALID_ARGUMENT', 'Pass one of --api-key, --token, --basic or --credentials, not several.');
+  if (options.credentials !== undefined) return parseJsonArgument(options.credentials, '--credentials');
+  if (options.apiKey !== undefined) return { type: 'API_KEY', api_key: secretArgument(options.apiKey) };
+  if (options.token !== undefined) {
+    const token = secretArgument(options.token);
+    return mode === 'OAUTH2' || mode === 'OAUTH2_CC' ? { type: mode, access_token: token, raw: {} } : { type: 'BEARER', token };
+  }
+  if (options.basic !== undefined) {
+    const value = secretArgument(options.basic);
+    const at = value.indexOf(':');
+    if (at < 1) throw new PatchbayError('INVALID_ARGUMENT', '--basic expects USER:PASS (the password may be empty: USER:).');
+    return { type: 'BASIC', username: value.slice(0, at), password: value.slice(at + 1) };
+  }
+  if (mode === 'NONE') return { type: 'NONE' };
+  if (mode === 'OAUTH2') throw new PatchbayError('INVALID_ARGUMENT', 'This integration uses OAuth2: run `patchbay connect <integration> <connection-id>`, or pass --token / --credentials.');
+  throw new PatchbayError('INVALID_ARGUMENT', `No credentials given. This integration uses ${mode}: pass ${mode === 'API_KEY' ? '--api-key <KEY>' : mode === 'BASIC' ? '--basic USER:PASS' : '--token <TOKEN> or --credentials JSON'}.`);
+}
+
+function jsonObject(value: string | undefined, option: string): Record<string, unknown> | undefined {
+  const parsed = parseJsonArgument(value, option);
+  if (parsed === undefined) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PatchbayError('INVALID_ARGUMENT', `${option} must be a JSON object, e.g. ${option} '{"key":"value"}'.`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Opens the store and the service alone: enough for reads, no build needed. */
+async function withService<T>(paths: ProjectPaths, fn: (service: ConnectionService) => Promise<T>): Promise<T> {
+  const store = await openStore({ kind: 'sqlite', file: paths.databaseFile });
+  try {
+    const service = createConnectionService({ store, key: await loadKeyRing({ keyFile: paths.keyFile, store }), integrations: (id) => loadIntegrationConfig(paths, id) });
+    return await fn(service);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The full runtime (on-event functions, HTTP client), for add, remove and test. */
+async function withRuntime<T>(paths: ProjectPaths, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await createRuntime({ paths });
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `show alice` or `show github alice`: one id is enough when only one integration has it. */
+async function resolveTarget(service: ConnectionService, first: string, second: string | undefined): Promise<[string, string]> {
+  if (second !== undefined) return [first, second];
+  const matches = (await service.list()).filter((c) => c.connection_id === first);
+  if (matches.length === 1) return [matches[0]!.integration_id, first];
+  if (matches.length === 0) throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${first}". See patchbay connection list.`);
+  throw new PatchbayError('INVALID_ARGUMENT', `"${first}" exists for several integrations (${matches.map((m) => m.integration_id).join(', ')}). Name one: patchbay connection show <integration> ${first}`);
+}
+
+function printSummary(summary: ConnectionSummary): void {
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+/** Registers `patchbay connection …`. */
+export function register(program: Command): void {
+  const connection = program.command('connection').description('Add, list, show, remove and test connections (stored credentials, encrypted)');
+
+  connection
+    .command('add')
+    .description('Store credentials for <connection-id> of <integration> (secrets: a value or - for stdin)')
+    .argument('<integration>', 'integration id (folder under integrations/ or a catalog provider)')
+    .argument('<connection-id>', 'your id for this account, e.g. a user id')
+    .option('--api-key <key>', 'API_KEY auth')
+    .option('--token <token>', 'BEARER auth, or an OAuth2 access token')
+    .option('--basic <user:pass>', 'BASIC auth')
+    .option('--credentials <json>', 'credentials as JSON or @file.json (any auth mode)')
+    .option('--metadata <json>', 'connection metadata (JSON or @file)')
+    .option('--config <json>', 'connection config, e.g. {"subdomain":"acme"} (JSON or @file)')
+    .action(async (integrationId: string, connectionId: string, options: AddOptions, command: Command) => {
+      const paths = pathsFrom(command);
+      const integration = await loadIntegrationConfig(paths, integrationId);
+      const credentials = credentialsFromFlags(options, integration.provider.auth_mode) as Credentials;
+      const metadata = jsonObject(options.metadata, '--metadata');
+      const connectionConfig = jsonObject(options.config, '--config');
+      await withRuntime(paths, async (runtime) => {
+        const summary = await runtime.connections.add({
+          integrationId,
+          connectionId,
+          credentials,
+          ...(metadata ? { metadata } : {}),
+          ...(connectionConfig ? { connectionConfig } : {}),
+        });
+        process.stdout.write(`Added connection "${connectionId}" to ${integrationId} (${summary.auth_mode}). Try it: patchbay connection test ${integrationId} ${connectionId}\n`);
+      });
+    });
+
+  connection
+    .command('list')
+    .description('List connections (secrets never shown)')
+    .option('--integration <id>', 'only this integration')
+    .option('--json', 'print JSON')
+    .action(async (options: { integration?: string; json?: boolean }, command: Command) => {
+      await withService(pathsFrom(command), async (service) => {
+        const list = await service.list(options.integration ? { integrationId: options.integration } : {});
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          return;
+        }
+        if (list.length === 0) {
+          process.stdout.write('No connections yet. Add one: patchbay connection add <integration> <connection-id> --token <T>\n');
+          return;
+        }
+        const rows = [['INTEGRATION', 'CONNECTION', 'AUTH', 'REFRESH', 'CREATED'], ...list.map((c) => [c.integration_id, c.connection_id, c.auth_mode, c.refresh_status ?? '-', c.created_at])];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const row of rows) process.stdout.write(`${row.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      });
+    });
+
+  connection
+    .command('show')
+    .description('Show one connection, secrets masked: show <integration> <id>, or show <id> when unambiguous')
+    .argument('<integration-or-id>')
+    .argument('[connection-id]')
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+      await withService(pathsFrom(command), async (service) => {
+        const [integrationId, connectionId] = await resolveTarget(service, first, second);
+        await service.get(integrationId, connectionId);
+        printSummary((await service.list({ integrationId })).find((c) => c.connection_id === connectionId)!);
+      });
+    });
+
+  connection
+    .command('remove')
+    .description('Remove a connection (runs pre-connection-deletion functions first)')
+    .argument('<integration-or-id>')
+    .argument('[connection-id]')
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+      const paths = pathsFrom(command);
+      const [integrationId, connectionId] = await withService(paths, (service) => resolveTarget(service, first, second));
+      await withRuntime(paths, async (runtime) => {
+        if (!(await runtime.connections.remove(integrationId, connectionId))) {
+          throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" for integration "${integrationId}". See patchbay connection list.`);
+        }
+        process.stdout.write(`Removed connection "${connectionId}" from ${integrationId}.\n`);
+      });
+    });
+
+  connection
+    .command('test')
+    .description("Check a connection's credentials (validate-connection function, or the provider's verification endpoint)")
+    .argument('<integration-or-id>')
+    .argument('[connection-id]')
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+      const paths = pathsFrom(command);
+      const [integrationId, connectionId] = await withService(paths, (service) => resolveTarget(service, first, second));
+      await withRuntime(paths, async (runtime) => {
+        const result = await verifyConnection(runtime, integrationId, connectionId);
+        process.stdout.write(`OK: "${connectionId}" (${integrationId}) works — ${result.method === 'validate-connection' ? `validate-connection function ${result.detail}` : result.detail}.\n`);
+      });
+    });
+}
