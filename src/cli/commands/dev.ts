@@ -129,6 +129,7 @@ export function register(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
 
+      for (const root of watchRoots(paths.integrationsDir)) watchFolder(root);
       await rebuild(true);
       await new Promise<never>(() => {});
     });
