@@ -56,7 +56,8 @@ export interface RuntimeOptions {
 /** Everything a front end needs, wired. `close()` ends workers, sockets and the database. */
 export interface Runtime {
   paths: ProjectPaths;
-  manifest: Manifest;
+  /** The current manifest (replaced by `reload()`). */
+  readonly manifest: Manifest;
   store: Store;
   connections: ConnectionService;
   /** The resolved integration.json of an integration (cached for the runtime's life). */
@@ -65,6 +66,11 @@ export interface Runtime {
   credentials: CredentialsFactory;
   executor: Executor;
   logger: Logger;
+  /**
+   * Rebuilds when the sources changed and swaps the manifest; runs already started finish on the
+   * old bundles, the next ones load the new (bundles are cached by path and mtime).
+   */
+  reload(): Promise<Manifest>;
   close(): Promise<void>;
 }
 
@@ -73,7 +79,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { paths } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger();
-  const manifest = options.manifest ?? (await ensureBuilt(paths));
+  let manifest = options.manifest ?? (await ensureBuilt(paths));
   const store = await openStore(options.storeKind === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', file: paths.databaseFile });
   const closers: Array<() => Promise<void>> = [() => store.close()];
   try {
@@ -101,7 +107,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const manager = createCredentialManager({ connections, locks: store.locks, ...(options.transport ? { http: options.transport } : {}) });
     const credentials = createCredentials({ connections, logger, manager: (integration, connection) => manager.forConnection(integration, connection.connection_id) });
     executor = createExecutor({
-      manifest,
+      manifest: () => manifest,
       isolation: options.isolation ?? 'worker',
       ...(options.pool ? { pool: options.pool } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
@@ -122,7 +128,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     let closed: Promise<void> | undefined;
     return {
       paths,
-      manifest,
+      get manifest() {
+        return manifest;
+      },
       store,
       connections,
       integrations,
@@ -130,6 +138,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       credentials,
       executor: exec,
       logger,
+      async reload() {
+        manifest = await ensureBuilt(paths);
+        return manifest;
+      },
       close: () => (closed ??= closeAll(closers)),
     };
   } catch (error) {

@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { PatchbayError } from '../../src/errors.ts';
 import { executionOf } from '../../src/runtime/executor.ts';
 import { checkpointKey } from '../../src/runtime/live-capabilities.ts';
@@ -193,4 +195,18 @@ test('triggerAction nests beyond maxWorkers without deadlock, and refuses runawa
     assert.match(error.message, /nested more than 8 levels/);
     return true;
   });
+});
+
+test('reload() picks up a new function and a changed one (bundles re-imported by mtime)', async () => {
+  const file = path.join(project.root, 'integrations/fake/actions/version.ts');
+  const source = (v: number) => `import { z } from 'zod';
+import { createAction } from 'nango';
+export default createAction({ description: 'Version', input: z.object({}), output: z.object({ v: z.number() }), exec: async () => ({ v: ${v} }) });
+`;
+  writeFileSync(file, source(1));
+  await runtime.reload();
+  assert.deepEqual((await run('version', { input: {} })).output, { v: 1 });
+  writeFileSync(file, source(2));
+  await runtime.reload();
+  assert.deepEqual((await run('version', { input: {} })).output, { v: 2 });
 });
