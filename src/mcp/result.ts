@@ -51,6 +51,10 @@ function describeIssues(details: unknown, prefix: string | undefined): string | 
   return `${lines.join('; ')}${more}`;
 }
 
+function capitalise(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 /** The first sentence of an error result: what happened and what to do next. */
 export function errorSentence(err: PatchbayError, context: ErrorContext = {}): string {
   const integration = context.integrationId ?? 'the provider';
@@ -63,12 +67,15 @@ export function errorSentence(err: PatchbayError, context: ErrorContext = {}): s
     case 'NEEDS_REAUTH':
     case 'AUTH_REFRESH_FAILED':
     case 'INVALID_CREDENTIALS':
+      if (/patchbay (connect|connection add)/.test(err.message)) return capitalise(err.message);
       return `Connection ${connection} of ${integration} needs re-authorisation: run \`patchbay connect ${integration} ${connection}\` (or \`patchbay connection add ${integration} ${connection} --token <token>\` for token auth), then retry. (${err.message})`;
-    case 'RATE_LIMITED':
-      return err.retryAfter !== undefined
-        ? `Rate limited by ${integration}, retry after ${Math.ceil(err.retryAfter)} s.`
-        : `Rate limited by ${integration}; wait a minute before retrying. (${err.message})`;
+    case 'RATE_LIMITED': {
+      const wait = err.retryAfter !== undefined ? `retry after ${Math.ceil(err.retryAfter)} s` : 'wait a minute before retrying';
+      if (/rate limited/i.test(err.message)) return `${capitalise(err.message)}${/retry|wait/i.test(err.message) ? '' : `; ${wait}`}`;
+      return `Rate limited by ${integration}, ${wait}.`;
+    }
     case 'UPSTREAM_HTTP_ERROR':
+      if (err.status !== undefined && err.message.includes(String(err.status))) return err.message;
       return `${integration} answered HTTP ${err.status ?? '?'}${err.excerpt ? `: ${err.excerpt}` : ''}. ${err.message}`;
     case 'ACTION_ERROR':
       return `The action failed: ${JSON.stringify(err.details ?? { message: err.message })}`;

@@ -78,7 +78,7 @@ export function noConnectionMessage(integrationId: string, scope: ApiScope): str
   if (scope.connections !== null) {
     return `This API key may not use any connection of "${integrationId}". Ask for a key scoped to one (patchbay key create --connections ${integrationId}:<id>).`;
   }
-  return `Integration "${integrationId}" has no connection yet. Add one: patchbay connection add ${integrationId} <connection-id> --token <token> (or run patchbay connect ${integrationId} <connection-id> for OAuth), then call again.`;
+  return `Integration "${integrationId}" has no connection yet. Add one: patchbay connection add ${integrationId} <connection-id> --api-key <key> (or --token / --basic / --credentials, by auth mode; patchbay connect ${integrationId} <connection-id> for OAuth), then call again.`;
 }
 
 /**

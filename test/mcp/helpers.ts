@@ -27,7 +27,7 @@ export interface McpProject {
 }
 
 /** Creates, compiles and seeds a project pointing at the fake API. */
-export async function createMcpProject(fakeApiUrl: string): Promise<McpProject> {
+export async function createMcpProject(fakeApiUrl: string, options: { extraConnections?: string[] } = {}): Promise<McpProject> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-mcp-'));
   cpSync(FIXTURE, path.join(root, 'integrations'), { recursive: true });
   const paths = resolvePaths({ cwd: root });
@@ -38,6 +38,9 @@ export async function createMcpProject(fakeApiUrl: string): Promise<McpProject> 
   let scopedSecret: string;
   try {
     await runtime.connections.add({ integrationId: 'fake', connectionId: 'alice', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+    for (const connectionId of options.extraConnections ?? []) {
+      await runtime.connections.add({ integrationId: 'fake', connectionId, credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+    }
     await createApiKey(runtime.store, { name: 'main', secret: SECRET });
     scopedSecret = (await createApiKey(runtime.store, { name: 'scoped', tools: ['fake_get-*'] })).secret;
     await runtime.store.records.save({ integrationId: 'fake', connectionId: 'alice', model: 'Issue' }, [

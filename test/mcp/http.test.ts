@@ -145,3 +145,10 @@ test('progress streams over SSE and cancellation aborts the upstream request', a
   await assert.rejects(call);
   await waitFor(() => api.state.closedEarly > before, 'the fake API to see the socket close');
 });
+
+test('SIGTERM shuts down cleanly (exit 0) and the port stops answering', async () => {
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+  server.child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  await assert.rejects(fetch(`${server.url}/health`));
+});

@@ -160,6 +160,10 @@ test('results: structured content, truncation note, errors that say what to do',
   assert.match((limited.content[0] as { text: string }).text, /Rate limited by github, retry after 40 s/);
   const reauth = errorResult(new PatchbayError('NEEDS_REAUTH', 'refresh failed'), { integrationId: 'github', connectionId: 'alice' });
   assert.match((reauth.content[0] as { text: string }).text, /needs re-authorisation: run `patchbay connect github alice`/);
+  const fromRuntime = errorResult(new PatchbayError('RATE_LIMITED', 'rate limited by GitHub (GET /repos), retry after 40 s', { retryAfter: 40 }));
+  assert.match((fromRuntime.content[0] as { text: string }).text, /^Rate limited by GitHub \(GET \/repos\), retry after 40 s\n/);
+  const upstream = errorResult(new PatchbayError('UPSTREAM_HTTP_ERROR', 'GitHub answered 404 to GET /x: Not Found.', { status: 404, excerpt: 'Not Found' }));
+  assert.match((upstream.content[0] as { text: string }).text, /^GitHub answered 404 to GET \/x: Not Found\./);
   const action = errorResult(new PatchbayError('ACTION_ERROR', 'nope', { details: { message: 'nope', repo: 'x' } }));
   assert.match((action.content[0] as { text: string }).text, /"repo":"x"/);
 });
