@@ -18,17 +18,17 @@ let project: SyncProject;
 before(async () => {
   project = await syncProject({ pageDelayMs: 250 });
   const runtime = await project.open();
-  for (const id of ['crashy', 'steady']) {
+  for (const id of ['crashy', 'steady', 'twice']) {
     await runtime.connections.add({ integrationId: 'fake', connectionId: id, credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
   }
   await runtime.close();
 });
 after(() => project.cleanup());
 
-function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [MAIN, '--integrations', project.paths.integrationsDir, '--home', project.paths.home, ...args], {
     cwd: project.root,
-    env: { ...process.env, ...project.env, PATCHBAY_SYNC_LEASE_MS: '1000', PATCHBAY_WEBHOOK_URL: '' },
+    env: { ...process.env, ...project.env, PATCHBAY_SYNC_LEASE_MS: '1000', PATCHBAY_WEBHOOK_URL: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -85,5 +85,22 @@ test('a run killed with SIGKILL resumes from its checkpoint and ends with the sa
   assert.deepEqual(runs.map((r) => r.status), ['success', 'failed']);
   assert.match(runs[1]!.error ?? '', /INTERRUPTED/);
   assert.equal(await runtime.store.kv.get('checkpoint:fake:crashy:items'), undefined, 'the finished run cleared its checkpoint');
+  await runtime.close();
+});
+
+test('two processes running one sync for one connection: the second is refused with LOCKED', { timeout: 120_000 }, async () => {
+  // Slow pages (800 ms each) so the first run is still going when the second starts.
+  const slow = { PAGE_DELAY_MS: '800' };
+  const first = cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], slow);
+  const before = pageRequests().length;
+  for (let i = 0; i < 1200 && pageRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+  const second = await cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], slow).done;
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /already running for connection "twice"/);
+  const done = await first.done;
+  assert.equal(done.code, 0, done.stderr);
+  const runtime = await project.open();
+  const runs = await runtime.store.syncs.listRuns({ connectionId: 'twice' });
+  assert.deepEqual(runs.map((r) => r.status), ['success'], 'only one run was recorded');
   await runtime.close();
 });
