@@ -127,8 +127,13 @@ export class WorkerPool {
       slot.worker.ref();
       void slot.ready.then(() => {
         if (slot.dead) return;
-        if (job.settled) this.#release(slot, job); // cancelled before the worker was ready
-        else this.#post(slot, { t: 'run', spec: job.spec });
+        if (job.settled) return this.#release(slot, job); // cancelled before the worker was ready
+        try {
+          this.#post(slot, { t: 'run', spec: job.spec });
+        } catch (error) {
+          this.#release(slot, job);
+          this.#settle(job, new PatchbayError('INVALID_INPUT', `The input cannot be sent to the worker (${(error as Error).message}). Pass plain JSON data.`));
+        }
       });
     }
   }

@@ -84,7 +84,13 @@ async function run(spec: JobSpec): Promise<void> {
       send({ t: 'done', job: spec.job, ok: false, e: e.toJSON() });
     }
   } catch (error) {
-    send({ t: 'done', job: spec.job, ok: false, e: serialize(error, controller.signal, spec.userPaths) });
+    const e = serialize(error, controller.signal, spec.userPaths);
+    try {
+      send({ t: 'done', job: spec.job, ok: false, e });
+    } catch {
+      // details (an ActionError payload, say) that cannot be cloned: send the error without them.
+      send({ t: 'done', job: spec.job, ok: false, e: { name: e.name, code: e.code, message: e.message } });
+    }
   } finally {
     jobs.delete(spec.job);
   }

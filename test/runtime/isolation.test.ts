@@ -89,3 +89,8 @@ test('a non-serialisable output is refused with a clear error', async () => {
     /cannot be sent back/,
   );
 });
+
+test('an input that cannot be sent to a worker is refused, the pool goes on', async () => {
+  await rejectsWith(executor.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'ok', fn: () => 1 }, validate: false }), 'INVALID_INPUT', /cannot be sent/);
+  assert.deepEqual((await misbehave('ok')).output, { ok: true });
+});
