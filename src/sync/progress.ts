@@ -31,7 +31,6 @@ export function createProgressLine(options: ProgressLineOptions): ProgressLine {
   const started = Date.now();
   const models = Object.keys(fn.models ?? {});
   const counts = new Map<string, number>();
-  const baseline = new Map<string, number>();
   let progress: ProgressUpdate | undefined;
   let updates = 0;
   let warnings = 0;
@@ -43,7 +42,6 @@ export function createProgressLine(options: ProgressLineOptions): ProgressLine {
   async function refreshCounts(): Promise<void> {
     for (const model of models) {
       const n = await store.records.count({ integrationId: fn.integrationId, connectionId, model });
-      if (!baseline.has(model)) baseline.set(model, n);
       counts.set(model, n);
     }
   }

@@ -170,10 +170,22 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   else log?.info({ ...counts, durationMs }, 'sync run finished');
 
   await sendWebhooks(runtime, options, env, { fn, models, changes, failure, syncType, startedAt });
-  const row = (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 }))[0];
-  return row?.id === runId
-    ? row
-    : { id: runId, integration_id: integrationId, connection_id: connectionId, sync_name: syncName, status: failure ? 'failed' : 'success', started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), error: failure ? `${failure.code}: ${failure.message}` : null, ...counts, duration_ms: durationMs };
+  const stored = store.syncs.getRun
+    ? await store.syncs.getRun(runId)
+    : (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 })).find((r) => r.id === runId);
+  if (stored) return stored;
+  return {
+    id: runId,
+    integration_id: integrationId,
+    connection_id: connectionId,
+    sync_name: syncName,
+    status: failure ? 'failed' : 'success',
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    error: failure ? `${failure.code}: ${failure.message}` : null,
+    ...counts,
+    duration_ms: durationMs,
+  };
 }
 
 async function sendWebhooks(

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { deepMerge } from '../../records/merge.ts';
 import { prepareRecord } from '../../records/hash.ts';
 import type { RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
-import { normalizeQuery, type MarkSeenOptions } from '../../records/semantics.ts';
+import { normalizeQuery } from '../../records/semantics.ts';
 
 interface Entry {
   record: StoredRecord;
@@ -32,9 +32,7 @@ const empty = (): SaveSummary => ({ added: 0, updated: 0, deleted: 0, unchanged:
  *
  * @example const records = createMemoryRecordStore(); await records.save(scope, [{ id: '1', data: { id: '1' } }]);
  */
-export function createMemoryRecordStore(): RecordStore & {
-  markSeenStart(scope: RecordScope, runId: string, options?: MarkSeenOptions): Promise<void>;
-} {
+export function createMemoryRecordStore(): RecordStore {
   const scopes = new Map<string, ScopeState>();
 
   function state(scope: RecordScope): ScopeState {

@@ -12,7 +12,7 @@ import { migrate, type MigrationList } from './migrations.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { hashText, prepareRecord, serializeRecord } from '../../records/hash.ts';
 import { deepMerge } from '../../records/merge.ts';
-import { normalizeQuery, type MarkSeenOptions } from '../../records/semantics.ts';
+import { normalizeQuery } from '../../records/semantics.ts';
 import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
 
 interface ExistingRow {
@@ -101,9 +101,7 @@ function toStored(row: RecordRow): StoredRecord {
  *
  * @example const records = createSqliteRecordStore(new DatabaseSync(file));
  */
-export function createSqliteRecordStore(db: DatabaseSync): RecordStore & {
-  markSeenStart(scope: RecordScope, runId: string, options?: MarkSeenOptions): Promise<void>;
-} {
+export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
   migrateRecords(db);
   const stmt = (sql: string): StatementSync => db.prepare(sql);
   const s = {
