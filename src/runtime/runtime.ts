@@ -18,6 +18,7 @@ import type { ProjectPaths } from '../config/paths.ts';
 import { loadKeyRing } from '../connections/key-file.ts';
 import { createConnectionService, type ConnectionEvent } from '../connections/service.ts';
 import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
+import { PatchbayError } from '../errors.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { loadIntegrationConfig } from '../providers/index.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
@@ -109,7 +110,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     executor = createExecutor({
       manifest: () => manifest,
       isolation: options.isolation ?? 'worker',
-      ...(options.pool ? { pool: options.pool } : {}),
+      pool: { ...poolFromEnv(env), ...options.pool },
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.validate !== undefined ? { validate: options.validate } : {}),
       logger,
@@ -148,6 +149,30 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await closeAll(closers);
     throw error;
   }
+}
+
+/**
+ * Pool settings an operator sets without code: PATCHBAY_WORKERS (max workers),
+ * PATCHBAY_WORKER_MEMORY_MB (heap limit per worker), PATCHBAY_JOBS_PER_WORKER.
+ */
+export function poolFromEnv(env: NodeJS.ProcessEnv): WorkerPoolOptions {
+  const out: WorkerPoolOptions = {};
+  const num = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new PatchbayError('INVALID_CONFIG', `${name} must be a positive whole number (got "${raw}").`);
+    }
+    return value;
+  };
+  const workers = num('PATCHBAY_WORKERS');
+  const memory = num('PATCHBAY_WORKER_MEMORY_MB');
+  const jobs = num('PATCHBAY_JOBS_PER_WORKER');
+  if (workers !== undefined) out.maxWorkers = workers;
+  if (memory !== undefined) out.memoryLimitMb = memory;
+  if (jobs !== undefined) out.jobsPerWorker = jobs;
+  return out;
 }
 
 async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
