@@ -32,7 +32,6 @@ export function createProgressLine(options: ProgressLineOptions): ProgressLine {
   const models = Object.keys(fn.models ?? {});
   const counts = new Map<string, number>();
   let progress: ProgressUpdate | undefined;
-  let updates = 0;
   let warnings = 0;
   let width = 0;
 
@@ -49,7 +48,7 @@ export function createProgressLine(options: ProgressLineOptions): ProgressLine {
   function render(): void {
     const perModel = models.map((m) => `${m}: ${counts.get(m) ?? 0}`).join(', ');
     const step = progress ? ` · ${progress.message ?? `${progress.progress}${progress.total ? `/${progress.total}` : ''}`}` : '';
-    const line = `⟳ ${label} · ${perModel}${step} · ${updates} update(s) · ${elapsed()}`;
+    const line = `⟳ ${label} · ${perModel}${step} · ${elapsed()}`;
     out.write(`\r${line.padEnd(width)}`);
     width = line.length;
   }
@@ -68,7 +67,6 @@ export function createProgressLine(options: ProgressLineOptions): ProgressLine {
   return {
     onProgress(update) {
       progress = update;
-      updates++;
       if (!tty) out.write(`sync ${label}: ${update.message ?? `progress ${update.progress}${update.total ? `/${update.total}` : ''}`} (${elapsed()})\n`);
     },
     onLog(entry) {
