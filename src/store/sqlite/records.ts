@@ -148,8 +148,8 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
   /** Runs `fn` in one IMMEDIATE transaction with the scope's row read and its cursor written back. */
   function inScope<T>(scope: RecordScope, fn: (id: number, state: ScopeRow, nextCursor: () => number) => T): T {
     const id = scopeId(scope, true)!;
-    db.exec('BEGIN IMMEDIATE');
     try {
+      db.exec('BEGIN IMMEDIATE');
       const state = s.scopeRead.get(id) as unknown as ScopeRow;
       let cursor = Number(state.last_cursor);
       const start = cursor;
@@ -325,8 +325,8 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
         params.push(filter.model);
       }
       const scopeFilter = `SELECT scope_id FROM record_scopes WHERE ${where.join(' AND ')}`;
-      db.exec('BEGIN IMMEDIATE');
       try {
+        db.exec('BEGIN IMMEDIATE');
         const result = db.prepare(`DELETE FROM records WHERE scope_id IN (${scopeFilter})`).run(...params);
         db.prepare(`UPDATE record_scopes SET track_run = NULL WHERE scope_id IN (${scopeFilter})`).run(...params);
         db.exec('COMMIT');
