@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { register as compile } from './compile.ts';
+import { register as connect } from './connect.ts';
 import { register as connection } from './connection.ts';
 import { register as key } from './key.ts';
 import { register as dev } from './dev.ts';
@@ -18,4 +19,4 @@ import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records, connection, key];
+export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records, connection, connect, key];
