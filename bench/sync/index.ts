@@ -88,7 +88,7 @@ try {
     ['first sync (store.save)', firstMs, rate(firstMs), rawMs / firstMs],
     ['unchanged re-sync', resyncMs, rate(resyncMs), rawMs / resyncMs],
   ] as const;
-  console.log(`records: ${total}, batch: ${batchSize}, record size ≈ ${JSON.stringify(record(1)).length} bytes`);
+  console.log(`records: ${total}, batch: ${batchSize}, record size ≈ ${JSON.stringify(record(1)).length} bytes, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`);
   for (const [name, ms, perSecond, ratio] of rows) {
     console.log(`${name.padEnd(36)} ${ms.toFixed(0).padStart(7)} ms  ${String(perSecond).padStart(8)} rec/s  ${ratio.toFixed(2)}x raw`);
   }
