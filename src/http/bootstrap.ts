@@ -2,13 +2,14 @@
  * What `serve` needs from the rest of patchbay, gathered in one place: the runtime (manifest,
  * executor, connections, store), the logger (stderr in stdio mode), the API-key verifier
  * (creating and printing the first key once), and the optional features — the sync scheduler
- * and the connect routes — mounted when their modules exist in this build.
+ * and the connect routes — started when their modules exist in this build.
  *
  * @example
  * const runtime = await openServeRuntime(paths, { stdio: true });
  * const verify = await runtime.keyVerifier();
  */
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Manifest } from '../build/manifest.ts';
 import type { ProjectPaths } from '../config/paths.ts';
 import { PatchbayError } from '../errors.ts';
@@ -17,9 +18,9 @@ import type { ConnectionService } from '../connections/types.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import type { Executor } from '../runtime/types.ts';
 import type { Store } from '../store/types.ts';
-import type { KeyVerifier } from './auth.ts';
+import { connectionAllowed } from '../mcp/scope.ts';
+import { authenticate, type KeyVerifier } from './auth.ts';
 import { optionalModule } from './optional.ts';
-import type { RouteDefinition, Router } from './router.ts';
 
 /** The running parts `serve` drives. */
 export interface ServeRuntime {
@@ -79,12 +80,50 @@ export async function openServeRuntime(paths: ProjectPaths, options: { stdio: bo
   };
 }
 
-/** Mounts `/connect` and `/oauth/callback` when the connect routes exist. */
-export async function mountOptionalRoutes(router: Router, runtime: ServeRuntime): Promise<void> {
-  const connect = await optionalModule<{ createConnectRoutes(deps: Record<string, unknown>): RouteDefinition[] }>(import.meta.url, './connect-routes');
-  if (connect) {
-    router.mount(connect.createConnectRoutes({ runtime: runtime.runtime, store: runtime.store, connections: runtime.connections, logger: runtime.logger }));
-  }
+/** A handler tried before the router; answers true when it took the request. */
+export type PreRouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/**
+ * `/connect/<integration>` and `/oauth/callback` when the connect routes exist in this build.
+ * The redirect URI is `<publicUrl>/oauth/callback`; without `--public-url` it is this server's
+ * own `http://localhost:<port>` (what a local OAuth app registers). A key scoped to some
+ * connections may only start flows for those.
+ */
+export async function connectHandlers(runtime: ServeRuntime, options: { verifyKey?: KeyVerifier; publicUrl?: string }): Promise<PreRouteHandler[]> {
+  type Connect = { createConnectRoutes(deps: Record<string, unknown>): PreRouteHandler };
+  const connect = await optionalModule<Connect>(import.meta.url, './connect-routes');
+  const integrations = (runtime.runtime as { integrations?: unknown }).integrations;
+  if (!connect || typeof integrations !== 'function') return [];
+  const verifyKey = options.verifyKey;
+  const deps = {
+    kv: runtime.store.kv,
+    connections: runtime.connections,
+    integrations,
+    ...(verifyKey
+      ? {
+          authenticate: async (req: IncomingMessage) => {
+            const scope = await authenticate(req.headers, verifyKey);
+            if (!scope) return false;
+            const url = new URL(req.url ?? '/', 'http://localhost');
+            const integrationId = decodeURIComponent(url.pathname.split('/')[2] ?? '');
+            const connectionId = url.searchParams.get('connection_id');
+            return connectionId === null || connectionAllowed(scope, integrationId, connectionId);
+          },
+        }
+      : {}),
+  };
+  const byUrl = new Map<string, PreRouteHandler>();
+  return [
+    (req, res) => {
+      const publicUrl = options.publicUrl ?? `http://localhost:${req.socket.localPort}`;
+      let handler = byUrl.get(publicUrl);
+      if (!handler) {
+        handler = connect.createConnectRoutes({ ...deps, publicUrl });
+        byUrl.set(publicUrl, handler);
+      }
+      return handler(req, res);
+    },
+  ];
 }
 
 /** Starts the sync scheduler when present; returns its stop function (a no-op otherwise). */

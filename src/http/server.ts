@@ -38,6 +38,8 @@ export interface HttpServerOptions {
   allowedHosts?: string[];
   maxBodyBytes?: number;
   logger?: HttpLogger;
+  /** Handlers tried after `/mcp` and before the router (the connect routes); true = handled. */
+  preRoutes?: Array<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
 }
@@ -112,6 +114,8 @@ export function createRequestHandler(options: HttpServerOptions, policy: Securit
         }
         return await options.mcp.handle(req, res, body, scope, selectionFromHeaders(req.headers));
       }
+
+      for (const handle of options.preRoutes ?? []) if (await handle(req, res)) return;
 
       const match = options.router.match(req.method ?? 'GET', url.pathname);
       if (!match) return sendError(res, new PatchbayError('NOT_FOUND', `No route ${req.method} ${url.pathname}. See docs/mcp.md for the HTTP API.`));

@@ -27,7 +27,7 @@ export interface McpProject {
 }
 
 /** Creates, compiles and seeds a project pointing at the fake API. */
-export async function createMcpProject(fakeApiUrl: string, options: { extraConnections?: string[] } = {}): Promise<McpProject> {
+export async function createMcpProject(fakeApiUrl: string, options: { extraConnections?: string[]; keys?: boolean } = {}): Promise<McpProject> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-mcp-'));
   cpSync(FIXTURE, path.join(root, 'integrations'), { recursive: true });
   const paths = resolvePaths({ cwd: root });
@@ -41,8 +41,11 @@ export async function createMcpProject(fakeApiUrl: string, options: { extraConne
     for (const connectionId of options.extraConnections ?? []) {
       await runtime.connections.add({ integrationId: 'fake', connectionId, credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
     }
-    await createApiKey(runtime.store, { name: 'main', secret: SECRET });
-    scopedSecret = (await createApiKey(runtime.store, { name: 'scoped', tools: ['fake_get-*'] })).secret;
+    if (options.keys === false) scopedSecret = '';
+    else {
+      await createApiKey(runtime.store, { name: 'main', secret: SECRET });
+      scopedSecret = (await createApiKey(runtime.store, { name: 'scoped', tools: ['fake_get-*'] })).secret;
+    }
     await runtime.store.records.save({ integrationId: 'fake', connectionId: 'alice', model: 'Issue' }, [
       { id: 'r1', data: { id: 'r1', title: 'first', state: 'open', updated_at: '2025-01-01T00:00:00Z' } },
       { id: 'r2', data: { id: 'r2', title: 'second', state: 'closed', updated_at: '2025-01-02T00:00:00Z' } },
@@ -54,8 +57,8 @@ export async function createMcpProject(fakeApiUrl: string, options: { extraConne
 }
 
 /** Starts `serve` over HTTP on a free port; resolves with its URL once it prints it. */
-export function startHttpServe(project: McpProject, args: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-scheduler', ...args], { cwd: project.root, env: project.env, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startHttpServe(project: McpProject, args: string[] = ['--no-scheduler']): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: project.root, env: project.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.stderr!.setEncoding('utf8');

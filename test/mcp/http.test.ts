@@ -146,6 +146,17 @@ test('progress streams over SSE and cancellation aborts the upstream request', a
   await waitFor(() => api.state.closedEarly > before, 'the fake API to see the socket close');
 });
 
+test('the connect routes are mounted: /connect needs a key, /oauth/callback is public', async () => {
+  assert.equal((await fetch(`${server.url}/connect/fake?connection_id=zed`)).status, 401);
+  const withKey = await fetch(`${server.url}/connect/fake?connection_id=zed`, { headers: { authorization: `Bearer ${SECRET}` } });
+  assert.notEqual(withKey.status, 401);
+  assert.notEqual(withKey.status, 404);
+  const callback = await fetch(`${server.url}/oauth/callback?code=x&state=unknown`);
+  assert.equal(callback.status, 400);
+  assert.match(callback.headers.get('content-type') ?? '', /text\/html/);
+  assert.equal((await fetch(`${server.url}/nope`, { headers: { authorization: `Bearer ${SECRET}` } })).status, 404);
+});
+
 test('SIGTERM shuts down cleanly (exit 0) and the port stops answering', async () => {
   const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   server.child.kill('SIGTERM');

@@ -20,7 +20,7 @@ import { createRouter } from '../../http/router.ts';
 import { startHttpServer } from '../../http/server.ts';
 import { isLoopbackHost } from '../../http/security.ts';
 import { pathsFrom } from '../options.ts';
-import { packageVersion, openServeRuntime, mountOptionalRoutes, startOptionalScheduler } from '../../http/bootstrap.ts';
+import { connectHandlers, openServeRuntime, packageVersion, startOptionalScheduler } from '../../http/bootstrap.ts';
 
 interface ServeOptions {
   stdio?: boolean;
@@ -36,6 +36,7 @@ interface ServeOptions {
   allowedOrigins?: string;
   allowedHosts?: string;
   isolation: string;
+  publicUrl?: string;
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'cap on an HTTP request body', String(DEFAULT_MAX_BODY_BYTES))
     .option('--allowed-origins <list>', 'browser origins allowed besides localhost, comma-separated')
     .option('--allowed-hosts <list>', 'Host names allowed besides localhost (DNS rebinding protection), comma-separated')
+    .option('--public-url <url>', 'this server as the outside sees it (OAuth redirect URI base; default http://localhost:<port>)', process.env['PATCHBAY_PUBLIC_URL'])
     .option('--isolation <mode>', 'worker: user code in worker threads; inline: on the main thread (trusted code, lower latency)', 'worker')
     .action(async (options: ServeOptions, command: Command) => {
       const paths = pathsFrom(command);
@@ -118,12 +120,13 @@ export function register(program: Command): void {
         process.stderr.write('warning: --no-auth: any program on this machine can call every tool without a key.\n');
       }
       const router = createRouter();
-      await mountOptionalRoutes(router, runtime);
+      const preRoutes = await connectHandlers(runtime, { verifyKey, publicUrl: options.publicUrl });
       const mcp = createMcpRoute({ handlers, info: { version, onCall } });
       const http = await startHttpServer({
         host: options.host,
         port: positiveInt(options.port, '--port'),
         router,
+        preRoutes,
         mcp,
         verifyKey,
         allowedOrigins: list(options.allowedOrigins),
