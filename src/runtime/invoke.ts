@@ -11,7 +11,7 @@ import type { AnyDefinition } from '../define/types.ts';
 import { ActionError, PatchbayError } from '../errors.ts';
 import type { Capabilities, ContextInfo } from './capabilities.ts';
 import { asAbortError, createContext } from './context.ts';
-import { check } from './validate.ts';
+import { check, isSchema } from './validate.ts';
 
 /** What one invocation needs besides the definition and capabilities (all structured-cloneable). */
 export interface InvokeOptions {
@@ -37,7 +37,10 @@ export async function invoke(definition: AnyDefinition, caps: Capabilities, opti
   const validate = options.validate;
   let input = options.input;
   if (definition.type === 'action' && validate) {
-    input = check(definition.input, input ?? {}, 'INVALID_INPUT', 'input', 'Fix the arguments and call again.');
+    // No input: accept it as is when the schema allows (z.void(), optional), else as `{}` (a tool called without arguments).
+    const schema = definition.input;
+    const none = input === undefined && isSchema(schema) ? schema.safeParse(undefined) : undefined;
+    input = none?.success ? none.data : check(schema, input ?? {}, 'INVALID_INPUT', 'input', 'Fix the arguments and call again.');
   }
   const nango = createContext(caps, options.info, definition.type, signal, {
     definition,
