@@ -1,0 +1,158 @@
+/**
+ * The CLI as a user runs it (`node src/cli/main.ts …` in a temp project): connection add / list /
+ * show / remove / test against the fake API's verification endpoint, key create / list / revoke /
+ * rotate-encryption, and `patchbay connect` driven through the fake provider's consent redirect.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { tempHome } from './helpers.ts';
+
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+const home = tempHome('patchbay-cli-');
+const project = home.dir;
+const state = path.join(project, '.patchbay');
+let api: FakeApi;
+
+function env(): NodeJS.ProcessEnv {
+  const out = { ...process.env };
+  for (const name of ['NODE_TEST_CONTEXT', 'PATCHBAY_ENCRYPTION_KEY', 'PATCHBAY_HOME', 'PATCHBAY_INTEGRATIONS', 'PATCHBAY_SECRET_KEY']) delete out[name];
+  return out;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: project, env: env() });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function writeIntegration(id: string, body: Record<string, unknown>): void {
+  mkdirSync(path.join(project, 'integrations', id), { recursive: true });
+  writeFileSync(path.join(project, 'integrations', id, 'integration.json'), JSON.stringify(body));
+}
+
+before(async () => {
+  api = await startFakeApi();
+  writeIntegration('bearer', { provider: { auth_mode: 'BEARER', base_url: api.url, proxy: { verification: { endpoints: ['/me'] } } } });
+  writeIntegration('fake', {
+    provider: { auth_mode: 'OAUTH2', base_url: api.url, authorization_url: `${api.url}/oauth/authorize`, token_url: `${api.url}/oauth/token` },
+    oauth: { client_id: 'test-client-id', client_secret: 'test-client-secret' },
+  });
+});
+after(async () => {
+  await api.close();
+  home.cleanup();
+});
+
+describe('patchbay connection / key / connect', () => {
+  it('adds, tests, lists, shows masked, refuses bad input, removes', async () => {
+    let run = await cli('connection', 'add', 'bearer', 'alice', '--token', 'test-bearer-token', '--metadata', '{"team":"core"}');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Added connection "alice"/);
+
+    run = await cli('connection', 'test', 'alice');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /OK: "alice".*GET \/me → 200/);
+
+    assert.equal((await cli('connection', 'add', 'bearer', 'bob', '--token', 'revoked-token-value')).code, 0);
+    run = await cli('connection', 'test', 'bearer', 'bob');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /did not pass verification.*patchbay connection remove bearer bob/);
+
+    run = await cli('connection', 'list', '--json');
+    const list = JSON.parse(run.stdout) as Array<{ connection_id: string; credentials_masked: { token: string }; metadata: unknown }>;
+    assert.deepEqual(list.map((c) => c.connection_id), ['alice', 'bob']);
+    assert.equal(list[0]!.credentials_masked.token, 'test…oken');
+    assert.deepEqual(list[0]!.metadata, { team: 'core' });
+    assert.ok(!run.stdout.includes('test-bearer-token'));
+    run = await cli('connection', 'show', 'bearer', 'alice');
+    assert.ok(!run.stdout.includes('test-bearer-token'));
+    assert.match(run.stdout, /"auth_mode": "BEARER"/);
+
+    run = await cli('connection', 'add', 'bearer', 'alice', '--token', 'x');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /already exists/);
+    run = await cli('connection', 'add', 'bearer', 'carol', '--api-key', 'x');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /uses BEARER auth.*--token/);
+    run = await cli('connection', 'add', 'no-such-thing-zzz', 'carol', '--token', 'x');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no-such-thing-zzz/);
+    run = await cli('connection', 'add', 'bearer', 'carol', '--token', 'x', '--metadata', '{bad');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /--metadata is not valid JSON/);
+
+    for (const file of readdirSync(state).filter((name) => name.startsWith('patchbay.db'))) {
+      assert.ok(!readFileSync(path.join(state, file)).includes('test-bearer-token'), `${file} holds a token in clear`);
+    }
+
+    run = await cli('connection', 'remove', 'bob');
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse((await cli('connection', 'list', '--json')).stdout) as Array<{ connection_id: string }>).map((c) => c.connection_id), ['alice']);
+  });
+
+  it('creates, lists and revokes API keys; rotates the encryption key', async () => {
+    let run = await cli('key', 'create', '--name', 'claude', '--tools', 'github_*,slack_*', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const created = JSON.parse(run.stdout) as { id: string; secret: string; tools: string[] };
+    assert.match(created.secret, /^pb_sk_/);
+    assert.deepEqual(created.tools, ['github_*', 'slack_*']);
+    run = await cli('key', 'list');
+    assert.match(run.stdout, new RegExp(`${created.id}  claude`));
+    assert.ok(!run.stdout.includes(created.secret));
+    assert.equal((await cli('key', 'revoke', 'claude')).code, 0);
+    assert.match((await cli('key', 'list')).stdout, /revoked/);
+    assert.equal((await cli('key', 'revoke', 'claude')).code, 1);
+
+    const before = readFileSync(path.join(state, 'encryption.key'), 'utf8');
+    run = await cli('key', 'rotate-encryption');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Re-encrypted 1 connection/);
+    assert.notEqual(readFileSync(path.join(state, 'encryption.key'), 'utf8'), before);
+    run = await cli('connection', 'test', 'alice');
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('connect: runs the OAuth flow through the callback server and stores the connection', async () => {
+    const child = spawn(process.execPath, [MAIN, 'connect', 'fake', 'dana', '--no-browser', '--port', '0', '--timeout', '60'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      let url: string | undefined;
+      for await (const line of createInterface({ input: child.stdout })) {
+        const match = /^\s+(http\S+oauth\/authorize\S+)$/.exec(line);
+        if (match) {
+          url = match[1];
+          break;
+        }
+      }
+      assert.ok(url, `no URL printed; stderr: ${stderr}`);
+      const consent = await fetch(url, { redirect: 'manual' });
+      const done = await fetch(consent.headers.get('location')!);
+      assert.equal(done.status, 200, await done.clone().text());
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      child.kill();
+    }
+    const shown = await cli('connection', 'show', 'fake', 'dana');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /"auth_mode": "OAUTH2"/);
+  });
+
+  it('refuses to start when the key file is gone but credentials exist', async () => {
+    unlinkSync(path.join(state, 'encryption.key'));
+    const run = await cli('connection', 'list');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /encryption\.key is missing.*Restore the file/);
+  });
+});
