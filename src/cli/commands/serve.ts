@@ -20,7 +20,7 @@ import { createRouter } from '../../http/router.ts';
 import { startHttpServer } from '../../http/server.ts';
 import { isLoopbackHost } from '../../http/security.ts';
 import { pathsFrom } from '../options.ts';
-import { connectHandlers, openServeRuntime, packageVersion, startOptionalScheduler } from '../../http/bootstrap.ts';
+import { connectHandlers, openServeRuntime, packageVersion, startServeScheduler } from '../../http/bootstrap.ts';
 
 interface ServeOptions {
   stdio?: boolean;
@@ -103,7 +103,7 @@ export function register(program: Command): void {
         const selection: ConnectionSelection = connectionId ? { connectionId } : {};
         const session = await serveStdio(handlers, { scope: FULL_SCOPE, selection }, { version, onCall });
         stops.push(() => session.close());
-        if (options.scheduler) stops.push(await startOptionalScheduler(runtime));
+        if (options.scheduler) stops.push(startServeScheduler(runtime));
         logger.info({ tools: handlers.catalog.actions.length, catalog: options.catalog === true }, 'MCP server ready on stdio');
         await session.closed;
         await shutdown('stdin closed');
@@ -120,7 +120,7 @@ export function register(program: Command): void {
         process.stderr.write('warning: --no-auth: any program on this machine can call every tool without a key.\n');
       }
       const router = createRouter();
-      const preRoutes = await connectHandlers(runtime, { verifyKey, publicUrl: options.publicUrl });
+      const preRoutes = connectHandlers(runtime, { verifyKey, publicUrl: options.publicUrl });
       const mcp = createMcpRoute({ handlers, info: { version, onCall } });
       const http = await startHttpServer({
         host: options.host,
@@ -139,7 +139,7 @@ export function register(program: Command): void {
         mcp.abortAll();
         await http.close();
       });
-      if (options.scheduler) stops.push(await startOptionalScheduler(runtime));
+      if (options.scheduler) stops.push(startServeScheduler(runtime));
       process.stderr.write(`patchbay listening on ${http.url} (MCP at ${http.url}/mcp; ${http.addresses.join(', ')})\n`);
     });
 }
