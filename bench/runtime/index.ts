@@ -113,6 +113,18 @@ try {
     );
   }
   process.stdout.write(`\noverhead = median(executor) − median(undici); goal < 0.300 ms per call\n`);
+
+  // A whole sync run: 3 GETs (issues, two pages of items) and 28 records validated and saved.
+  if (values.only === '') {
+    const syncCall = (runtime: Runtime): Call => () => runtime.executor.run({ integrationId: 'fake', name: 'issues', connectionId: 'bench' });
+    const syncRuns = Math.max(50, Math.floor(CALLS / 10));
+    const inline = await latencies(syncCall(await open('inline')), syncRuns);
+    const inWorker = await latencies(syncCall(await open('worker')), syncRuns);
+    const median = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!;
+    process.stdout.write(
+      `\nsync "issues" (3 GETs, 28 records saved), ${syncRuns} runs: inline median ${median(inline).toFixed(3)} ms, worker median ${median(inWorker).toFixed(3)} ms (x${(median(inWorker) / median(inline)).toFixed(2)})\n`,
+    );
+  }
 } finally {
   for (const runtime of runtimes) await runtime.close();
   await agent.close();
