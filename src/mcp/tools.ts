@@ -15,7 +15,7 @@ import type { ApiScope } from '../http/router.ts';
 import { toolAnnotations, toolTitle } from './annotations.ts';
 import { functionKey, globMatcher, toolNames } from './naming.ts';
 import { toolInputSchema, toolOutputSchema, type ToolInputSchema, type ToolOutputSchema } from './schema.ts';
-import { connectionPlan, integrationSelected, noConnectionMessage, toolAllowed, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
+import { connectionAllowed, connectionPlan, integrationSelected, noConnectionMessage, toolAllowed, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
 
 /** Names the catalog mode and records tools use; an action never takes one. */
 export const META_TOOL_NAMES = ['search_actions', 'describe_action', 'call_action', 'query_records'] as const;
@@ -80,6 +80,16 @@ export function inputSchemaFor(tool: ActionTool, plan: ConnectionPlan): JsonSche
   return { ...tool.input.schema, properties, required };
 }
 
+/**
+ * A key scoped to some connections only sees tools it can call: none of its connections in the
+ * integration (or a `connection-id` header outside its scope) hides the integration's tools.
+ */
+function usableUnderScope(integrationId: string, plan: ConnectionPlan, scope: ApiScope): boolean {
+  if (scope.connections === null) return true;
+  if (plan.mode === 'none') return false;
+  return plan.mode !== 'fixed' || connectionAllowed(scope, integrationId, plan.id);
+}
+
 /** Builds the catalog; `--tools` filtering happens here, once. */
 export function createToolCatalog(manifest: Manifest, options: ToolCatalogOptions = {}): ToolCatalog {
   const actions = manifest.functions
@@ -112,14 +122,17 @@ export function createToolCatalog(manifest: Manifest, options: ToolCatalogOption
     },
     list(connections, scope, selection) {
       const plans = new Map<string, ConnectionPlan>();
-      return catalog.visible(scope, selection).map((tool) => {
+      const tools: Tool[] = [];
+      for (const tool of catalog.visible(scope, selection)) {
         let plan = plans.get(tool.fn.integrationId);
         if (!plan) {
           plan = connectionPlan(tool.fn.integrationId, connections, scope, selection);
           plans.set(tool.fn.integrationId, plan);
         }
-        return catalog.definition(tool, plan, scope);
-      });
+        if (!usableUnderScope(tool.fn.integrationId, plan, scope)) continue;
+        tools.push(catalog.definition(tool, plan, scope));
+      }
+      return tools;
     },
   };
   return catalog;

@@ -136,6 +136,9 @@ test('catalog: --tools filter, key scope, provider-config-key, connection enum i
   const scoped = { keyId: 'k', connections: null, tools: ['*_list-*'] };
   assert.deepEqual(all.list(conns, scoped, {}).map((t) => t.name), ['github_list-repos']);
   assert.deepEqual(all.list(conns, FULL_SCOPE, { integrationId: 'slack' }).map((t) => t.name), ['slack_post']);
+  const connectionScoped = { keyId: 'k', connections: ['github:b'], tools: null };
+  assert.deepEqual(all.list(conns, connectionScoped, {}).map((t) => t.name), ['github_create-issue', 'github_list-repos']);
+  assert.deepEqual(all.list(conns, connectionScoped, { connectionId: 'a' }).map((t) => t.name), []);
   const [create] = all.list(conns, FULL_SCOPE, {});
   assert.deepEqual(create!.inputSchema.required, ['title', 'connection_id']);
   assert.deepEqual((create!.inputSchema.properties as Record<string, { enum?: string[] }>)['connection_id']!.enum, ['a', 'b']);
