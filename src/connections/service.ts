@@ -131,23 +131,28 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
       return summarize(row);
     },
     async saveCredentials(integrationId: string, connectionId: string, credentials: Credentials, opts: { expectVersion?: number } = {}) {
-      const row = await store.connections.get(integrationId, connectionId);
-      if (!row) throw notFound(integrationId, connectionId);
-      if (opts.expectVersion !== undefined && row.credentials_version !== opts.expectVersion) return false;
-      const now = new Date().toISOString();
-      return store.connections.update(
-        integrationId,
-        connectionId,
-        {
-          credentials: seal(JSON.stringify(credentials), ring),
-          credentials_version: row.credentials_version + 1,
-          updated_at: now,
-          refresh_status: 'ok',
-          refresh_error: null,
-          last_refreshed_at: now,
-        },
-        { expectVersion: row.credentials_version },
-      );
+      // Without expectVersion the write must land: retry when a concurrent writer bumped the version.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const row = await store.connections.get(integrationId, connectionId);
+        if (!row) throw notFound(integrationId, connectionId);
+        if (opts.expectVersion !== undefined && row.credentials_version !== opts.expectVersion) return false;
+        const now = new Date().toISOString();
+        const written = await store.connections.update(
+          integrationId,
+          connectionId,
+          {
+            credentials: seal(JSON.stringify(credentials), ring),
+            credentials_version: row.credentials_version + 1,
+            updated_at: now,
+            refresh_status: 'ok',
+            refresh_error: null,
+            last_refreshed_at: now,
+          },
+          { expectVersion: row.credentials_version },
+        );
+        if (written || opts.expectVersion !== undefined) return written;
+      }
+      throw new PatchbayError('STORE_ERROR', `The credentials of "${connectionId}" (${integrationId}) kept changing while saving; try again.`);
     },
     async markRefreshFailed(integrationId: string, connectionId: string, error: string) {
       const now = new Date().toISOString();

@@ -116,7 +116,7 @@ export function createSqliteConnectionStore(db: DatabaseSync): ConnectionStore {
       }
     },
     async update(integrationId, connectionId, patch, options = {}) {
-      const names = COLUMNS.filter((name) => name in patch);
+      const names = COLUMNS.filter((name) => patch[name] !== undefined);
       if (names.length === 0) return (await this.get(integrationId, connectionId)) !== undefined;
       const set = names.map((name) => `${name} = ?`).join(', ');
       const values = names.map((name) => toColumn(name, patch[name]));
