@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,5 +145,15 @@ test('dev re-bundles a saved file, says so in one line with its time, reports er
   mark = output.mark();
   project.write('demo/actions/echo.ts', ACTION.replace("'Echo'", "'Echo v3'"));
   await output.next(/✓ rebuilt demo\/echo in \d+ ms/, mark);
+
+  // Editors save by writing a temp file and renaming it over the original; twice in a row.
+  const file = path.join(project.paths.integrationsDir, 'demo/actions/echo.ts');
+  for (const version of ['v4', 'v5']) {
+    mark = output.mark();
+    writeFileSync(`${file}.swp`, ACTION.replace("'Echo'", `'Echo ${version}'`));
+    renameSync(`${file}.swp`, file);
+    await output.next(/✓ rebuilt demo\/echo in \d+ ms/, mark);
+    assert.match(readFileSync(project.paths.manifestFile, 'utf8'), new RegExp(`"description": "Echo ${version}"`));
+  }
   assert.equal(child.exitCode, null, 'still running');
 });

@@ -9,7 +9,7 @@ import type { FunctionManifest, Manifest } from './manifest.ts';
 import { Bundler, type BundleEntry } from './bundle.ts';
 import { discover, FOLDER_OF, selectFunctions, type SourceFunction } from './discover.ts';
 import { displayPath, hasErrors, type Diagnostic } from './diagnostics.ts';
-import { DEFAULT_LOAD_TIMEOUT_MS, loadBundles } from './load.ts';
+import { BundleLoader, DEFAULT_LOAD_TIMEOUT_MS } from './load.ts';
 import { collectGarbage, readManifest, writeBundle, writeManifest } from './output.ts';
 import { patchbayVersion, SDK_RUNTIME_URL } from './sdk.ts';
 import { sourceHash } from './source-hash.ts';
@@ -51,6 +51,7 @@ export function projectHash(paths: ProjectPaths, options: CompileOptions): { rec
 export class Compiler {
   readonly paths: ProjectPaths;
   readonly #bundler: Bundler;
+  readonly #loader = new BundleLoader();
   #checker: TypeChecker | undefined;
   #previous: Map<string, FunctionManifest> = new Map();
 
@@ -99,7 +100,7 @@ export class Compiler {
         toLoad.push({ fn, bundle, inputs: out.inputs });
       }
     }
-    const replies = await loadBundles(toLoad.map((t) => t.bundle), options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+    const replies = await this.#loader.load(toLoad.map((t) => t.bundle), options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
     toLoad.forEach(({ fn, bundle, inputs }, i) => {
       const result = validateFunction(fn, displayPath(paths.root, fn.file), bundle, replies[i]!, inputs);
       diagnostics.push(...result.diagnostics);
@@ -123,9 +124,15 @@ export class Compiler {
     return this.#checker.check(files);
   }
 
-  /** Releases esbuild's incremental state. */
+  /** Starts the loading worker ahead of the first rebuild (`dev`). */
+  warm(): void {
+    this.#loader.warm();
+  }
+
+  /** Releases esbuild's incremental state and the loading worker. */
   async dispose(): Promise<void> {
     await this.#bundler.dispose();
+    await this.#loader.close();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Reads function definitions out of bundles by importing them in a worker thread, one at a time,
  * with a per-file timeout. A hung file is reported by name and the worker replaced, so the rest
- * still load.
+ * still load. The worker stays warm between builds (`dev`): bundles are content-addressed, so a
+ * changed function is a new URL and imports fresh; it is recycled every so often to free memory.
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadReply } from './load-protocol.ts';
@@ -9,6 +10,9 @@ import { siblingModule } from './sdk.ts';
 
 /** Default time a bundle's top level may take to load. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+/** Bundles one worker imports before it is replaced (each import stays in its module cache). */
+const RECYCLE_AFTER = 200;
 
 function startWorker(): Worker {
   const worker = new Worker(siblingModule('load-worker'), { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
@@ -39,18 +43,26 @@ function loadOne(worker: Worker, bundle: string, timeoutMs: number): Promise<Loa
   });
 }
 
-/** Loads each bundle and returns one reply per bundle, in order. */
-export async function loadBundles(bundles: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<LoadReply[]> {
-  const replies: LoadReply[] = [];
-  if (bundles.length === 0) return replies;
-  let worker: Worker | undefined;
-  try {
+/** A loading worker kept between builds; `close()` ends it. */
+export class BundleLoader {
+  #worker: Worker | undefined;
+  #loaded = 0;
+
+  /** Starts the worker ahead of need, so the first load does not pay for it. */
+  warm(): void {
+    this.#worker ??= startWorker();
+  }
+
+  /** Loads each bundle and returns one reply per bundle, in order. */
+  async load(bundles: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<LoadReply[]> {
+    const replies: LoadReply[] = [];
     for (const bundle of bundles) {
-      worker ??= startWorker();
-      const reply = await loadOne(worker, bundle, timeoutMs);
+      if (this.#loaded >= RECYCLE_AFTER) await this.close();
+      this.#worker ??= startWorker();
+      this.#loaded++;
+      const reply = await loadOne(this.#worker, bundle, timeoutMs);
       if (reply === 'timeout' || reply === 'exit') {
-        void worker.terminate();
-        worker = undefined;
+        await this.close();
         replies.push(
           reply === 'timeout'
             ? { ok: false, rule: 'load-timeout', message: `loading the file did not finish within ${timeoutMs} ms; remove long-running or endless code from its top level (run work inside exec).` }
@@ -58,8 +70,24 @@ export async function loadBundles(bundles: string[], timeoutMs = DEFAULT_LOAD_TI
         );
       } else replies.push(reply);
     }
-  } finally {
+    return replies;
+  }
+
+  /** Ends the worker (a new one starts on the next load). */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#loaded = 0;
     if (worker) await worker.terminate();
   }
-  return replies;
+}
+
+/** Loads bundles with a one-off worker. */
+export async function loadBundles(bundles: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<LoadReply[]> {
+  const loader = new BundleLoader();
+  try {
+    return await loader.load(bundles, timeoutMs);
+  } finally {
+    await loader.close();
+  }
 }

@@ -4,11 +4,10 @@
  * `file:line:col`. It keeps running through errors; the last good build stays in place. The
  * type-check runs right after each re-bundle, so type errors follow within a moment.
  */
-import { readdirSync, realpathSync, lstatSync, watch, type FSWatcher } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { Compiler, formatDiagnostic, hasErrors, type Diagnostic } from '../../build/index.ts';
 import { displayPath } from '../../build/diagnostics.ts';
+import { watchTree, type TreeWatcher } from '../../build/watch.ts';
 import { toPatchbayError } from '../../errors.ts';
 import { pathsFrom } from '../options.ts';
 
@@ -23,20 +22,6 @@ function printDiagnostics(diagnostics: Diagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
 }
 
-/** Folders to watch: the integrations folder and the targets of alias links inside it. */
-function watchRoots(integrationsDir: string): string[] {
-  const roots = [integrationsDir];
-  try {
-    for (const name of readdirSync(integrationsDir)) {
-      const full = path.join(integrationsDir, name);
-      if (lstatSync(full).isSymbolicLink()) roots.push(realpathSync(full));
-    }
-  } catch {
-    // the folder may be gone for a moment; the next rebuild reports it
-  }
-  return roots;
-}
-
 /** Registers `dev`. */
 export function register(program: Command): void {
   program
@@ -46,7 +31,7 @@ export function register(program: Command): void {
     .action(async (opts: { typecheck: boolean }, cmd: Command) => {
       const paths = pathsFrom(cmd);
       const compiler = new Compiler(paths);
-      const watchers = new Map<string, FSWatcher>();
+      let watcher: TreeWatcher | undefined;
       let running = false;
       let pending = false;
       let timer: NodeJS.Timeout | undefined;
@@ -91,12 +76,12 @@ export function register(program: Command): void {
             );
           }
           if (!hasErrors(result.diagnostics)) typecheck();
+          compiler.warm();
         } catch (error) {
           if (first) throw error;
           print(`✗ ${toPatchbayError(error).message}`);
         } finally {
           running = false;
-          for (const root of watchRoots(paths.integrationsDir)) if (!watchers.has(root)) watchFolder(root);
           if (pending) {
             pending = false;
             void rebuild(false);
@@ -104,32 +89,22 @@ export function register(program: Command): void {
         }
       };
 
-      const schedule = (file: string | null) => {
-        if (file && IGNORED.test(file)) return;
-        if (file) saved.add(file.split(path.sep).join('/'));
+      const schedule = (file: string) => {
+        if (IGNORED.test(file)) return;
+        if (/\.(ts|mts|js|mjs|json)$/.test(file)) saved.add(file);
         clearTimeout(timer);
         timer = setTimeout(() => void rebuild(false), DEBOUNCE_MS);
       };
 
-      const watchFolder = (root: string) => {
-        try {
-          const watcher = watch(root, { recursive: true }, (_event, file) => schedule(file ? String(file) : null));
-          watcher.on('error', () => watchers.delete(root));
-          watchers.set(root, watcher);
-        } catch {
-          // not there (yet): the next rebuild retries
-        }
-      };
-
       const stop = () => {
-        for (const w of watchers.values()) w.close();
+        watcher?.close();
         clearTimeout(timer);
         void compiler.dispose().finally(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
 
-      for (const root of watchRoots(paths.integrationsDir)) watchFolder(root);
+      watcher = watchTree(paths.integrationsDir, (file) => schedule(file));
       await rebuild(true);
       await new Promise<never>(() => {});
     });
