@@ -64,6 +64,11 @@ export interface ExecutorOptions {
   /** 'worker' (default): user code in a worker pool. 'inline': same code on this thread (tests, bench). */
   isolation?: 'worker' | 'inline';
   pool?: WorkerPoolOptions;
+  /**
+   * Syncs run in a pool of their own (same options, no warm worker unless given), so long syncs
+   * never make an action or on-event wait for a worker.
+   */
+  syncPool?: WorkerPoolOptions;
   /** Per-type default timeouts (ms); a definition's `timeoutMs` and the request's override them. */
   timeouts?: Partial<Record<FunctionManifest['type'], number>>;
   /** Default for `ExecutionRequest.validate` (true). */
@@ -95,9 +100,10 @@ let nextJob = 0;
  * const executor = createExecutor({ manifest, scope: liveScopes(deps) });
  * const { output } = await executor.run({ integrationId: 'github', name: 'create-issue', connectionId: 'alice', input });
  */
-export function createExecutor(options: ExecutorOptions): Executor & { readonly pool?: WorkerPool } {
+export function createExecutor(options: ExecutorOptions): Executor & { readonly pool?: WorkerPool; readonly syncPool?: WorkerPool } {
   const isolation = options.isolation ?? 'worker';
   const pool = isolation === 'worker' ? new WorkerPool(options.pool) : undefined;
+  const syncPool = isolation === 'worker' ? new WorkerPool({ ...options.pool, minWorkers: 0, ...options.syncPool }) : undefined;
   const manifestOf = typeof options.manifest === 'function' ? options.manifest : () => options.manifest as Manifest;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
@@ -146,7 +152,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       const validateState = request.validateState ?? false;
       const userPaths = [manifestOf().integrationsDir, fn.bundle];
       let output: unknown;
-      if (pool) {
+      if (pool && syncPool) {
         const spec = {
           job: ++nextJob,
           bundle: fn.bundle,
@@ -159,7 +165,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           userPaths,
         };
         // A nested run (triggerAction) may exceed maxWorkers: its parent holds a worker while waiting.
-        output = await pool.run(spec, caps, controller.signal, depth > 0);
+        output = await (fn.type === 'sync' ? syncPool : pool).run(spec, caps, controller.signal, depth > 0);
       } else {
         const definition = await loadDefinition(fn.bundle);
         const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload, userPaths };
@@ -196,9 +202,10 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
 
   return {
     pool,
+    syncPool,
     run,
     async close() {
-      await pool?.close();
+      await Promise.all([pool?.close(), syncPool?.close()]);
     },
   };
 }

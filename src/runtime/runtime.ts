@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   /** 'worker' (default) or 'inline' (same context code on the main thread; tests and benchmarks). */
   isolation?: 'worker' | 'inline';
   pool?: WorkerPoolOptions;
+  /** Options of the pool syncs run in (default: `pool`'s, no warm worker). */
+  syncPool?: WorkerPoolOptions;
   /** Validate input, output and records by default (true). */
   validate?: boolean;
   timeouts?: Partial<Record<'action' | 'sync' | 'onEvent', number>>;
@@ -111,6 +113,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       manifest: () => manifest,
       isolation: options.isolation ?? 'worker',
       pool: { ...poolFromEnv(env), ...options.pool },
+      ...(options.syncPool ? { syncPool: options.syncPool } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.validate !== undefined ? { validate: options.validate } : {}),
       logger,

@@ -23,7 +23,7 @@ export function fixtureManifest(): Manifest {
     sourceHash: 'test',
     integrationsDir: FIXTURES,
     integrations: [{ id: 'fake', dir: FIXTURES, hasConfig: false }],
-    functions: [fn('echo', 'action'), fn('misbehave', 'action'), fn('items', 'sync')],
+    functions: [fn('echo', 'action'), fn('misbehave', 'action'), fn('items', 'sync'), fn('slow-sync', 'sync')],
   };
 }
 

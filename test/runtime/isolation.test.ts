@@ -94,3 +94,20 @@ test('an input that cannot be sent to a worker is refused, the pool goes on', as
   await rejectsWith(executor.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'ok', fn: () => 1 }, validate: false }), 'INVALID_INPUT', /cannot be sent/);
   assert.deepEqual((await misbehave('ok')).output, { ok: true });
 });
+
+test('syncs run in their own pool: a long sync never makes an action wait for a worker', async () => {
+  const single = createExecutor({ manifest: fixtureManifest(), scope: memoryScope(), pool: { minWorkers: 1, maxWorkers: 1 } });
+  try {
+    const controller = new AbortController();
+    let syncSettled = false;
+    const sync = single.run({ integrationId: 'fake', name: 'slow-sync', connectionId: 'c1', signal: controller.signal });
+    sync.then(() => (syncSettled = true), () => (syncSettled = true));
+    const action = await single.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'ok' } });
+    assert.deepEqual(action.output, { ok: true });
+    assert.equal(syncSettled, false, 'the action finished while the sync still held its worker');
+    controller.abort();
+    await rejectsWith(sync, 'ABORTED');
+  } finally {
+    await single.close();
+  }
+});
