@@ -7,10 +7,12 @@
  * 2. HTTP throughput with 32 concurrent clients (calls/s) and the ratio to the baseline; goal ≥ 0.8x.
  * 3. Process start → first tools/list answer with 200 actions (warm build); goal < 1 s.
  *
- * Run: node bench/mcp/index.ts [--calls 400] [--seconds 5]
+ * Run: node bench/mcp/index.ts [--calls 400] [--seconds 5] [--only stdio|http|start] [--cli dist/cli/main.js]
+ * (`--cli` measures a built CLI instead of the sources; the first start after switching rebuilds.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,7 +25,8 @@ import { silentLogger } from '../../src/observability/logger.ts';
 import { createRuntime } from '../../src/runtime/runtime.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, only: { type: 'string' }, cli: { type: 'string' } } });
+const cli = values.cli ? path.resolve(values.cli) : CLI;
 const only = (part: string) => values.only === undefined || values.only === part;
 const CALLS = Number(values.calls);
 const SECONDS = Number(values.seconds);
@@ -124,6 +127,8 @@ async function startupMs(args: string[], cwd: string, env: NodeJS.ProcessEnv, ex
   return samples.sort((a, b) => a - b)[2]!;
 }
 
+console.log(`CLI ${cli}`);
+console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 const api = await startFakeApi();
 const project = await createMcpProject(api.url);
 const env = { ...project.env, PATCHBAY_LOG_LEVEL: 'error' };
@@ -137,7 +142,7 @@ try {
     const [bm, bp] = [quantile(baseTimes, 0.5), quantile(baseTimes, 0.99)];
     console.log(`stdio round trip (${CALLS} calls): baseline median ${fmt(bm)} ms p99 ${fmt(bp)} ms`);
     for (const isolation of ['worker', 'inline']) {
-      const ours = await stdioClient([CLI, 'serve', '--stdio', '--no-scheduler', '--isolation', isolation], project.root, env);
+      const ours = await stdioClient([cli, 'serve', '--stdio', '--no-scheduler', '--isolation', isolation], project.root, env);
       const oursTimes = await roundTrips(ours, 'fake_get-issue');
       await ours.close();
       const [om, op] = [quantile(oursTimes, 0.5), quantile(oursTimes, 0.99)];
@@ -157,7 +162,7 @@ try {
     }
     console.log(`HTTP throughput, 32 clients, ${SECONDS} s: baseline ${baseRate.toFixed(0)} calls/s`);
     for (const isolation of ['worker', 'inline']) {
-      const oursHttp = await spawnHttp([CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--no-scheduler', '--isolation', isolation], project.root, env);
+      const oursHttp = await spawnHttp([cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--no-scheduler', '--isolation', isolation], project.root, env);
       try {
         const oursRate = await throughput(`${oursHttp.url}/mcp`, 'fake_get-issue', { authorization: `Bearer ${SECRET}` });
         console.log(`  patchbay (--isolation ${isolation}${isolation === 'worker' ? ', default' : ''}): ${oursRate.toFixed(0)} calls/s | ratio ${(oursRate / baseRate).toFixed(2)}x (goal ≥ 0.8x)`);
@@ -169,7 +174,7 @@ try {
   // 3. start → first tools/list with 200 actions
   if (only('start')) {
   await bigProject(project.root, api.url);
-  const oursStart = await startupMs([CLI, 'serve', '--stdio', '--no-scheduler'], project.root, env, 200);
+  const oursStart = await startupMs([cli, 'serve', '--stdio', '--no-scheduler'], project.root, env, 200);
   const baseStart = await startupMs([BASELINE, '--stdio'], project.root, env, 1);
   console.log(`start → first tools/list, ${200 + 7} actions, warm build: patchbay ${oursStart.toFixed(0)} ms (goal < 1000 ms) | baseline server (1 tool) ${baseStart.toFixed(0)} ms`);
   }
