@@ -41,12 +41,25 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
   const { store } = options;
   const ring: KeyRing = options.key instanceof Uint8Array ? staticKeyRing(options.key) : options.key;
 
+  // Sealed text is unique per write (random IV), so caching by it can never serve stale
+  // credentials; it saves the AES-GCM decrypt on the hot path (every outgoing request reads them).
+  const opened = new Map<string, string>();
+  const open = (sealed: string): Credentials => {
+    let plain = opened.get(sealed);
+    if (plain === undefined) {
+      plain = unseal(sealed, ring);
+      if (opened.size >= 1000) opened.delete(opened.keys().next().value!);
+      opened.set(sealed, plain);
+    }
+    return JSON.parse(plain) as Credentials;
+  };
+
   const load = (row: ConnectionRow): LoadedConnection => ({
     connection_id: row.connection_id,
     provider_config_key: row.integration_id,
     integration_id: row.integration_id,
     provider: row.provider,
-    credentials: JSON.parse(unseal(row.credentials, ring)) as Credentials,
+    credentials: open(row.credentials),
     connection_config: row.connection_config,
     metadata: row.metadata,
     created_at: row.created_at,
@@ -57,7 +70,7 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
   });
 
   const summarize = (row: ConnectionRow): ConnectionSummary => {
-    const credentials = JSON.parse(unseal(row.credentials, ring)) as Credentials;
+    const credentials = open(row.credentials);
     return {
       integration_id: row.integration_id,
       connection_id: row.connection_id,
