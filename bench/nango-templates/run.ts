@@ -59,8 +59,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const found = discover(integrationsDir, integrationsDir);
   const only = values.only ? [values.only] : undefined;
-  const total = only ? found.functions.filter((f) => f.integrationId === values.only).length : found.functions.length;
   const discoveryLost = found.diagnostics.filter((d) => d.code === 'duplicate-function').length;
+  // Functions skipped by discovery (a duplicate name) count as not compiled.
+  const total = only ? found.functions.filter((f) => f.integrationId === values.only).length : found.functions.length + discoveryLost;
 
   // Compile everything at once. A build that fails to bundle writes and returns nothing, so then
   // compile integration by integration (each into its own home: a successful build collects the
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
 
   const lines = [
     `Nango templates at ${integrationsDir}`,
-    `functions:  ${total} (${found.fromIndex ? 'index.ts entries' : 'function files'}${discoveryLost ? `; ${discoveryLost} skipped as duplicate names` : ''})`,
+    `functions:  ${total} (${found.fromIndex ? 'index.ts entries' : 'function files'}${discoveryLost ? `; ${discoveryLost} skipped as a duplicate name` : ''})`,
     `compiled:   ${compiled} / ${total} = ${pct(compiled, total)}${values.typecheck ? ' (with type-check)' : ' (bundled + loaded + validated, no type-check)'} in ${Math.round(compileMs / 1000)} s`,
     `fixtures:   ${tested} replayed, ${suite.skipped.length} compiled functions without a fixture`,
     `passed:     ${suite.passed} / ${tested} = ${pct(suite.passed, tested)} (failed ${suite.failed}) in ${Math.round(suite.durationMs / 1000)} s`,

@@ -10,7 +10,7 @@
  *   (`httpErrors: 'throw'`, default), or handed back as data like Nango's mock (`'return'`);
  * - without a stub, `getMetadata` answers null (the context turns it into `{}`) where Nango's mock
  *   throws; `getConnection` is the stub laid over a connection with no credentials and empty
- *   config, its `metadata` taken from `getMetadata` when the stub has none (Nango records the two
+ *   config (ids are not invented), its `metadata` taken from `getMetadata` when the stub has none (Nango records the two
  *   apart, from one response);
  * - `updateMetadata` / `setMetadata` change what later `getMetadata` calls return, as in production.
  *
@@ -44,19 +44,12 @@ export interface Replay {
   logs: LogEntry[];
 }
 
-/** The connection a fixture without a `getConnection` stub stands for. */
-function placeholderConnection(integrationId: string, connectionId: string, metadata: Record<string, unknown> | null): Connection {
-  const now = new Date(0).toISOString();
-  return {
-    connection_id: connectionId,
-    provider_config_key: integrationId,
-    provider: integrationId,
-    credentials: { type: 'NONE' },
-    connection_config: {},
-    metadata,
-    created_at: now,
-    updated_at: now,
-  };
+/**
+ * What a fixture's `getConnection` stub is laid over: no credentials and an empty config. Ids are
+ * not invented — some functions tell a recorded run from a live one by `connection_id` being unset.
+ */
+function placeholderConnection(metadata: Record<string, unknown> | null): Partial<Connection> {
+  return { credentials: { type: 'NONE' }, connection_config: {}, metadata };
 }
 
 /** The error a real run would raise for an upstream status >= 400, with axios-like `response`. */
@@ -120,7 +113,7 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
       // Nango's recorder keeps metadata under getMetadata and often an empty getConnection: put
       // the connection back together so `connection.metadata` reads what the recording saw.
       const stub = (typeof nango.getConnection === 'object' && nango.getConnection !== null ? nango.getConnection : {}) as Partial<Connection>;
-      const base = placeholderConnection(options.integrationId, options.connectionId, metadata ?? null);
+      const base = placeholderConnection(metadata ?? null);
       return { ...base, ...stub, metadata: stub.metadata ?? metadata ?? null } as Connection;
     },
     async getMetadata() {
