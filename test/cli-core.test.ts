@@ -29,7 +29,7 @@ test('init writes a working example, tsconfig paths and .gitignore; compile then
   assert.equal(init.code, 0, init.stderr);
   assert.match(init.stdout, /Next steps:/);
   assert.match(init.stdout, /connection add github/);
-  assert.match(init.stdout, /dryrun github create-issue/);
+  assert.match(init.stdout, /dryrun github\/create-issue me --input/);
   assert.match(init.stdout, /serve/);
   assert.ok(existsSync(path.join(dir, 'integrations/github/actions/create-issue.ts')));
   assert.ok(existsSync(path.join(dir, 'integrations/github/syncs/issues.ts')));

@@ -77,7 +77,7 @@ export function register(program: Command): void {
           'Next steps:\n' +
           '  npx patchbay compile                                   # type-check and bundle\n' +
           '  npx patchbay connection add github me --token <GITHUB_TOKEN>\n' +
-          `  npx patchbay dryrun github create-issue me --input '{"owner":"<you>","repo":"<repo>","title":"Hello from patchbay"}'\n` +
+          `  npx patchbay dryrun github/create-issue me --input '{"owner":"<you>","repo":"<repo>","title":"Hello from patchbay"}'\n` +
           '  npx patchbay serve                                     # every action as an MCP tool\n',
       );
     });
