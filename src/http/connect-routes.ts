@@ -17,8 +17,11 @@ import { sendError, sendJson, statusForCode } from './respond.ts';
 export interface ConnectRoutesDeps extends OAuthFlowDeps {
   /** This server's public origin, e.g. https://patchbay.example.com; the redirect URI is `<publicUrl>/oauth/callback`. */
   publicUrl: string;
-  /** Checks the caller of /connect (API key); omitted = open (loopback `--no-auth`). */
-  authenticate?: (req: IncomingMessage) => Promise<boolean>;
+  /**
+   * Checks the caller of /connect (API key); omitted = open (loopback `--no-auth`). `false` → 401
+   * (no or unknown key), `'forbidden'` → 403 (a valid key not scoped to this connection).
+   */
+  authenticate?: (req: IncomingMessage) => Promise<boolean | 'forbidden'>;
 }
 
 /** The redirect URI to register with the provider for this server. */
@@ -56,7 +59,12 @@ export function createConnectRoutes(deps: ConnectRoutesDeps): (req: IncomingMess
     }
     if (connectMatch) {
       try {
-        if (deps.authenticate && !(await deps.authenticate(req))) {
+        const verdict = deps.authenticate ? await deps.authenticate(req) : true;
+        if (verdict === 'forbidden') {
+          sendJson(res, 403, { error: { code: 'FORBIDDEN', message: 'This API key may not connect this integration or connection id; use a key scoped to it (patchbay key create --connections …).' } });
+          return true;
+        }
+        if (!verdict) {
           sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'Send an API key: Authorization: Bearer <key> (patchbay key create).' } }, { 'www-authenticate': 'Bearer' });
           return true;
         }

@@ -58,7 +58,7 @@ before(async () => {
     connections,
     integrations: (id) => loadIntegrationConfig(paths, id, {}),
     publicUrl: base,
-    authenticate: async (req) => req.headers.authorization === 'Bearer backend-key',
+    authenticate: async (req) => (req.headers.authorization === 'Bearer backend-key' ? true : req.headers.authorization === 'Bearer narrow-key' ? 'forbidden' : false),
     onTokens: () => {
       if (crashOnTokens) throw new Error('crashed after receiving tokens');
     },
@@ -164,6 +164,7 @@ describe('OAuth connect flow (HTTP routes)', () => {
 
   it('answers /connect errors as JSON: no key, no connection_id, not OAuth2, id taken', async () => {
     assert.equal((await fetch(`${base}/connect/fake?connection_id=x`)).status, 401);
+    assert.equal((await fetch(`${base}/connect/fake?connection_id=x`, { headers: { authorization: 'Bearer narrow-key' } })).status, 403);
     const missing = await fetch(`${base}/connect/fake`, { headers: auth });
     assert.equal(missing.status, 400);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /connection_id/);

@@ -59,10 +59,6 @@ describe('sqlite: the file', () => {
     db.close();
     await assert.rejects(openStore({ kind: 'sqlite', file }), (error: unknown) => error instanceof PatchbayError && error.code === 'STORE_ERROR' && /Upgrade patchbay/.test(error.message));
   });
-
-  it('refuses the Postgres kind clearly until it exists', async () => {
-    await assert.rejects(openStore({ kind: 'postgres', url: 'postgres://localhost/x' }), (error: unknown) => error instanceof PatchbayError && /SQLite/.test(error.message));
-  });
 });
 
 /** The environment without the test runner's marker, which would make the child report as a test. */
