@@ -13,6 +13,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
+import { PatchbayError } from '../errors.ts';
 import type { ApiScope } from '../http/router.ts';
 import type { ExecutionRequest, Executor, ProgressUpdate } from '../runtime/types.ts';
 import type { RecordStore } from '../store/types.ts';
@@ -107,7 +108,8 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
     const tool = visibleTool(caller, name);
     if (!tool) {
       const similar = similarNames(catalog.visible(caller.scope, caller.selection), name);
-      return errorResult(new McpError(ErrorCode.InvalidParams, `No action named "${name}".${similar.length ? ` Did you mean ${similar.join(', ')}?` : ' Use search_actions to find one.'}`));
+      const hint = similar.length ? ` Did you mean ${similar.join(', ')}?` : ' Use search_actions to find one.';
+      return errorResult(new PatchbayError('FUNCTION_NOT_FOUND', `No action named "${name}".${hint}`));
     }
     const definition = catalog.definition(tool, await planFor(caller, tool.fn.integrationId), caller.scope);
     return successResult(definition, undefined, options.maxResultBytes);
