@@ -10,6 +10,12 @@ import type { AnyDefinition } from '../define/types.ts';
 import { PatchbayError } from '../errors.ts';
 
 const cache = new Map<string, { version: number; definition: Promise<AnyDefinition> }>();
+let imported = 0;
+
+/** How many bundle versions this thread has imported (ESM never unloads them; workers recycle past a limit). */
+export function importedCount(): number {
+  return imported;
+}
 
 /**
  * The definition exported by `bundle` (its default export, or Nango's named `default` shape).
@@ -28,6 +34,7 @@ export function loadDefinition(bundle: string): Promise<AnyDefinition> {
   }
   const hit = cache.get(bundle);
   if (hit && hit.version === version) return hit.definition;
+  imported++;
   const definition = importDefinition(bundle, version);
   cache.set(bundle, { version, definition });
   definition.catch(() => {

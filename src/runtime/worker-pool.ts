@@ -25,6 +25,8 @@ export interface WorkerPoolOptions {
   cancelGraceMs?: number;
   /** Idle workers above `minWorkers` are ended after this long (default 30 s). */
   idleMs?: number;
+  /** A worker that has imported more bundle versions than this is replaced when idle (default 200). */
+  recycleAfter?: number;
 }
 
 interface Slot {
@@ -33,6 +35,8 @@ interface Slot {
   ready: Promise<void>;
   started: boolean;
   dead: boolean;
+  /** Asked to be replaced (too many bundle versions loaded): retired when idle. */
+  recycle?: boolean;
   idleTimer?: NodeJS.Timeout;
 }
 
@@ -63,6 +67,8 @@ export class WorkerPool {
   #startFailures = 0;
   /** Workers replaced after a crash, timeout or memory limit (for tests and metrics). */
   replaced = 0;
+  /** Workers replaced because they had loaded too many bundle versions. */
+  recycled = 0;
 
   constructor(options: WorkerPoolOptions = {}) {
     const max = options.maxWorkers ?? Math.max(4, availableParallelism() * 2);
@@ -73,6 +79,7 @@ export class WorkerPool {
       memoryLimitMb: options.memoryLimitMb ?? 256,
       cancelGraceMs: options.cancelGraceMs ?? 1000,
       idleMs: options.idleMs ?? 30_000,
+      recycleAfter: options.recycleAfter ?? 200,
     };
     for (let i = 0; i < this.#options.minWorkers; i++) this.#spawn();
   }
@@ -156,6 +163,7 @@ export class WorkerPool {
       resourceLimits: { maxOldGenerationSizeMb: limit, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(limit / 8))) },
       stdout: true,
       stderr: true,
+      workerData: { recycleAfter: this.#options.recycleAfter },
     });
     // stdout belongs to the MCP stdio transport: user console output goes to stderr.
     const forward = (chunk: Buffer) => process.stderr.write(chunk);
@@ -189,6 +197,11 @@ export class WorkerPool {
 
   #onMessage(slot: Slot, message: FromWorker): void {
     if (message.t === 'ready') return;
+    if (message.t === 'recycle') {
+      slot.recycle = true;
+      this.#idle(slot);
+      return;
+    }
     const job = this.#jobs.get(message.job);
     switch (message.t) {
       case 'call': {
@@ -266,6 +279,11 @@ export class WorkerPool {
 
   #idle(slot: Slot): void {
     if (slot.jobs.size > 0 || slot.dead) return;
+    if (slot.recycle) {
+      this.recycled++;
+      this.#retire(slot, true, false);
+      return;
+    }
     slot.worker.unref();
     if (this.#slots.size > this.#options.minWorkers) {
       slot.idleTimer = setTimeout(() => {
@@ -276,11 +294,11 @@ export class WorkerPool {
   }
 
   /** Terminates a worker (stuck after cancel, or idle); `replace` keeps the pool warm. */
-  #retire(slot: Slot, replace = true): void {
+  #retire(slot: Slot, replace = true, count = replace): void {
     if (slot.dead) return;
     slot.dead = true;
     this.#slots.delete(slot);
-    if (replace) this.replaced++;
+    if (count) this.replaced++;
     for (const id of slot.jobs) {
       const job = this.#jobs.get(id);
       this.#jobs.delete(id);

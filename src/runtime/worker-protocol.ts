@@ -32,6 +32,8 @@ export type ToWorker =
 /** Worker → main thread. */
 export type FromWorker =
   | { t: 'ready' }
+  /** The worker has imported many bundle versions and asks to be replaced once idle. */
+  | { t: 'recycle' }
   | { t: 'call'; job: number; id: number; m: CapabilityMethod; a: unknown[] }
   | { t: 'log'; job: number; e: LogEntry }
   | { t: 'progress'; job: number; u: ProgressUpdate }

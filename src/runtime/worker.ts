@@ -3,11 +3,14 @@
  * are messages to the main thread, runs jobs, and reports results. Whatever happens here
  * (infinite loop, memory bomb, process.exit) the main thread sees it and replaces this worker.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { PatchbayError, type SerializedError } from '../errors.ts';
 import type { Capabilities } from './capabilities.ts';
 import { invoke, userError } from './invoke.ts';
-import { loadDefinition } from './load.ts';
+import { importedCount, loadDefinition } from './load.ts';
+
+/** Bundle versions a worker imports before asking to be replaced (modules are never unloaded). */
+const RECYCLE_AFTER = (workerData as { recycleAfter?: number } | undefined)?.recycleAfter ?? 200;
 import type { CapabilityMethod, FromWorker, JobSpec, ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('runtime/worker.ts must run inside a worker thread');
@@ -93,6 +96,7 @@ async function run(spec: JobSpec): Promise<void> {
     }
   } finally {
     jobs.delete(spec.job);
+    if (importedCount() > RECYCLE_AFTER) send({ t: 'recycle' });
   }
 }
 

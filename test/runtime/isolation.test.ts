@@ -111,3 +111,18 @@ test('syncs run in their own pool: a long sync never makes an action wait for a 
     await single.close();
   }
 });
+
+test('a worker that imported many bundle versions is recycled when idle', async () => {
+  const recycling = createExecutor({ manifest: fixtureManifest(), scope: memoryScope(), pool: { minWorkers: 1, maxWorkers: 1, recycleAfter: 1 } });
+  try {
+    await recycling.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'ok' } });
+    assert.equal(recycling.pool!.recycled, 0, 'one import is within the limit');
+    await recycling.run({ integrationId: 'fake', name: 'echo', connectionId: 'c1', input: { message: 'hi' } });
+    for (let i = 0; i < 50 && recycling.pool!.recycled === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(recycling.pool!.recycled, 1);
+    assert.equal(recycling.pool!.replaced, 0, 'recycling is not a crash');
+    assert.deepEqual((await recycling.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'ok' } })).output, { ok: true });
+  } finally {
+    await recycling.close();
+  }
+});
