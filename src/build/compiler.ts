@@ -10,7 +10,7 @@ import { Bundler, type BundleEntry } from './bundle.ts';
 import { discover, FOLDER_OF, selectFunctions, type SourceFunction } from './discover.ts';
 import { displayPath, hasErrors, type Diagnostic } from './diagnostics.ts';
 import { BundleLoader, DEFAULT_LOAD_TIMEOUT_MS } from './load.ts';
-import { collectGarbage, readManifest, writeBundle, writeManifest } from './output.ts';
+import { BundleStaging, collectGarbage, readManifest, writeManifest } from './output.ts';
 import { patchbayVersion, SDK_RUNTIME_URL } from './sdk.ts';
 import { sourceHash } from './source-hash.ts';
 import { findTsconfig, TypeChecker } from './typecheck.ts';
@@ -86,21 +86,38 @@ export class Compiler {
     diagnostics.push(...bundled.diagnostics);
     if (hasErrors(bundled.diagnostics)) return { manifest, diagnostics, reused: false, changed: [] };
 
+    const staging = new BundleStaging(paths.buildDir);
+    try {
+      return await this.#finish(options, functions, bundled.outputs, staging, manifest, diagnostics);
+    } finally {
+      staging.discard();
+    }
+  }
+
+  async #finish(
+    options: CompileOptions,
+    functions: SourceFunction[],
+    outputs: Map<string, { code: Uint8Array; inputs: string[] }>,
+    staging: BundleStaging,
+    manifest: Manifest,
+    diagnostics: Diagnostic[],
+  ): Promise<CompileResult> {
+    const { paths } = this;
     const changed: string[] = [];
-    const toLoad: Array<{ fn: SourceFunction; bundle: string; inputs: string[] }> = [];
+    const toLoad: Array<{ fn: SourceFunction; bundle: string; loadFrom: string; inputs: string[] }> = [];
     const current = new Map<string, FunctionManifest>();
     for (const fn of functions) {
-      const out = bundled.outputs.get(keyOf(fn));
+      const out = outputs.get(keyOf(fn));
       if (!out) continue;
-      const bundle = writeBundle(paths.buildDir, keyOf(fn), out.code);
+      const { final: bundle, loadFrom } = staging.put(keyOf(fn), out.code);
       const known = this.#previous.get(bundle);
       if (known && known.source === fn.source) current.set(keyOf(fn), known);
       else {
         changed.push(`${fn.integrationId}/${fn.name}`);
-        toLoad.push({ fn, bundle, inputs: out.inputs });
+        toLoad.push({ fn, bundle, loadFrom, inputs: out.inputs });
       }
     }
-    const replies = await this.#loader.load(toLoad.map((t) => t.bundle), options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+    const replies = await this.#loader.load(toLoad.map((t) => t.loadFrom), options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
     toLoad.forEach(({ fn, bundle, inputs }, i) => {
       const result = validateFunction(fn, displayPath(paths.root, fn.file), bundle, replies[i]!, inputs);
       diagnostics.push(...result.diagnostics);
@@ -111,6 +128,7 @@ export class Compiler {
     if (options.typecheck !== false && !hasErrors(diagnostics)) diagnostics.push(...this.typecheck(functions));
     if (hasErrors(diagnostics)) return { manifest, diagnostics, reused: false, changed };
 
+    staging.promote();
     writeManifest(paths.manifestFile, manifest);
     this.#previous = new Map(manifest.functions.map((fn) => [fn.bundle, fn]));
     collectGarbage(paths.buildDir, paths.manifestFile);

@@ -109,9 +109,18 @@ export class TypeChecker {
     this.#host = cachingHost(this.#options);
   }
 
+  /** The state a previous run saved; none when absent or unreadable (it is only a cache). */
+  #readSaved(): ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined {
+    try {
+      return ts.readBuilderProgram(this.#options, this.#host) as ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Checks `files` (and what they import); returns diagnostics in the user's files only. */
   check(files: string[]): Diagnostic[] {
-    const old = this.#program ?? (ts.readBuilderProgram(this.#options, this.#host) as ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined);
+    const old = this.#program ?? this.#readSaved();
     this.#program = ts.createEmitAndSemanticDiagnosticsBuilderProgram(files, this.#options, this.#host, old);
     const program = this.#program;
     const found = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];

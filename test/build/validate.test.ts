@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { compileProject, formatDiagnostic, type Diagnostic } from '../../src/build/index.ts';
 import { scanHttpMethods } from '../../src/build/validate.ts';
 import { ACTION, syncFile, tempProject } from './project.ts';
@@ -13,6 +13,8 @@ async function failing(t: { after(fn: () => void): void }, files: Record<string,
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   assert.ok(errors.length > 0, 'expected compile errors');
   assert.equal(existsSync(project.paths.manifestFile), false, 'no manifest written');
+  const left = existsSync(project.paths.buildDir) ? readdirSync(project.paths.buildDir).filter((f) => f !== 'typecheck.tsbuildinfo') : [];
+  assert.deepEqual(left, [], 'no bundles or staging left behind');
   return errors;
 }
 
