@@ -76,7 +76,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
   const models = syncedModels(services.manifest);
 
   function visibleTool(caller: McpCaller, name: string): ActionTool | undefined {
-    const tool = catalog.get(name);
+    const tool = catalog.get(name, caller.selection);
     if (!tool) return undefined;
     if (!integrationSelected(caller.selection, tool.fn.integrationId) || !toolAllowed(caller.scope, tool.name, tool.key)) return undefined;
     return tool;
@@ -111,7 +111,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
       const hint = similar.length ? ` Did you mean ${similar.join(', ')}?` : ' Use search_actions to find one.';
       return errorResult(new PatchbayError('FUNCTION_NOT_FOUND', `No action named "${name}".${hint}`));
     }
-    const definition = catalog.definition(tool, await planFor(caller, tool.fn.integrationId), caller.scope);
+    const definition = catalog.definition(tool, await planFor(caller, tool.fn.integrationId), caller.scope, caller.selection);
     return successResult(definition, undefined, options.maxResultBytes);
   }
 

@@ -13,7 +13,7 @@ import type { ConnectionSummary } from '../connections/types.ts';
 import type { ToolAnnotations } from '../define/types.ts';
 import type { ApiScope } from '../http/router.ts';
 import { toolAnnotations, toolTitle } from './annotations.ts';
-import { functionKey, globMatcher, toolNames } from './naming.ts';
+import { functionKey, globMatcher, TOOL_NAME_PATTERN, toolNames } from './naming.ts';
 import { toolInputSchema, toolOutputSchema, type ToolInputSchema, type ToolOutputSchema } from './schema.ts';
 import { connectionAllowed, connectionPlan, integrationSelected, noConnectionMessage, toolAllowed, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
 
@@ -23,6 +23,12 @@ export const META_TOOL_NAMES = ['search_actions', 'describe_action', 'call_actio
 /** One action as a tool, before per-caller shaping. */
 export interface ActionTool {
   name: string;
+  /**
+   * The action's own name (`create-issue`), used instead of `name` when the caller selected the
+   * integration with Nango's `provider-config-key` header — Nango's MCP server names tools so.
+   * Undefined when it would be invalid or clash with a meta-tool.
+   */
+  bareName: string | undefined;
   key: string;
   fn: FunctionManifest;
   title: string;
@@ -42,11 +48,14 @@ export interface ToolCatalogOptions {
 /** The action tools of one manifest. */
 export interface ToolCatalog {
   readonly actions: readonly ActionTool[];
-  get(name: string): ActionTool | undefined;
+  /** A tool by its name, or by its bare name when the selection names its integration. */
+  get(name: string, selection?: ConnectionSelection): ActionTool | undefined;
+  /** The name this caller sees for a tool. */
+  nameFor(tool: ActionTool, selection: ConnectionSelection): string;
   /** The tools a caller may see, in a stable order. */
   visible(scope: ApiScope, selection: ConnectionSelection): ActionTool[];
   /** The MCP definition of one tool for this caller's connections. */
-  definition(tool: ActionTool, plan: ConnectionPlan, scope: ApiScope): Tool;
+  definition(tool: ActionTool, plan: ConnectionPlan, scope: ApiScope, selection?: ConnectionSelection): Tool;
   /** Definitions of every visible tool. */
   list(connections: Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>, scope: ApiScope, selection: ConnectionSelection): Tool[];
 }
@@ -56,10 +65,16 @@ function connectionArgName(input: ToolInputSchema): string {
   return 'connection_id' in properties ? 'patchbay_connection_id' : 'connection_id';
 }
 
+function bareNameOf(fn: FunctionManifest): string | undefined {
+  const bare = fn.name.replace(/[^a-zA-Z0-9_-]+/g, '-');
+  return TOOL_NAME_PATTERN.test(bare) && !(META_TOOL_NAMES as readonly string[]).includes(bare) ? bare : undefined;
+}
+
 function buildTool(fn: FunctionManifest, name: string): ActionTool {
   const input = toolInputSchema(fn.input);
   return {
     name,
+    bareName: bareNameOf(fn),
     key: functionKey(fn.integrationId, fn.name),
     fn,
     title: toolTitle(fn.integrationId, fn.name, fn.annotations?.title),
@@ -101,17 +116,22 @@ export function createToolCatalog(manifest: Manifest, options: ToolCatalogOption
     .map((fn) => buildTool(fn, names.get(functionKey(fn.integrationId, fn.name))!))
     .filter((tool) => !filter || filter([tool.name, tool.key]));
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const byBareName = new Map(tools.filter((tool) => tool.bareName).map((tool) => [functionKey(tool.fn.integrationId, tool.bareName!), tool]));
+  const nameFor = (tool: ActionTool, selection: ConnectionSelection) =>
+    selection.integrationId === tool.fn.integrationId && tool.bareName ? tool.bareName : tool.name;
 
   const catalog: ToolCatalog = {
     actions: tools,
-    get: (name) => byName.get(name),
+    get: (name, selection) =>
+      (selection?.integrationId !== undefined ? byBareName.get(functionKey(selection.integrationId, name)) : undefined) ?? byName.get(name),
+    nameFor,
     visible: (scope, selection) =>
       tools.filter((tool) => integrationSelected(selection, tool.fn.integrationId) && toolAllowed(scope, tool.name, tool.key)),
-    definition(tool, plan, scope) {
+    definition(tool, plan, scope, selection = {}) {
       let description = tool.description;
       if (plan.mode === 'none') description = `${description}\n\n(Not usable yet: ${noConnectionMessage(tool.fn.integrationId, scope)})`;
       const definition: Tool = {
-        name: tool.name,
+        name: nameFor(tool, selection),
         title: tool.title,
         description,
         inputSchema: inputSchemaFor(tool, plan) as Tool['inputSchema'],
@@ -130,7 +150,7 @@ export function createToolCatalog(manifest: Manifest, options: ToolCatalogOption
           plans.set(tool.fn.integrationId, plan);
         }
         if (!usableUnderScope(tool.fn.integrationId, plan, scope)) continue;
-        tools.push(catalog.definition(tool, plan, scope));
+        tools.push(catalog.definition(tool, plan, scope, selection));
       }
       return tools;
     },

@@ -120,13 +120,19 @@ test('a scoped key sees only its tools and cannot call others', async () => {
   assert.equal(ok.isError, undefined);
 });
 
-test("Nango's connection-id header selects the connection", async () => {
+test("Nango's headers: provider-config-key names tools as Nango does, connection-id picks the connection", async () => {
   const client = await connect(SECRET, { 'connection-id': 'bob', 'provider-config-key': 'fake' });
-  const { tools } = await client.listTools();
-  assert.ok(tools.every((tool) => tool.name.startsWith('fake_') || tool.name === 'query_records'));
-  const result = (await client.callTool({ name: 'fake_get-issue', arguments: { id: '1' } })) as CallToolResult;
+  const names = (await client.listTools()).tools.map((tool) => tool.name);
+  assert.ok(names.includes('get-issue') && names.includes('create-issue'), names.join(', '));
+  assert.ok(!names.some((name) => name.startsWith('other_') || name === 'whoami'));
+  const result = (await client.callTool({ name: 'get-issue', arguments: { id: '1' } })) as CallToolResult;
   assert.equal(result.isError, true);
   assert.match((result.content[0] as { text: string }).text, /bob/);
+  const alice = await connect(SECRET, { 'connection-id': 'alice', 'provider-config-key': 'fake' });
+  const ok = await alice.callTool({ name: 'get-issue', arguments: { id: '3' } });
+  assert.equal((ok.structuredContent as { id: string }).id, '3');
+  const namespaced = await alice.callTool({ name: 'fake_get-issue', arguments: { id: '3' } });
+  assert.equal(namespaced.isError, undefined);
 });
 
 test('progress streams over SSE and cancellation aborts the upstream request', async () => {

@@ -135,7 +135,10 @@ test('catalog: --tools filter, key scope, provider-config-key, connection enum i
   const conns = [summary('github', 'a'), summary('github', 'b')];
   const scoped = { keyId: 'k', connections: null, tools: ['*_list-*'] };
   assert.deepEqual(all.list(conns, scoped, {}).map((t) => t.name), ['github_list-repos']);
-  assert.deepEqual(all.list(conns, FULL_SCOPE, { integrationId: 'slack' }).map((t) => t.name), ['slack_post']);
+  assert.deepEqual(all.list(conns, FULL_SCOPE, { integrationId: 'slack' }).map((t) => t.name), ['post']);
+  assert.equal(all.get('post', { integrationId: 'slack' })?.key, 'slack/post');
+  assert.equal(all.get('post'), undefined);
+  assert.equal(all.get('slack_post', { integrationId: 'slack' })?.key, 'slack/post');
   const connectionScoped = { keyId: 'k', connections: ['github:b'], tools: null };
   assert.deepEqual(all.list(conns, connectionScoped, {}).map((t) => t.name), ['github_create-issue', 'github_list-repos']);
   assert.deepEqual(all.list(conns, connectionScoped, { connectionId: 'a' }).map((t) => t.name), []);
