@@ -43,6 +43,10 @@ function writeIntegration(id: string, body: Record<string, unknown>): void {
 before(async () => {
   api = await startFakeApi();
   writeIntegration('bearer', { provider: { auth_mode: 'BEARER', base_url: api.url, proxy: { verification: { endpoints: ['/me'] } } } });
+  writeIntegration('machine', {
+    provider: { auth_mode: 'OAUTH2_CC', base_url: api.url, token_url: `${api.url}/oauth/token` },
+    oauth: { client_id: 'test-client-id', client_secret: 'test-client-secret' },
+  });
   writeIntegration('fake', {
     provider: { auth_mode: 'OAUTH2', base_url: api.url, authorization_url: `${api.url}/oauth/authorize`, token_url: `${api.url}/oauth/token` },
     oauth: { client_id: 'test-client-id', client_secret: 'test-client-secret' },
@@ -95,9 +99,13 @@ describe('patchbay connection / key / connect', () => {
       assert.ok(!readFileSync(path.join(state, file)).includes('test-bearer-token'), `${file} holds a token in clear`);
     }
 
+    run = await cli('connection', 'add', 'machine', 'svc');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(api.state.tokenCounts['client_credentials'], 1, 'a client-credentials token was fetched');
+
     run = await cli('connection', 'remove', 'bob');
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual((JSON.parse((await cli('connection', 'list', '--json')).stdout) as Array<{ connection_id: string }>).map((c) => c.connection_id), ['alice']);
+    assert.deepEqual((JSON.parse((await cli('connection', 'list', '--json')).stdout) as Array<{ connection_id: string }>).map((c) => c.connection_id), ['alice', 'svc']);
   });
 
   it('creates, lists and revokes API keys; rotates the encryption key', async () => {
@@ -116,7 +124,7 @@ describe('patchbay connection / key / connect', () => {
     const before = readFileSync(path.join(state, 'encryption.key'), 'utf8');
     run = await cli('key', 'rotate-encryption');
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Re-encrypted 1 connection/);
+    assert.match(run.stdout, /Re-encrypted 2 connection/);
     assert.notEqual(readFileSync(path.join(state, 'encryption.key'), 'utf8'), before);
     run = await cli('connection', 'test', 'alice');
     assert.equal(run.code, 0, run.stderr);

@@ -14,6 +14,7 @@ import { verifyConnection } from '../../connections/verify.ts';
 import type { ProjectPaths } from '../../config/paths.ts';
 import { loadIntegrationConfig } from '../../providers/index.ts';
 import type { AuthMode } from '../../providers/types.ts';
+import { clientCredentialsToken } from '../../runtime/auth/oauth2.ts';
 import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { openStore } from '../../store/open.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
@@ -103,7 +104,7 @@ export function register(program: Command): void {
     .description('Store credentials for <connection-id> of <integration> (secrets: a value or - for stdin)')
     .argument('<integration>', 'integration id (folder under integrations/ or a catalog provider)')
     .argument('<connection-id>', 'your id for this account, e.g. a user id')
-    .option('--api-key <key>', 'API_KEY auth')
+    .option('--api-key <key>', 'API_KEY auth (OAUTH2_CC integrations need no flag: a token is fetched)')
     .option('--token <token>', 'BEARER auth, or an OAuth2 access token')
     .option('--basic <user:pass>', 'BASIC auth')
     .option('--credentials <json>', 'credentials as JSON or @file.json (any auth mode)')
@@ -112,7 +113,10 @@ export function register(program: Command): void {
     .action(async (integrationId: string, connectionId: string, options: AddOptions, command: Command) => {
       const paths = pathsFrom(command);
       const integration = await loadIntegrationConfig(paths, integrationId);
-      const credentials = credentialsFromFlags(options, integration.provider.auth_mode) as Credentials;
+      const mode = integration.provider.auth_mode;
+      const noFlags = [options.apiKey, options.token, options.basic, options.credentials].every((value) => value === undefined);
+      // Client credentials need no user secret: fetch the first token with the integration's oauth client.
+      const credentials = (mode === 'OAUTH2_CC' && noFlags ? await clientCredentialsToken(integration) : credentialsFromFlags(options, mode)) as Credentials;
       const metadata = jsonObject(options.metadata, '--metadata');
       const connectionConfig = jsonObject(options.config, '--config');
       await withRuntime(paths, async (runtime) => {
