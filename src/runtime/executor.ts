@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionManifest, Manifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { hasSecretKeys, redactValue } from '../observability/redact.ts';
 import type { Capabilities, ContextInfo } from './capabilities.ts';
 import { invoke } from './invoke.ts';
 import { loadDefinition } from './load.ts';
@@ -131,7 +132,9 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     let dropped = 0;
-    const log = (entry: LogEntry): void => {
+    const log = (raw: LogEntry): void => {
+      // Authors log whole connections; no credential leaves through a log payload.
+      const entry = raw.payload !== undefined && hasSecretKeys(raw.payload) ? { ...raw, payload: redactValue(raw.payload) } : raw;
       if (logs.length < MAX_KEPT_LOGS) logs.push(entry);
       else dropped++;
       if (options.logger?.isLevelEnabled(entry.level)) logger()?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);

@@ -52,7 +52,11 @@ test('the nango context: token, metadata, checkpoint, environment, locks, nested
   assert.equal(out['lockedAgain'], true, 're-acquiring one’s own lease succeeds');
   assert.equal((out['nested'] as { id: string }).id, '2');
   assert.deepEqual(result.logs.map((l) => [l.level, l.message]), [['info', 'tour starts'], ['warn', 'tour ends']]);
-  assert.deepEqual(result.logs[0]?.payload, { issueId: '2' });
+  const logged = result.logs[0]?.payload as { issueId: string; connection: { connection_id: string; credentials: unknown } };
+  assert.equal(logged.issueId, '2');
+  assert.equal(logged.connection.connection_id, 'c1');
+  assert.equal(logged.connection.credentials, '[REDACTED]', 'a logged connection does not leak its credentials');
+  assert.doesNotMatch(JSON.stringify(result.logs), /test-api-key/);
   assert.deepEqual(progress, [{ progress: 1, total: 3, message: 'started' }]);
   // Persisted: metadata through the connection service, checkpoint in the kv store, lock released.
   assert.deepEqual((await runtime.connections.get('fake', 'c1')).metadata?.['visits'], 1);
