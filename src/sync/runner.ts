@@ -69,6 +69,31 @@ async function failStaleRuns(runtime: SyncRuntime, options: RunSyncOptions): Pro
 }
 
 /**
+ * Marks every run left 'running' by a dead process as failed: a run whose lease nobody holds is
+ * not running anywhere. The scheduler calls it on start, so `sync status` is truthful after a
+ * crash even before the sync's next run. Returns how many runs were marked.
+ */
+export async function recoverInterruptedRuns(runtime: SyncRuntime): Promise<number> {
+  const running = await runtime.store.syncs.listRuns({ status: 'running', limit: 10_000 });
+  const owner = `${hostname()}:${process.pid}:recover:${randomUUID()}`;
+  let marked = 0;
+  const seen = new Set<string>();
+  for (const run of running) {
+    const key = syncLockKey(run.integration_id, run.connection_id, run.sync_name);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!(await runtime.store.locks.tryAcquire(key, owner, 30_000))) continue; // alive somewhere
+    try {
+      marked += await failStaleRuns(runtime, { integrationId: run.integration_id, connectionId: run.connection_id, syncName: run.sync_name, trigger: 'schedule' });
+    } finally {
+      await runtime.store.locks.release(key, owner).catch(() => false);
+    }
+  }
+  if (marked > 0) runtime.logger?.warn({ runs: marked }, 'marked sync runs left running by a stopped process as failed');
+  return marked;
+}
+
+/**
  * Runs a sync for one connection and returns its finished run row (status 'success' or
  * 'failed'; a failed run resolves, it does not reject). Rejects only when the run could not
  * start: unknown sync (FUNCTION_NOT_FOUND) or another run holds the lease (LOCKED).

@@ -10,7 +10,7 @@ import type { FunctionManifest } from '../build/manifest.ts';
 import { PatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SyncStateRow } from '../store/types.ts';
-import { runSync } from './runner.ts';
+import { recoverInterruptedRuns, runSync } from './runner.ts';
 import { firstRunAt, nextRunAt } from './schedule.ts';
 import type { RunSyncOptions, SyncRuntime } from './types.ts';
 
@@ -138,7 +138,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const timer = setInterval(() => void tick(), options.tickMs ?? 1000);
   timer.unref();
-  void tick();
+  ticking = recoverInterruptedRuns(runtime)
+    .then(() => undefined)
+    .catch((error: unknown) => logger?.error({ error: (error as Error).message }, 'could not recover interrupted sync runs'))
+    .finally(() => {
+      ticking = undefined;
+      void tick();
+    });
 
   return {
     async stop() {

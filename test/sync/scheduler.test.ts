@@ -30,6 +30,8 @@ async function until(condition: () => Promise<boolean>, what: string): Promise<v
 }
 
 test('runs each connection once, never more than `concurrency` at a time, skipping paused and autoStart:false syncs', async () => {
+  // A run a dead process left 'running' (nobody holds its lease) is marked failed on start.
+  await runtime.store.syncs.startRun({ id: 'dead-run', integration_id: 'hold', connection_id: 'h6', sync_name: 'hold', status: 'running', started_at: new Date(Date.now() - 60_000).toISOString() });
   // h6 is paused before the scheduler first sees it.
   await runtime.store.syncs.setState({ integration_id: 'hold', connection_id: 'h6', sync_name: 'hold', paused: true, last_run_id: null, last_success_at: null, next_run_at: new Date(0).toISOString() });
   const start = Date.now();
@@ -44,7 +46,7 @@ test('runs each connection once, never more than `concurrency` at a time, skippi
   assert.equal(project.hold.total, 5, 'five connections ran, the paused one did not');
   assert.equal(project.hold.max, 2, 'never more than two runs in flight');
   const runs = await runtime.store.syncs.listRuns({ integrationId: 'hold' });
-  assert.deepEqual(runs.map((r) => r.connection_id).sort(), ['h1', 'h2', 'h3', 'h4', 'h5']);
+  assert.deepEqual(runs.filter((r) => r.id !== 'dead-run').map((r) => r.connection_id).sort(), ['h1', 'h2', 'h3', 'h4', 'h5']);
   for (const id of ['h1', 'h2', 'h3', 'h4', 'h5']) {
     const state = await runtime.store.syncs.getState('hold', id, 'hold');
     const next = Date.parse(state!.next_run_at!);
@@ -54,6 +56,9 @@ test('runs each connection once, never more than `concurrency` at a time, skippi
   assert.equal(manual?.paused, true, 'autoStart:false starts paused');
   assert.equal((await runtime.store.syncs.listRuns({ syncName: 'manual' })).length, 0);
   assert.equal((await runtime.store.syncs.getState('hold', 'h6', 'hold'))?.paused, true);
+  const dead = await runtime.store.syncs.listRuns({ connectionId: 'h6' });
+  assert.deepEqual(dead.map((r) => [r.id, r.status]), [['dead-run', 'failed']]);
+  assert.match(dead[0]!.error ?? '', /INTERRUPTED/);
 });
 
 test('a resumed sync runs on the next tick; stop() waits for runs in flight', async () => {
