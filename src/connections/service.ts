@@ -6,7 +6,7 @@
  */
 import type { Credentials } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
-import type { IntegrationConfig } from '../providers/types.ts';
+import { AUTH_MODES, type AuthMode, type IntegrationConfig } from '../providers/types.ts';
 import type { ConnectionRow, Store } from '../store/types.ts';
 import { seal, staticKeyRing, unseal, type KeyRing } from './crypto.ts';
 import { maskCredentials, validateCredentials } from './credentials.ts';
@@ -121,9 +121,11 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
         throw new PatchbayError('INVALID_ARGUMENT', `Connection id "${connectionId}" is not valid: use letters, digits and . _ @ : - (at most 255 characters).`);
       }
       const config = options.integrations ? await options.integrations(integrationId) : undefined;
-      const credentials = config
-        ? validateCredentials(connection.credentials, config.provider.auth_mode, integrationId)
-        : validateCredentials(connection.credentials, (connection.credentials as { type?: Credentials['type'] })?.type ?? 'NONE', integrationId);
+      const declared = (connection.credentials as { type?: unknown } | null)?.type;
+      if (!config && !AUTH_MODES.includes(declared as AuthMode)) {
+        throw new PatchbayError('INVALID_CREDENTIALS', `Credentials for "${integrationId}" need a "type" (one of ${AUTH_MODES.join(', ')}).`);
+      }
+      const credentials = validateCredentials(connection.credentials, config ? config.provider.auth_mode : (declared as AuthMode), integrationId);
       const now = new Date().toISOString();
       const row: ConnectionRow = {
         integration_id: integrationId,

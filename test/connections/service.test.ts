@@ -88,6 +88,12 @@ describe('connection service', () => {
     assert.equal((await connections.list()).some((c) => c.connection_id === 'x'), false, 'nothing half-stored');
   });
 
+  it('without an integration resolver, requires the credentials to name their type', async () => {
+    const bare = createConnectionService({ store, key: (await service()).ring });
+    await assert.rejects(bare.add({ integrationId: 'anything', connectionId: 'typeless', credentials: { api_key: 'k' } as never }), code('INVALID_CREDENTIALS', /need a "type"/));
+    assert.equal((await bare.add({ integrationId: 'anything', connectionId: 'typed', credentials: { type: 'API_KEY', api_key: 'k' } })).auth_mode, 'API_KEY');
+  });
+
   it('refuses an unknown integration and a reused connection id', async () => {
     const connections = await service();
     await assert.rejects(connections.add({ integrationId: 'no-such-integration-zz', connectionId: 'a', credentials: { type: 'BEARER', token: 't' } }), (error: unknown) => error instanceof PatchbayError && ['INVALID_CONFIG', 'PROVIDER_NOT_FOUND', 'INTEGRATION_NOT_FOUND'].includes(error.code));
