@@ -41,7 +41,8 @@ const UNCHECKED = ':unchecked';
 
 /** The hash a build with these options records, and the hashes it may reuse. */
 export function projectHash(paths: ProjectPaths, options: CompileOptions): { record: string; accept: string[] } {
-  const extra = [findTsconfig(paths.root, paths.integrationsDir) ?? '', path.join(paths.integrationsDir, 'package.json')];
+  // Installed packages are bundled too: the lockfile (or package.json) of the project moves with them.
+  const extra = [findTsconfig(paths.root, paths.integrationsDir) ?? '', path.join(paths.root, 'package.json'), path.join(paths.root, 'package-lock.json')];
   const only = [...(options.only ?? [])].sort().join(',');
   const base = sourceHash(paths.integrationsDir, extra, [patchbayVersion(), SDK_RUNTIME_URL, only]);
   const checked = options.typecheck !== false;

@@ -60,6 +60,27 @@ test('a bundle imports our SDK and our zod: brand and zod instances survive', as
   assert.ok(mod.default.input instanceof z.ZodType, 'schemas are built with our zod');
 });
 
+test("node builtins stay external; the user's own packages (CommonJS too) are bundled from their folder", async (t) => {
+  const project = tempProject({
+    'node_modules/shout/package.json': '{ "name": "shout", "version": "1.0.0", "main": "index.js" }',
+    'node_modules/shout/index.js': "const path = require('path');\nmodule.exports = (s) => s.toUpperCase() + path.sep;\n",
+    'demo/actions/echo.ts': `import { createHash } from 'crypto';
+import { readFileSync } from 'node:fs';
+import shout from 'shout';
+${ACTION.replace('({ text: input.text })', "({ text: shout(input.text) + createHash('sha1').update(String(typeof readFileSync)).digest('hex').length })")}`,
+  });
+  t.after(project.cleanup);
+  const { manifest, diagnostics } = await compileProject(project.paths, { typecheck: false });
+  assert.deepEqual(diagnostics, []);
+  const bundle = fn(manifest.functions, 'echo').bundle;
+  const text = readFileSync(bundle, 'utf8');
+  assert.match(text, /from "crypto"/);
+  assert.match(text, /from "node:fs"/);
+  assert.match(text, /toUpperCase/, 'shout is inlined');
+  const mod = (await import(pathToFileURL(bundle).href)) as { default: { exec: (n: unknown, i: { text: string }) => Promise<{ text: string }> } };
+  assert.deepEqual(await mod.default.exec({}, { text: 'hi' }), { text: 'HI/40' });
+});
+
 test('unchanged sources reuse the build; a change or force rebuilds', async (t) => {
   const project = tempProject();
   t.after(project.cleanup);

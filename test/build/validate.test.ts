@@ -103,6 +103,12 @@ test('a top level that throws is a load error naming the file', async (t) => {
   assert.match(d.message, /boom at load/);
 });
 
+test('an index.ts import of a missing file points at index.ts', async (t) => {
+  const errors = await failing(t, { 'index.ts': "import './demo/actions/echo.js';\nimport './demo/actions/gone.js';\n", 'demo/actions/echo.ts': ACTION });
+  const d = only(errors, 'unresolved-import');
+  assert.equal(formatDiagnostic(d).split(' - ')[0], 'integrations/index.ts:2:9');
+});
+
 test('http methods are found statically', () => {
   assert.deepEqual(scanHttpMethods(["await nango.post({ endpoint: '/a' });", "nango.delete<X>({}); nango.proxy({ method: 'PATCH' }); nango.paginate({})"]), ['GET', 'POST', 'PATCH', 'DELETE']);
   assert.deepEqual(scanHttpMethods(['const x = 1;']), []);
