@@ -135,7 +135,9 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
       }
       if (options.catalogMode) {
         if (name === 'search_actions') {
-          const hits = searchActions(catalog.visible(caller.scope, caller.selection), String(args['query'] ?? ''), Number(args['limit'] ?? 10) || 10);
+          const connections = caller.selection.connectionId !== undefined || caller.scope.connections === null ? [] : await services.connections();
+          const candidates = caller.scope.connections === null ? catalog.visible(caller.scope, caller.selection) : catalog.usable(connections, caller.scope, caller.selection).map((entry) => entry.tool);
+          const hits = searchActions(candidates, String(args['query'] ?? ''), Number(args['limit'] ?? 10) || 10);
           return successResult({ actions: hits }, undefined, options.maxResultBytes);
         }
         if (name === 'describe_action') return describe(caller, String(args['name'] ?? ''));

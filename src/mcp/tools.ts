@@ -56,6 +56,8 @@ export interface ToolCatalog {
   visible(scope: ApiScope, selection: ConnectionSelection): ActionTool[];
   /** The MCP definition of one tool for this caller's connections. */
   definition(tool: ActionTool, plan: ConnectionPlan, scope: ApiScope, selection?: ConnectionSelection): Tool;
+  /** Visible tools this caller can actually call, each with its connection plan. */
+  usable(connections: Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>, scope: ApiScope, selection: ConnectionSelection): Array<{ tool: ActionTool; plan: ConnectionPlan }>;
   /** Definitions of every visible tool. */
   list(connections: Array<Pick<ConnectionSummary, 'integration_id' | 'connection_id'>>, scope: ApiScope, selection: ConnectionSelection): Tool[];
 }
@@ -140,19 +142,21 @@ export function createToolCatalog(manifest: Manifest, options: ToolCatalogOption
       if (tool.output) definition.outputSchema = tool.output.schema as Tool['outputSchema'];
       return definition;
     },
-    list(connections, scope, selection) {
+    usable(connections, scope, selection) {
       const plans = new Map<string, ConnectionPlan>();
-      const tools: Tool[] = [];
+      const usable: Array<{ tool: ActionTool; plan: ConnectionPlan }> = [];
       for (const tool of catalog.visible(scope, selection)) {
         let plan = plans.get(tool.fn.integrationId);
         if (!plan) {
           plan = connectionPlan(tool.fn.integrationId, connections, scope, selection);
           plans.set(tool.fn.integrationId, plan);
         }
-        if (!usableUnderScope(tool.fn.integrationId, plan, scope)) continue;
-        tools.push(catalog.definition(tool, plan, scope, selection));
+        if (usableUnderScope(tool.fn.integrationId, plan, scope)) usable.push({ tool, plan });
       }
-      return tools;
+      return usable;
+    },
+    list(connections, scope, selection) {
+      return catalog.usable(connections, scope, selection).map(({ tool, plan }) => catalog.definition(tool, plan, scope, selection));
     },
   };
   return catalog;
