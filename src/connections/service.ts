@@ -117,8 +117,8 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
     },
     async add(connection: Parameters<ConnectionService['add']>[0]) {
       const { integrationId, connectionId } = connection;
-      if (!/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,254}$/.test(connectionId)) {
-        throw new PatchbayError('INVALID_ARGUMENT', `Connection id "${connectionId}" is not valid: use letters, digits and . _ @ : - (at most 255 characters).`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$/.test(connectionId)) {
+        throw new PatchbayError('INVALID_ARGUMENT', `Connection id "${connectionId}" is not valid: use letters, digits and . _ @ + - (at most 255 characters; ":" is reserved for integration:connection scopes).`);
       }
       const config = options.integrations ? await options.integrations(integrationId) : undefined;
       const declared = (connection.credentials as { type?: unknown } | null)?.type;
