@@ -116,7 +116,11 @@ export function createContext(
     if (typeof config !== 'object' || config === null || typeof config.endpoint !== 'string') {
       throw new PatchbayError('INVALID_ARGUMENT', 'nango.proxy() needs a configuration object with an "endpoint" string, e.g. { endpoint: "/users" }.');
     }
-    return caps.proxy(config) as Promise<ProxyResponse<T>>;
+    try {
+      return (await caps.proxy(config)) as ProxyResponse<T>;
+    } catch (error) {
+      throw withAxiosResponse(error);
+    }
   };
   const withMethod = (method: ProxyConfiguration['method']) => <T>(config: Omit<ProxyConfiguration, 'method'>) => proxy<T>({ ...config, method });
   const stateCheck = (schema: unknown, value: unknown, what: 'metadata' | 'checkpoint'): void => {
@@ -271,6 +275,25 @@ function addSyncMethods(action: NangoAction, caps: Capabilities, info: ContextIn
     },
   });
   return sync as unknown as NangoSync;
+}
+
+/**
+ * Nango functions read upstream failures axios-style (`error.response.status`, `.data`); give a
+ * PatchbayError that carries an upstream status that shape too, with the body excerpt as data.
+ */
+export function withAxiosResponse(error: unknown): unknown {
+  if (!(error instanceof PatchbayError) || error.status === undefined || 'response' in error) return error;
+  let data: unknown = error.excerpt;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      // Not JSON (or cut short): keep the text.
+    }
+  }
+  const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers ?? {};
+  Object.defineProperty(error, 'response', { value: { status: error.status, data, headers }, enumerable: false });
+  return error;
 }
 
 /** The error a cancelled or timed-out execution surfaces to user code. */

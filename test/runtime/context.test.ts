@@ -135,3 +135,18 @@ test('strict state validation checks metadata and checkpoints against their sche
   await strict.saveCheckpoint({ page: 2 } as never);
   assert.deepEqual(await strict.getCheckpoint(), { page: 2 });
 });
+
+test('upstream failures also read axios-style: error.response.status and .data', async () => {
+  const { caps: c } = caps();
+  c.proxy = async () => {
+    throw new PatchbayError('UPSTREAM_HTTP_ERROR', 'The API answered 404', { status: 404, excerpt: '{"message":"Not Found"}', details: { headers: { 'x-id': '1' } } });
+  };
+  const nango = createContext(c, info, 'action', new AbortController().signal);
+  await assert.rejects(nango.get({ endpoint: '/missing' }), (error: PatchbayError & { response: { status: number; data: unknown; headers: unknown } }) => {
+    assert.equal(error.code, 'UPSTREAM_HTTP_ERROR');
+    assert.equal(error.response.status, 404);
+    assert.deepEqual(error.response.data, { message: 'Not Found' });
+    assert.deepEqual(error.response.headers, { 'x-id': '1' });
+    return true;
+  });
+});

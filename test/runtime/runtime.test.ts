@@ -214,3 +214,8 @@ export default createAction({ description: 'Version', input: z.object({}), outpu
   await runtime.reload();
   assert.deepEqual((await run('version', { input: {} })).output, { v: 2 });
 });
+
+test('in a worker, an upstream 404 reaches user code with error.response.status (Nango templates rely on it)', async () => {
+  assert.deepEqual((await run('lookup', { input: { id: '999' } })).output, { found: false, status: 404 });
+  assert.deepEqual((await run('lookup', { input: { id: '1' } })).output, { found: true, status: 200 });
+});
