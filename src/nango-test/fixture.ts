@@ -56,6 +56,8 @@ export interface UnifiedFixtureFile {
   _migrated?: boolean;
   /** patchbay extension: the run must fail, with these fields (all optional). */
   error?: ExpectedError;
+  /** patchbay extension: the clock during replay (ISO time); `dryrun --save-responses` writes when it ran. */
+  now?: string;
 }
 
 /** An expected failure: the message must contain `message`; `code` and `payload` must match. */
@@ -86,6 +88,8 @@ export interface Fixture {
   nango: NangoSection;
   recordings: Recording[];
   expectedError?: ExpectedError;
+  /** The frozen clock of the replay (ISO time), when the fixture or its vitest file sets one. */
+  now?: string;
 }
 
 /** Drops one leading slash: recordings are keyed both ways in the wild. */
@@ -118,5 +122,6 @@ export function fixtureFromUnified(file: UnifiedFixtureFile, source: string): Fi
     nango: file.nango ?? {},
     recordings: recordingsFromApi(file.api),
     ...(file.error !== undefined ? { expectedError: file.error } : {}),
+    ...(typeof file.now === 'string' ? { now: file.now } : {}),
   };
 }

@@ -86,11 +86,14 @@ export interface FixtureParts {
   metadata?: Record<string, unknown> | null;
   checkpoint?: Record<string, unknown> | null;
   exchanges: CapturedExchange[];
+  /** When the run started (ISO); replay freezes the clock there. */
+  now?: string;
 }
 
 /** Assembles the unified fixture file of one run. */
 export function buildFixture(parts: FixtureParts): UnifiedFixtureFile {
   const file: UnifiedFixtureFile = {};
+  if (parts.now !== undefined) file.now = parts.now;
   if (parts.input !== undefined) file.input = parts.input;
   if (parts.result && parts.result.function.type === 'action') file.output = parts.result.output ?? null;
   if (parts.error) file.error = parts.error.payload === undefined ? { code: parts.error.code, message: parts.error.message } : parts.error;

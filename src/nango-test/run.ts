@@ -5,7 +5,8 @@
  *
  * Replay runs inline, without validation of input and output — as Nango's own test mock does — so
  * the comparison sees the function's raw return value; the run has a time limit so a function
- * waiting on something the fixture never answers fails instead of hanging the suite.
+ * waiting on something the fixture never answers fails instead of hanging the suite, and the clock
+ * is frozen at the fixture's `now` when it has one (clock.ts).
  *
  * @example
  * const result = await replayFunction(fn, fixture, { paths });
@@ -22,6 +23,7 @@ import type { ContextInfo } from '../runtime/capabilities.ts';
 import { invoke } from '../runtime/invoke.ts';
 import { loadDefinition } from '../runtime/load.ts';
 import { createReplayCapabilities } from './capabilities.ts';
+import { freezeClock } from './clock.ts';
 import type { Fixture } from './fixture.ts';
 import { judge, type Failure, type Outcome } from './verdict.ts';
 
@@ -108,12 +110,17 @@ export async function replayFunction(fn: FunctionManifest, fixture: Fixture, opt
   try {
     const definition = await loadDefinition(fn.bundle);
     const info = contextInfo(fn, fixture, await paginationDefaults(options.paths, fn.integrationId));
-    const value = await withTimeout(
-      (signal) => invoke(definition, replay.capabilities, { info, input: fixture.input, validate: false, validateState: false }, signal),
-      options.timeoutMs ?? 30_000,
-      `${fn.integrationId}/${fn.name}`,
-    );
-    outcome = { ok: true, value };
+    const restore = fixture.now ? freezeClock(fixture.now) : undefined;
+    try {
+      const value = await withTimeout(
+        (signal) => invoke(definition, replay.capabilities, { info, input: fixture.input, validate: false, validateState: false }, signal),
+        options.timeoutMs ?? 30_000,
+        `${fn.integrationId}/${fn.name}`,
+      );
+      outcome = { ok: true, value };
+    } finally {
+      restore?.();
+    }
   } catch (error) {
     outcome = { ok: false, error };
   }

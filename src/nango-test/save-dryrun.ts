@@ -19,11 +19,11 @@ import type { Runtime } from '../runtime/runtime.ts';
 import type { ExecutionResult } from '../runtime/types.ts';
 import { buildFixture, createRecorder, writeFixture, type Recorder } from './recorder.ts';
 
-/** A recorder over a fresh undici transport; `close()` releases its sockets. */
-export function startRecording(): Recorder & { close(): Promise<void> } {
+/** A recorder over a fresh undici transport; `close()` releases its sockets. `startedAt` pins replay's clock. */
+export function startRecording(): Recorder & { close(): Promise<void>; startedAt: string } {
   const undici = createUndiciTransport();
   const recorder = createRecorder(undici.send);
-  return { ...recorder, close: () => undici.close() };
+  return { ...recorder, startedAt: new Date().toISOString(), close: () => undici.close() };
 }
 
 export interface DryRunFacts {
@@ -38,7 +38,7 @@ export interface DryRunFacts {
 }
 
 /** Writes the fixture of a finished dry run and returns its path. */
-export async function saveDryRun(runtime: Runtime, recorder: Recorder, facts: DryRunFacts): Promise<string> {
+export async function saveDryRun(runtime: Runtime, recorder: Recorder & { startedAt?: string }, facts: DryRunFacts): Promise<string> {
   const { fn, connectionId } = facts;
   const loaded = await runtime.connections.get(fn.integrationId, connectionId);
   const connection: Connection = {
@@ -59,6 +59,7 @@ export async function saveDryRun(runtime: Runtime, recorder: Recorder, facts: Dr
     metadata: facts.metadata ?? loaded.metadata ?? null,
     checkpoint,
     exchanges: recorder.exchanges(),
+    ...(recorder.startedAt ? { now: recorder.startedAt } : {}),
   };
   if (facts.result) parts.result = facts.result;
   if (facts.error !== undefined) {

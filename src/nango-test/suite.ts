@@ -14,7 +14,7 @@ import type { ProjectPaths } from '../config/paths.ts';
 import { PatchbayError } from '../errors.ts';
 import { loadFixture } from './load.ts';
 import { replayFunction, type TestResult } from './run.ts';
-import { vitestStubs } from './vitest-stubs.ts';
+import { vitestOverrides } from './vitest-stubs.ts';
 
 export interface SuiteOptions {
   paths: ProjectPaths;
@@ -64,7 +64,13 @@ export async function runSuite(manifest: Manifest, options: SuiteOptions): Promi
   for (const fn of selectForTest(manifest, options.only)) {
     const dir = integrationDir(manifest, fn.integrationId);
     const fixture = await loadFixture(dir, fn.name)
-      .then(async (loaded) => (loaded ? { ...loaded, nango: { ...loaded.nango, ...(await vitestStubs(dir, fn.name)) } } : loaded))
+      .then(async (loaded) => {
+        if (!loaded) return loaded;
+        const extra = await vitestOverrides(dir, fn.name);
+        const merged = { ...loaded, nango: { ...loaded.nango, ...extra.nango } };
+        if (merged.now === undefined && extra.now !== undefined) merged.now = new Date(extra.now).toISOString();
+        return merged;
+      })
       .catch((error: unknown) => error as Error);
     if (fixture === undefined) {
       summary.skipped.push(`${fn.integrationId}/${fn.name}`);

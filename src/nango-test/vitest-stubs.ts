@@ -8,12 +8,14 @@
  *
  * `patchbay test` does not run vitest files, but it reads these forms (for `getConnection`
  * and `getMetadata`) from the `.test.ts` files that import the function, when the value is a plain
- * literal, and lays them over the fixture's `nango` section, as vitest would. Anything else in the
- * file is ignored. The TypeScript parser is loaded only when a file holds such a stub.
+ * literal, and lays them over the fixture's `nango` section, as vitest would. It also reads the
+ * frozen clock (`vi.setSystemTime(new Date('2026-06-15T00:00:00Z'))`, a number, or a top-level
+ * const holding either), so functions that compute dates from "now" ask what was recorded.
+ * Anything else in the file is ignored. The TypeScript parser is loaded only when needed.
  *
  * @example
- * const stubs = await vitestStubs('/p/integrations/quickbooks', 'accounts');
- * // { getConnection: { connection_config: { realmId: '9341457021722202' } } }
+ * const { nango, now } = await vitestOverrides('/p/integrations/quickbooks', 'accounts');
+ * // nango: { getConnection: { connection_config: { realmId: '9341457021722202' } } }
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -95,29 +97,71 @@ function returned(ts: typeof TS, node: TS.Expression): { value: unknown } | unde
   return only && ts.isReturnStatement(only) && only.expression ? literal(ts, only.expression) : undefined;
 }
 
-/** Stubs set by the vitest files of `integrationDir/tests` that import function `name`. */
-export async function vitestStubs(integrationDir: string, name: string): Promise<Record<string, unknown>> {
+/** What the vitest files of a function add to its fixture. */
+export interface VitestOverrides {
+  /** Stubbed `nango` answers (`getConnection`, `getMetadata`). */
+  nango: Record<string, unknown>;
+  /** The frozen clock, epoch ms, from `vi.setSystemTime(...)`. */
+  now?: number;
+}
+
+/** Evaluates a clock expression: `new Date('…')`, `new Date(…).getTime()`, numbers, `a * b`, a const. */
+function timeOf(ts: typeof TS, node: TS.Expression, consts: Map<string, TS.Expression>, depth = 0): number | undefined {
+  if (depth > 5) return undefined;
+  if (ts.isParenthesizedExpression(node)) return timeOf(ts, node.expression, consts, depth + 1);
+  if (ts.isNumericLiteral(node)) return Number(node.text);
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+    const t = Date.parse(node.text);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  if (ts.isIdentifier(node)) {
+    const init = consts.get(node.text);
+    return init ? timeOf(ts, init, consts, depth + 1) : undefined;
+  }
+  if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'Date' && node.arguments?.length === 1) {
+    return timeOf(ts, node.arguments[0]!, consts, depth + 1);
+  }
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'getTime') {
+    return timeOf(ts, node.expression.expression, consts, depth + 1);
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AsteriskToken) {
+    const a = timeOf(ts, node.left, consts, depth + 1);
+    const b = timeOf(ts, node.right, consts, depth + 1);
+    return a !== undefined && b !== undefined ? a * b : undefined;
+  }
+  return undefined;
+}
+
+/** Stubs and clock set by the vitest files of `integrationDir/tests` that import function `name`. */
+export async function vitestOverrides(integrationDir: string, name: string): Promise<VitestOverrides> {
   const dir = path.join(integrationDir, 'tests');
+  const out: VitestOverrides = { nango: {} };
   let files: string[];
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.test.ts')).sort();
   } catch {
-    return {};
+    return out;
   }
   const importPattern = new RegExp(`from\\s+['"]\\.\\./(?:actions|syncs|on-events)/${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\.js|\\.ts)?['"]`);
-  const stubs: Record<string, unknown> = {};
+  const stubs = out.nango;
   for (const file of files) {
     const text = await readFile(path.join(dir, file), 'utf8');
-    if (!importPattern.test(text) || !/getConnection|getMetadata/.test(text)) continue;
+    if (!importPattern.test(text) || !/getConnection|getMetadata|setSystemTime/.test(text)) continue;
     const ts = await typescript();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    const consts = new Map<string, TS.Expression>();
     const visit = (node: TS.Node): void => {
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) consts.set(node.name.text, node.initializer);
       const stub = stubOf(ts, node);
       if (stub && !(stub[0] in stubs)) stubs[stub[0]] = stub[1];
+      if (out.now === undefined && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'setSystemTime' && node.arguments[0]) {
+        const now = timeOf(ts, node.arguments[0], consts);
+        if (now !== undefined) out.now = now;
+      }
       ts.forEachChild(node, visit);
     };
     visit(source);
-    if (Object.keys(stubs).length > 0) break;
+    if (Object.keys(stubs).length > 0 || out.now !== undefined) break;
   }
-  return stubs;
+  return out;
 }

@@ -46,20 +46,20 @@ describe('patchbay test', () => {
   it('replays every fixture, prints a line per function and the verdict last, exits 1 on failure', async () => {
     const run = await cli(dir, 'test');
     assert.equal(run.code, 1, run.stderr);
-    for (const name of ['get-user', 'create-ticket', 'whoami', 'find-ticket', 'list-projects', 'tickets']) {
+    for (const name of ['get-user', 'create-ticket', 'whoami', 'find-ticket', 'list-projects', 'tickets', 'recent-events']) {
       assert.match(run.stdout, new RegExp(`^ ✓ acme/${name} \\d+ms$`, 'm'));
     }
     assert.match(run.stdout, /^ ✗ broken\/get-user \d+ms$/m);
     assert.match(run.stdout, /name: expected "Grace Hopper", received "Grace Brewster Hopper"/);
     assert.match(run.stdout, /^ ✗ broken\/tickets \d+ms$/m);
     assert.match(run.stdout, /No recorded response for GET tickets\?cursor=c2/);
-    assert.equal(lastLine(run.stdout), '6 passed, 2 failed');
+    assert.equal(lastLine(run.stdout), '7 passed, 2 failed');
   });
 
   it('selects one integration or one function, and prints JSON', async () => {
     const one = await cli(dir, 'test', 'acme');
     assert.equal(one.code, 0, one.stdout + one.stderr);
-    assert.equal(lastLine(one.stdout), '6 passed, 0 failed');
+    assert.equal(lastLine(one.stdout), '7 passed, 0 failed');
 
     const json = await cli(dir, 'test', 'acme/tickets', '--json');
     assert.equal(json.code, 0, json.stderr);
@@ -91,6 +91,21 @@ describe('patchbay test', () => {
     const returned = await cli(dir, 'test', 'acme/find-ticket', '--http-errors', 'return');
     assert.equal(returned.code, 1);
     assert.match(returned.stdout, /expected the function to fail/);
+  });
+
+  it('runs at the clock and with the connection stub of the function\'s vitest file', async () => {
+    const file = path.join(dir, 'integrations/acme/tests/acme-recent-events.test.ts');
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, original.replace("'2026-03-10T12:00:00Z'", "'2026-03-11T12:00:00Z'"));
+      const moved = await cli(dir, 'test', 'acme/recent-events');
+      assert.equal(moved.code, 1);
+      assert.match(moved.stdout, /\[0\]\.since: expected "2026-03-03", received "2026-03-04"/);
+    } finally {
+      await writeFile(file, original);
+    }
+    const back = await cli(dir, 'test', 'acme/recent-events');
+    assert.equal(back.code, 0, back.stdout);
   });
 
   it('names an unknown function and exits 1', async () => {
