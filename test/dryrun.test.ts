@@ -102,3 +102,9 @@ test('bad input: malformed JSON, unknown function, unknown connection, invalid i
     assert.doesNotMatch(outcome.stderr, /\n\s+at /, 'no stack trace');
   }
 });
+
+test('dryrun of an on-event function says it ran and lists its calls', async () => {
+  const { code, stdout, stderr } = await dryrun('validate-connection', 'c1');
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^on-event fake\/validate-connection ran\nHTTP calls \(1\):\n {2}GET http:\/\/127\.0\.0\.1:\d+\/me → 200/);
+});

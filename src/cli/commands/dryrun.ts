@@ -126,6 +126,8 @@ function printResult(result: ExecutionResult): void {
   const { type, integrationId, name } = result.function;
   if (type === 'action') {
     out.write(`${JSON.stringify(result.output ?? null, null, 2)}\n`);
+  } else if (type === 'onEvent') {
+    out.write(`on-event ${integrationId}/${name} ran\n`);
   } else {
     const models = Object.entries(result.records ?? {});
     out.write(`${type} ${integrationId}/${name} would save:\n`);
