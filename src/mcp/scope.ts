@@ -97,6 +97,13 @@ export function resolveConnection(integrationId: string, plan: ConnectionPlan, a
       });
     }
     id = argument;
+  } else if (plan.mode === 'fixed') {
+    if (typeof argument === 'string' && argument !== '' && argument !== plan.id) {
+      throw new PatchbayError('INVALID_INPUT', `This server is bound to connection "${plan.id}" (--connection or the connection-id header); "${argName}" cannot switch it.`, {
+        details: [{ path: [argName], message: `Only "${plan.id}" is allowed here` }],
+      });
+    }
+    id = plan.id;
   } else {
     id = typeof argument === 'string' && argument !== '' ? argument : plan.id;
   }

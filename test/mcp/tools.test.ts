@@ -109,6 +109,8 @@ test('connections: one is used, several add a required enum, none says how to ad
   );
   assert.throws(() => resolveConnection('github', { mode: 'choose', ids: ['alice', 'bob'] }, undefined, FULL_SCOPE, 'connection_id'), /connection_id/);
   assert.equal(resolveConnection('github', { mode: 'choose', ids: ['alice', 'bob'] }, 'bob', FULL_SCOPE, 'connection_id'), 'bob');
+  assert.equal(resolveConnection('github', { mode: 'fixed', id: 'alice' }, undefined, FULL_SCOPE, 'connection_id'), 'alice');
+  assert.throws(() => resolveConnection('github', { mode: 'fixed', id: 'alice' }, 'bob', FULL_SCOPE, 'connection_id'), /bound to connection "alice"/);
 });
 
 function fn(integrationId: string, name: string, extra: Partial<FunctionManifest> = {}): FunctionManifest {
