@@ -158,9 +158,9 @@ export function createContext(
     },
     getToken: async () => tokenOf((await caps.getConnection()).credentials),
     getMetadata: async <T>() => {
-      const metadata = (await caps.getMetadata()) ?? {};
+      const metadata = await caps.getMetadata();
       stateCheck(definition?.metadata, metadata, 'metadata');
-      return metadata as T;
+      return (metadata ?? {}) as T;
     },
     setMetadata: async (metadata: Record<string, unknown>) => {
       stateCheck(definition?.metadata, metadata, 'metadata');
