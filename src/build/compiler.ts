@@ -3,6 +3,7 @@
  * `compileProject` uses it once; `dev` keeps one alive so esbuild and TypeScript rebuild
  * incrementally and unchanged bundles are not loaded again.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../config/paths.ts';
 import type { FunctionManifest, Manifest } from './manifest.ts';
@@ -54,6 +55,8 @@ export class Compiler {
   readonly #bundler: Bundler;
   readonly #loader = new BundleLoader();
   #checker: TypeChecker | undefined;
+  /** The tsconfig (path and mtime) the checker was made with; an edit makes a new checker. */
+  #checkerConfig = '';
   #previous: Map<string, FunctionManifest> = new Map();
 
   constructor(paths: ProjectPaths) {
@@ -139,7 +142,12 @@ export class Compiler {
   /** Type-checks the given functions (default: all discovered); returns type errors. */
   typecheck(functions?: SourceFunction[]): Diagnostic[] {
     const files = (functions ?? discover(this.paths.root, this.paths.integrationsDir).functions).map((fn) => fn.file);
-    this.#checker ??= new TypeChecker(this.paths.root, this.paths.integrationsDir, this.paths.buildDir);
+    const config = findTsconfig(this.paths.root, this.paths.integrationsDir);
+    const configKey = config ? `${config}@${statSync(config).mtimeMs}` : '';
+    if (!this.#checker || configKey !== this.#checkerConfig) {
+      this.#checker = new TypeChecker(this.paths.root, this.paths.integrationsDir, this.paths.buildDir);
+      this.#checkerConfig = configKey;
+    }
     return this.#checker.check(files);
   }
 

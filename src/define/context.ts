@@ -103,8 +103,9 @@ export interface Connection {
   provider_config_key: string;
   provider: string;
   credentials: Credentials;
-  connection_config: Record<string, unknown>;
-  metadata: Record<string, unknown> | null;
+  // `any`, as in Nango's types: functions read `connection_config['cloudId']` into a string.
+  connection_config: Record<string, any>;
+  metadata: Record<string, any> | null;
   created_at: string;
   updated_at: string;
 }
