@@ -138,7 +138,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       if (logs.length < MAX_KEPT_LOGS) logs.push(entry);
       else dropped++;
       if (options.logger?.isLevelEnabled(entry.level)) logger()?.[entry.level]({ payload: entry.payload, userLog: true }, entry.message);
-      request.onLog?.(entry);
+      notify(request.onLog, entry);
     };
     let scope: ExecutionScope | undefined;
     let ok = false;
@@ -148,7 +148,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
         ...(scope.caps as Capabilities),
         log,
         progress(update) {
-          request.onProgress?.(update);
+          notify(request.onProgress, update);
         },
       };
       const validate = request.validate ?? options.validate ?? true;
@@ -190,11 +190,12 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       if (options.logger?.isLevelEnabled('debug')) logger()?.debug({ durationMs: result.durationMs }, 'execution finished');
       return result;
     } catch (thrown) {
-      const error = toPatchbayError(thrown, 'FUNCTION_ERROR');
+      // User code's failures arrive as PatchbayErrors already; anything else is ours.
+      const error = toPatchbayError(thrown, 'INTERNAL');
       let outcome: ScopeOutcome = {};
       if (scope && !ok) outcome = (await Promise.resolve(scope.finish?.(false)).catch(() => undefined)) ?? {};
       const failed: FailedExecution = { executionId, durationMs: performance.now() - started, logs, http: outcome.http ?? [] };
-      if (!Object.prototype.hasOwnProperty.call(error, EXECUTION)) Object.defineProperty(error, EXECUTION, { value: failed, enumerable: false });
+      Object.defineProperty(error, EXECUTION, { value: failed, enumerable: false, configurable: true });
       logger()?.warn({ code: error.code, durationMs: failed.durationMs }, error.message);
       throw error;
     } finally {
@@ -211,6 +212,16 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       await Promise.all([pool?.close(), syncPool?.close()]);
     },
   };
+}
+
+/** Calls a front end's callback; a throwing callback must not fail the run or crash the process. */
+function notify<T>(callback: ((value: T) => void) | undefined, value: T): void {
+  if (!callback) return;
+  try {
+    callback(value);
+  } catch {
+    // The front end's problem; the execution goes on.
+  }
 }
 
 /** Rejects with the abort reason as soon as `signal` fires, even if `work` never settles. */

@@ -126,3 +126,20 @@ test('a worker that imported many bundle versions is recycled when idle', async 
     await recycling.close();
   }
 });
+
+test('a throwing onLog or onProgress callback neither fails the run nor crashes the process', async () => {
+  const result = await executor.run({
+    integrationId: 'fake',
+    name: 'echo',
+    connectionId: 'c1',
+    input: { message: 'hi' },
+    onLog: () => {
+      throw new Error('front end bug');
+    },
+    onProgress: () => {
+      throw new Error('front end bug');
+    },
+  });
+  assert.equal((result.output as { echoed: string }).echoed, 'hi');
+  assert.equal(result.logs.length, 2);
+});
