@@ -74,7 +74,7 @@ export function dispatchCapability(caps: Capabilities, method: string, args: unk
     const records = caps.records as unknown as Record<string, (...a: unknown[]) => Promise<unknown>> | undefined;
     const fn = records?.[method.slice(8)];
     if (!fn) return Promise.reject(new Error('Record capabilities are only available to syncs.'));
-    return fn.apply(records, args);
+    return Promise.resolve().then(() => fn.apply(records, args));
   }
   const fn = (caps as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
   if (typeof fn !== 'function') return Promise.reject(new Error(`Capability "${method}" is not available here.`));
