@@ -10,12 +10,14 @@ import * as esbuild from 'esbuild';
 import { displayPath, errorAt, type Diagnostic } from './diagnostics.ts';
 import { resolveZod, SDK_RUNTIME_URL } from './sdk.ts';
 
+/** One function to bundle: its output key and its source file. */
 export interface BundleEntry {
   /** `<integration>/<folder>/<name>`: unique per function, also its output name. */
   key: string;
   file: string;
 }
 
+/** One bundle, in memory until the build succeeds. */
 export interface BundleOutput {
   code: Uint8Array;
   /** Absolute paths of the user's files that went into the bundle (for the static scan). */

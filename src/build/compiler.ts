@@ -17,6 +17,7 @@ import { sourceHash } from './source-hash.ts';
 import { findTsconfig, TypeChecker } from './typecheck.ts';
 import { validateFunction } from './validate.ts';
 
+/** How to compile; every field optional, the defaults suit `patchbay compile`. */
 export interface CompileOptions {
   /** Type-check with TypeScript (default true). Type errors are errors. */
   typecheck?: boolean;
@@ -28,6 +29,7 @@ export interface CompileOptions {
   loadTimeoutMs?: number;
 }
 
+/** What a compile produced; callers print `diagnostics` and exit non-zero on errors. */
 export interface CompileResult {
   /** What was written; when diagnostics hold errors, what compiled (nothing was written). */
   manifest: Manifest;
@@ -50,6 +52,14 @@ export function projectHash(paths: ProjectPaths, options: CompileOptions): { rec
   return { record: checked ? base : base + UNCHECKED, accept: checked ? [base] : [base, base + UNCHECKED] };
 }
 
+/**
+ * Compiles one project, keeping esbuild, TypeScript and the loading worker warm between calls.
+ *
+ * @example
+ * const compiler = new Compiler(paths);
+ * const { diagnostics, changed } = await compiler.compile({ typecheck: false });
+ * await compiler.dispose();
+ */
 export class Compiler {
   readonly paths: ProjectPaths;
   readonly #bundler: Bundler;

@@ -21,6 +21,7 @@ export type DiagnosticRule =
   | 'load-error'
   | 'load-timeout';
 
+/** One problem found by compile, in a form every front end can print or send. */
 export interface Diagnostic {
   severity: 'error' | 'warning';
   /** `TS2322` for type errors, a DiagnosticRule for ours. */

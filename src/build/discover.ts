@@ -10,6 +10,7 @@ import type { IntegrationManifest } from './manifest.ts';
 import { PatchbayError } from '../errors.ts';
 import { displayPath, errorAt, type Diagnostic } from './diagnostics.ts';
 
+/** The function type a layout folder stands for. */
 export type FunctionKind = 'action' | 'sync' | 'onEvent';
 
 /** Layout folder → function type. */
@@ -18,6 +19,7 @@ export const KIND_FOLDERS: Record<string, FunctionKind> = { actions: 'action', s
 /** Function type → layout folder (also the bundle sub-folder). */
 export const FOLDER_OF: Record<FunctionKind, string> = { action: 'actions', sync: 'syncs', onEvent: 'on-events' };
 
+/** One function file found in the layout. */
 export interface SourceFunction {
   integrationId: string;
   /** The file's base name. */
@@ -30,6 +32,7 @@ export interface SourceFunction {
   source: string;
 }
 
+/** What discovery found, with the problems of the layout itself (index.ts, duplicates). */
 export interface Discovery {
   integrations: IntegrationManifest[];
   functions: SourceFunction[];

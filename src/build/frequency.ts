@@ -9,6 +9,7 @@
  */
 import { PatchbayError } from '../errors.ts';
 
+/** A parsed sync frequency: a fixed interval, or a cron expression for the scheduler. */
 export type Frequency = { intervalMs: number } | { cron: string };
 
 const SECOND = 1000;

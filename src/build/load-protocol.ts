@@ -32,6 +32,7 @@ export interface LoadedFunction {
   problems: string[];
 }
 
+/** The worker's answer for one bundle: what it defines, or why it could not be read. */
 export type LoadReply =
   | { ok: true; info: LoadedFunction }
   | { ok: false; rule: 'load-error' | 'missing-default-export' | 'load-timeout'; message: string };

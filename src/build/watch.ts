@@ -11,6 +11,7 @@
 import { readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
+/** A running watch; `close()` stops every folder watch. */
 export interface TreeWatcher {
   close(): void;
 }
