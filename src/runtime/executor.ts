@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionManifest, Manifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { publishFinish, publishStart, type ExecutionEvent } from '../observability/channels.ts';
 import { hasSecretKeys, redactValue } from '../observability/redact.ts';
 import type { Capabilities, ContextInfo } from './capabilities.ts';
 import { invoke } from './invoke.ts';
@@ -116,6 +117,15 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     }
     const executionId = randomUUID();
     const started = performance.now();
+    const event = (): ExecutionEvent => ({
+      executionId,
+      integrationId: fn.integrationId,
+      name: fn.name,
+      type: fn.type,
+      connectionId: request.connectionId,
+      dryRun: request.dryRun === true,
+    });
+    publishStart(event);
     const logs: LogEntry[] = [];
     let child: Logger | undefined;
     // A pino child per execution, made only when something is logged (most runs log nothing).
@@ -188,6 +198,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       if (outcome.changes) result.changes = outcome.changes;
       if (outcome.records) result.records = outcome.records;
       if (options.logger?.isLevelEnabled('debug')) logger()?.debug({ durationMs: result.durationMs }, 'execution finished');
+      publishFinish(() => ({ ...event(), durationMs: result.durationMs, httpCalls: result.http.length }));
       return result;
     } catch (thrown) {
       // User code's failures arrive as PatchbayErrors already; anything else is ours.
@@ -197,6 +208,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       const failed: FailedExecution = { executionId, durationMs: performance.now() - started, logs, http: outcome.http ?? [] };
       Object.defineProperty(error, EXECUTION, { value: failed, enumerable: false, configurable: true });
       logger()?.warn({ code: error.code, durationMs: failed.durationMs }, error.message);
+      publishFinish(() => ({ ...event(), durationMs: failed.durationMs, httpCalls: failed.http.length, error: { code: error.code, message: error.message } }));
       throw error;
     } finally {
       clearTimeout(timer);

@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { EXECUTION_FINISH, EXECUTION_START, type ExecutionEvent } from '../../src/observability/channels.ts';
 import { PatchbayError } from '../../src/errors.ts';
 import { createExecutor } from '../../src/runtime/executor.ts';
 import { fixtureManifest, memoryScope } from './helpers.ts';
@@ -142,4 +144,27 @@ test('a throwing onLog or onProgress callback neither fails the run nor crashes 
   });
   assert.equal((result.output as { echoed: string }).echoed, 'hi');
   assert.equal(result.logs.length, 2);
+});
+
+test('executions are published on diagnostics_channel (start, finish with duration or error code)', async () => {
+  const events: Array<[string, ExecutionEvent]> = [];
+  const onStart = (message: unknown) => events.push(['start', message as ExecutionEvent]);
+  const onFinish = (message: unknown) => events.push(['finish', message as ExecutionEvent]);
+  diagnostics_channel.subscribe(EXECUTION_START, onStart);
+  diagnostics_channel.subscribe(EXECUTION_FINISH, onFinish);
+  try {
+    await misbehave('ok');
+    await misbehave('throw').catch(() => undefined);
+  } finally {
+    diagnostics_channel.unsubscribe(EXECUTION_START, onStart);
+    diagnostics_channel.unsubscribe(EXECUTION_FINISH, onFinish);
+  }
+  assert.deepEqual(events.map(([kind, e]) => [kind, e.name, e.error?.code]), [
+    ['start', 'misbehave', undefined],
+    ['finish', 'misbehave', undefined],
+    ['start', 'misbehave', undefined],
+    ['finish', 'misbehave', 'FUNCTION_ERROR'],
+  ]);
+  assert.equal(events[0]![1].executionId, events[1]![1].executionId);
+  assert.ok((events[1]![1].durationMs ?? -1) >= 0);
 });
