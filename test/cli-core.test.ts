@@ -67,6 +67,11 @@ test('compile: a syntax error prints file:line:col, exits 1 and writes nothing',
   assert.match(run.stderr, /^integrations\/demo\/actions\/echo\.ts:4:24 - error syntax-error: /m);
   assert.match(run.stderr, /nothing was written/);
   assert.equal(existsSync(project.paths.manifestFile), false);
+  const json = cli(project.root, 'compile', '--json');
+  assert.equal(json.code, 1);
+  const report = JSON.parse(json.stdout) as { ok: boolean; diagnostics: Array<{ code: string; file: string; line: number; column: number }> };
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.diagnostics.map((d) => [d.code, d.file, d.line, d.column]), [['syntax-error', 'integrations/demo/actions/echo.ts', 4, 24]]);
 });
 
 test('compile: a type error prints file:line:col - error TSxxxx and exits 1', async (t) => {

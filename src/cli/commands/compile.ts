@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .argument('[functions...]', 'only these functions: <integration>/<name>, <name> or <integration>')
     .option('--no-typecheck', 'skip the TypeScript type-check (bundle and validate only)')
     .option('--force', 'compile even when the sources are unchanged')
-    .action(async (functions: string[], opts: { typecheck: boolean; force?: boolean }, cmd: Command) => {
+    .option('--json', 'print one JSON document: { ok, reused, diagnostics, functions }')
+    .action(async (functions: string[], opts: { typecheck: boolean; force?: boolean; json?: boolean }, cmd: Command) => {
       const paths = pathsFrom(cmd);
       const started = performance.now();
       const result = await compileProject(paths, {
@@ -24,6 +25,13 @@ export function register(program: Command): void {
         force: opts.force === true,
         ...(functions.length > 0 ? { only: functions } : {}),
       });
+      if (opts.json) {
+        const ok = !hasErrors(result.diagnostics);
+        const fns = ok ? result.manifest.functions.map((f) => ({ integrationId: f.integrationId, name: f.name, type: f.type, source: f.source })) : [];
+        process.stdout.write(`${JSON.stringify({ ok, reused: result.reused, diagnostics: result.diagnostics, functions: fns }, null, 2)}\n`);
+        if (!ok) process.exitCode = 1;
+        return;
+      }
       for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       if (hasErrors(result.diagnostics)) {
         const n = result.diagnostics.filter((d) => d.severity === 'error').length;
