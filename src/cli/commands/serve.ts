@@ -14,10 +14,7 @@ import { createMcpHandlers } from '../../mcp/handlers.ts';
 import { DEFAULT_MAX_RESULT_BYTES } from '../../mcp/result.ts';
 import { FULL_SCOPE, type ConnectionSelection } from '../../mcp/scope.ts';
 import { serveStdio } from '../../mcp/stdio.ts';
-import { createMcpRoute } from '../../http/mcp-route.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../../http/respond.ts';
-import { createRouter } from '../../http/router.ts';
-import { startHttpServer } from '../../http/server.ts';
+import type { KeyVerifier } from '../../http/auth.ts';
 import { isLoopbackHost } from '../../http/security.ts';
 import { pathsFrom } from '../options.ts';
 import { connectHandlers, openServeRuntime, packageVersion, startServeScheduler } from '../../http/bootstrap.ts';
@@ -64,7 +61,7 @@ export function register(program: Command): void {
     .option('--tools <globs>', 'only expose these tools, e.g. "github_*,slack_post-message"')
     .option('--connection <id>', 'stdio: the connection every tool uses (default PATCHBAY_CONNECTION)')
     .option('--max-result-bytes <n>', 'cap on a tool result text', String(DEFAULT_MAX_RESULT_BYTES))
-    .option('--max-body-bytes <n>', 'cap on an HTTP request body', String(DEFAULT_MAX_BODY_BYTES))
+    .option('--max-body-bytes <n>', 'cap on an HTTP request body', String(4 * 1024 * 1024))
     .option('--allowed-origins <list>', 'browser origins allowed besides localhost, comma-separated')
     .option('--allowed-hosts <list>', 'Host names allowed besides localhost (DNS rebinding protection), comma-separated')
     .option('--public-url <url>', 'this server as the outside sees it (OAuth redirect URI base; default http://localhost:<port>)', process.env['PATCHBAY_PUBLIC_URL'])
@@ -110,7 +107,13 @@ export function register(program: Command): void {
         return;
       }
 
-      let verifyKey;
+      // Loaded here, not at the top: stdio clients start faster without the HTTP transport's modules.
+      const [{ createMcpRoute }, { createRouter }, { startHttpServer }] = await Promise.all([
+        import('../../http/mcp-route.ts'),
+        import('../../http/router.ts'),
+        import('../../http/server.ts'),
+      ]);
+      let verifyKey: KeyVerifier | undefined;
       if (options.auth) {
         verifyKey = await runtime.keyVerifier();
       } else {
