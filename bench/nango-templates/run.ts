@@ -25,7 +25,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     typecheck: { type: 'boolean', default: false },
-    'http-errors': { type: 'string', default: 'throw' },
+    'http-errors': { type: 'string' },
     out: { type: 'string', default: path.join(os.tmpdir(), 'nango-templates-report.json') },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
   const compiled = manifest.functions.length;
   const compileMs = Date.now() - started;
 
-  const suite = await runSuite(manifest, { paths, httpErrors: values['http-errors'] === 'return' ? 'return' : 'throw', timeoutMs: 15_000 });
+  const httpErrors = values['http-errors'] === 'return' || values['http-errors'] === 'throw' ? values['http-errors'] : undefined;
+  const suite = await runSuite(manifest, { paths, ...(httpErrors ? { httpErrors } : {}), timeoutMs: 15_000 });
   const tested = suite.passed + suite.failed;
 
   const causes = new Map<string, string[]>();

@@ -7,7 +7,8 @@
  *
  * Choices made so Nango's recorded fixtures replay as they do under Nango's vitest mock:
  * - a recorded response with status >= 400 is thrown as the error production would throw
- *   (`httpErrors: 'throw'`, default), or handed back as data like Nango's mock (`'return'`);
+ *   (`httpErrors: 'throw'`, patchbay recordings), or handed back as data like Nango's mock
+ *   (`'return'`, fixtures Nango recorded; see fixture.ts);
  * - without a stub, `getMetadata` answers null (the context turns it into `{}`) where Nango's mock
  *   throws; `getConnection` is the stub laid over a connection with no credentials and empty
  *   config (ids are not invented), its `metadata` taken from `getMetadata` when the stub has none (Nango records the two

@@ -58,6 +58,12 @@ export interface UnifiedFixtureFile {
   error?: ExpectedError;
   /** patchbay extension: the clock during replay (ISO time); `dryrun --save-responses` writes when it ran. */
   now?: string;
+  /**
+   * patchbay extension: how a recorded status >= 400 reaches the function. `throw` (as a live run
+   * does; written by `dryrun --save-responses`) or `return` as data (Nango's mock; the default for
+   * fixtures without this key, which Nango recorded and validated that way).
+   */
+  httpErrors?: 'throw' | 'return';
 }
 
 /** An expected failure: the message must contain `message`; `code` and `payload` must match. */
@@ -90,6 +96,8 @@ export interface Fixture {
   expectedError?: ExpectedError;
   /** The frozen clock of the replay (ISO time), when the fixture or its vitest file sets one. */
   now?: string;
+  /** How recorded statuses >= 400 reach the function (see UnifiedFixtureFile). */
+  httpErrors: 'throw' | 'return';
 }
 
 /** Drops one leading slash: recordings are keyed both ways in the wild. */
@@ -123,5 +131,6 @@ export function fixtureFromUnified(file: UnifiedFixtureFile, source: string): Fi
     recordings: recordingsFromApi(file.api),
     ...(file.error !== undefined ? { expectedError: file.error } : {}),
     ...(typeof file.now === 'string' ? { now: file.now } : {}),
+    httpErrors: file.httpErrors === 'throw' ? 'throw' : 'return',
   };
 }

@@ -88,6 +88,7 @@ async function loadLegacy(integrationDir: string, name: string): Promise<Fixture
     output: output.value,
     nango,
     recordings: await legacyRecordings(path.join(mocks, 'nango'), name),
+    httpErrors: 'return',
   };
 }
 

@@ -94,6 +94,7 @@ export interface FixtureParts {
 export function buildFixture(parts: FixtureParts): UnifiedFixtureFile {
   const file: UnifiedFixtureFile = {};
   if (parts.now !== undefined) file.now = parts.now;
+  file.httpErrors = 'throw';
   if (parts.input !== undefined) file.input = parts.input;
   if (parts.result && parts.result.function.type === 'action') file.output = parts.result.output ?? null;
   if (parts.error) file.error = parts.error.payload === undefined ? { code: parts.error.code, message: parts.error.message } : parts.error;

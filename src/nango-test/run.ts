@@ -47,7 +47,7 @@ export interface ReplayRunOptions {
   paths: ProjectPaths;
   /** Time limit per function in ms (default 30 s). */
   timeoutMs?: number;
-  /** How recorded statuses >= 400 reach the function (see capabilities.ts). */
+  /** Overrides the fixture's own `httpErrors` (see fixture.ts). */
   httpErrors?: 'throw' | 'return';
 }
 
@@ -104,7 +104,7 @@ export async function replayFunction(fn: FunctionManifest, fixture: Fixture, opt
   const replay = createReplayCapabilities(fixture, {
     integrationId: fn.integrationId,
     connectionId: 'test-connection',
-    ...(options.httpErrors ? { httpErrors: options.httpErrors } : {}),
+    httpErrors: options.httpErrors ?? fixture.httpErrors,
   });
   let outcome: Outcome;
   try {

@@ -85,7 +85,7 @@ describe('patchbay test', () => {
     }
   });
 
-  it('throws recorded 4xx responses by default, hands them back as data with --http-errors return', async () => {
+  it('throws recorded 4xx responses when the fixture says httpErrors: throw, hands them back as data with --http-errors return', async () => {
     const thrown = await cli(dir, 'test', 'acme/find-ticket');
     assert.equal(thrown.code, 0, thrown.stdout);
     const returned = await cli(dir, 'test', 'acme/find-ticket', '--http-errors', 'return');

@@ -33,12 +33,12 @@ export function register(program: Command): void {
     .option('--json', 'print the results as JSON')
     .option('--typecheck', 'type-check the functions before replaying (off by default, as in Nango tests)')
     .option('--timeout <ms>', 'time limit per function', '30000')
-    .option('--http-errors <mode>', 'recorded statuses >= 400: "throw" as a real run does, or "return" them as data like Nango\'s mock', 'throw')
+    .option('--http-errors <mode>', 'recorded statuses >= 400: "throw" as a live run does, or "return" them as data like Nango\'s mock (default: per fixture; "return" for Nango recordings)')
     .action(async (target: string | undefined, opts: TestOptions, cmd: Command) => {
       const paths = pathsFrom(cmd);
       const timeoutMs = Number(opts.timeout);
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new PatchbayError('INVALID_ARGUMENT', `--timeout must be a positive number of milliseconds, got "${opts.timeout}".`);
-      if (opts.httpErrors !== 'throw' && opts.httpErrors !== 'return') {
+      if (opts.httpErrors !== undefined && opts.httpErrors !== 'throw' && opts.httpErrors !== 'return') {
         throw new PatchbayError('INVALID_ARGUMENT', `--http-errors must be "throw" or "return", got "${opts.httpErrors}".`);
       }
       const integration = target?.split('/')[0];
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         paths,
         ...(target ? { only: target } : {}),
         timeoutMs,
-        httpErrors: opts.httpErrors,
+        ...(opts.httpErrors ? { httpErrors: opts.httpErrors } : {}),
         ...(opts.json ? {} : { onResult: (result) => process.stdout.write(formatResult(result)) }),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(summaryJson(summary), null, 2)}\n`);
