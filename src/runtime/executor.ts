@@ -110,6 +110,11 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
   async function run<T>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
+    for (const field of ['integrationId', 'name', 'connectionId'] as const) {
+      if (typeof request?.[field] !== 'string' || request[field] === '') {
+        throw new PatchbayError('INVALID_ARGUMENT', `An execution needs "${field}" as a non-empty string.`);
+      }
+    }
     const fn = findFunction(manifestOf(), request.integrationId, request.name);
     const depth = request.depth ?? 0;
     if (depth > MAX_DEPTH) {

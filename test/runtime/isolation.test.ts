@@ -168,3 +168,8 @@ test('executions are published on diagnostics_channel (start, finish with durati
   assert.equal(events[0]![1].executionId, events[1]![1].executionId);
   assert.ok((events[1]![1].durationMs ?? -1) >= 0);
 });
+
+test('a malformed request is refused with INVALID_ARGUMENT naming the field', async () => {
+  await rejectsWith(executor.run({ integrationId: 'fake', name: undefined, connectionId: 'c1' } as never), 'INVALID_ARGUMENT', /"name"/);
+  await rejectsWith(executor.run({ integrationId: 'fake', name: 'echo', connectionId: '' }), 'INVALID_ARGUMENT', /"connectionId"/);
+});
