@@ -152,6 +152,21 @@ test('progress streams over SSE and cancellation aborts the upstream request', a
   await waitFor(() => api.state.closedEarly > before, 'the fake API to see the socket close');
 });
 
+test('cancelling a plain JSON call (no progress token) aborts it through notifications/cancelled', async () => {
+  const client = await connect(SECRET);
+  const before = api.state.closedEarly;
+  const slowBefore = api.requests.filter((request) => request.path === '/slow').length;
+  const controller = new AbortController();
+  const call = client.callTool({ name: 'fake_slow-call', arguments: { ms: 60_000 } }, undefined, { signal: controller.signal });
+  call.catch(() => {});
+  await waitFor(() => api.requests.filter((request) => request.path === '/slow').length > slowBefore, 'the slow request');
+  controller.abort();
+  await assert.rejects(call);
+  await waitFor(() => api.state.closedEarly > before, 'the fake API to see the socket close');
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { inFlight: number };
+  assert.equal(health.inFlight, 0);
+});
+
 test('the connect routes are mounted: /connect needs a key, /oauth/callback is public', async () => {
   assert.equal((await fetch(`${server.url}/connect/fake?connection_id=zed`)).status, 401);
   const withKey = await fetch(`${server.url}/connect/fake?connection_id=zed`, { headers: { authorization: `Bearer ${SECRET}` } });
