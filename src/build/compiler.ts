@@ -3,6 +3,7 @@
  * `compileProject` uses it once; `dev` keeps one alive so esbuild and TypeScript rebuild
  * incrementally and unchanged bundles are not loaded again.
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../config/paths.ts';
@@ -80,7 +81,10 @@ export class Compiler {
     const found = discover(paths.root, paths.integrationsDir);
     const functions = selectFunctions(found.functions, options.only);
     const hash = projectHash(paths, options);
-    const onDisk = readManifest(paths.manifestFile);
+    // A partial build (`only`) has its own manifest, so it never replaces the full one a running
+    // server reads.
+    const manifestFile = manifestFileFor(paths, options.only);
+    const onDisk = readManifest(manifestFile);
     if (!options.force && onDisk && hash.accept.includes(onDisk.sourceHash) && onDisk.integrationsDir === paths.integrationsDir) {
       return { manifest: onDisk, diagnostics: [], reused: true, changed: [] };
     }
@@ -102,7 +106,7 @@ export class Compiler {
 
     const staging = new BundleStaging(paths.buildDir);
     try {
-      return await this.#finish(options, functions, bundled.outputs, staging, manifest, diagnostics);
+      return await this.#finish(options, functions, bundled.outputs, staging, manifest, diagnostics, manifestFile);
     } finally {
       staging.discard();
     }
@@ -115,6 +119,7 @@ export class Compiler {
     staging: BundleStaging,
     manifest: Manifest,
     diagnostics: Diagnostic[],
+    manifestFile: string,
   ): Promise<CompileResult> {
     const { paths } = this;
     const changed: string[] = [];
@@ -143,9 +148,9 @@ export class Compiler {
     if (hasErrors(diagnostics)) return { manifest, diagnostics, reused: false, changed };
 
     staging.promote();
-    writeManifest(paths.manifestFile, manifest);
+    writeManifest(manifestFile, manifest);
     this.#previous = new Map(manifest.functions.map((fn) => [fn.bundle, fn]));
-    collectGarbage(paths.buildDir, paths.manifestFile);
+    collectGarbage(paths.buildDir);
     return { manifest, diagnostics, reused: false, changed };
   }
 
@@ -171,6 +176,13 @@ export class Compiler {
     await this.#bundler.dispose();
     await this.#loader.close();
   }
+}
+
+/** The manifest file of a build: the project's, or one per `only` selection. */
+export function manifestFileFor(paths: ProjectPaths, only: string[] | undefined): string {
+  if (!only || only.length === 0) return paths.manifestFile;
+  const key = createHash('sha256').update([...only].sort().join('\0')).digest('hex').slice(0, 12);
+  return path.join(paths.buildDir, `manifest.only-${key}.json`);
 }
 
 function keyOf(fn: SourceFunction): string {

@@ -108,11 +108,12 @@ function listBundles(dir: string, out: string[]): void {
   }
 }
 
-/** Deletes old bundles that neither the current nor the previous manifest references. */
-export function collectGarbage(buildDir: string, manifestFile: string): void {
+/** Deletes old bundles that no manifest in the build folder (current, previous, partial) references. */
+export function collectGarbage(buildDir: string): void {
   const keep = new Set<string>();
-  for (const file of [manifestFile, manifestFile.replace(/\.json$/, '.previous.json')]) {
-    for (const fn of readManifest(file)?.functions ?? []) keep.add(fn.bundle);
+  for (const name of readdirSync(buildDir)) {
+    if (!/^manifest.*\.json$/.test(name)) continue;
+    for (const fn of readManifest(path.join(buildDir, name))?.functions ?? []) keep.add(fn.bundle);
   }
   const files: string[] = [];
   listBundles(path.join(buildDir, 'bundles'), files);

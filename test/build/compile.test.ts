@@ -129,13 +129,17 @@ test('an integration folder linked under another name is its own integration (al
 test('only compiles the named functions, and an unknown name is an error naming the known ones', async (t) => {
   const project = tempProject();
   t.after(project.cleanup);
+  await compileProject(project.paths, { typecheck: false });
   const { manifest } = await compileProject(project.paths, { typecheck: false, only: ['fake/get-issue'] });
   assert.deepEqual(manifest.functions.map((f) => f.name), ['get-issue']);
+  assert.equal((await loadManifest(project.paths)).functions.length, 4, 'a partial build leaves the full manifest alone');
+  assert.equal((await compileProject(project.paths, { typecheck: false, only: ['fake/get-issue'] })).reused, true);
   await assert.rejects(compileProject(project.paths, { only: ['fake/nope'] }), (error: unknown) => {
     return error instanceof PatchbayError && error.code === 'FUNCTION_NOT_FOUND' && /fake\/nope/.test(error.message) && /fake\/get-issue/.test(error.message);
   });
-  // The partial build is not mistaken for a full one.
-  assert.equal((await compileProject(project.paths, { typecheck: false })).manifest.functions.length, 4);
+  const full = await compileProject(project.paths, { typecheck: false });
+  assert.equal(full.reused, true);
+  assert.equal(full.manifest.functions.length, 4);
 });
 
 test('loadManifest without a build, and a missing integrations folder, say what to run', async (t) => {
