@@ -125,3 +125,13 @@ export function toRecordInputs(records: unknown[], model: string): Array<{ id: s
   }
   return records.map((record) => ({ id: recordId(record, model), data: record as Record<string, unknown> }));
 }
+
+/**
+ * One entry per id, the last one winning (as if saved one after the other), in first-seen order.
+ * A batch that repeats an id then counts as one added or updated record, not both.
+ */
+export function lastPerId<T extends { id: string }>(records: T[]): T[] {
+  const byId = new Map<string, T>();
+  for (const record of records) byId.set(record.id, record);
+  return byId.size === records.length ? records : [...byId.values()];
+}

@@ -54,6 +54,9 @@ export function runRecordStoreContract({ name, create }: ContractOptions): void 
       assert.equal(afterSave.get('2')!.first_seen_at, before.get('2')!.first_seen_at);
       assert.deepEqual(afterSave.get('2')!.data, { id: '2', title: 't2', state: 'open' });
       assert.equal(await store.count(scope), 2);
+      // An id repeated in one batch: the last one wins and counts once.
+      assert.deepEqual(await store.save(scope, [rec('9'), rec('9', { v: 2 })]), { added: 1, updated: 0, deleted: 0, unchanged: 0 });
+      assert.equal((await store.getByIds(scope, ['9'])).get('9')!.data['v'], 2);
     });
 
     it('deep-merges updates, replaces arrays, ignores unknown ids', async () => {

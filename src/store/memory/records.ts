@@ -6,7 +6,7 @@
 import { PatchbayError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { deepMerge } from '../../records/merge.ts';
-import { prepareRecord } from '../../records/hash.ts';
+import { lastPerId, prepareRecord } from '../../records/hash.ts';
 import type { RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
 import { normalizeQuery } from '../../records/semantics.ts';
 
@@ -71,7 +71,7 @@ export function createMemoryRecordStore(): RecordStore {
       const s = state(scope);
       const now = new Date().toISOString();
       const summary = empty();
-      for (const { id, data } of records) {
+      for (const { id, data } of lastPerId(records)) {
         const prepared = prepareRecord(id, data);
         const previous = s.entries.get(id);
         if (previous && previous.record.deleted_at === null && previous.record.hash === prepared.hash) {

@@ -10,7 +10,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
 import { migrate, type MigrationList } from './migrations.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
-import { hashText, prepareRecord, serializeRecord } from '../../records/hash.ts';
+import { hashText, lastPerId, prepareRecord, serializeRecord } from '../../records/hash.ts';
 import { deepMerge } from '../../records/merge.ts';
 import { normalizeQuery } from '../../records/semantics.ts';
 import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
@@ -171,8 +171,9 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
   }
 
   return {
-    async save(scope, records) {
-      if (records.length === 0) return empty();
+    async save(scope, input) {
+      if (input.length === 0) return empty();
+      const records = lastPerId(input);
       return inScope(scope, (id, state, next) => {
         const summary = empty();
         const tracking = state.track_run !== null;
