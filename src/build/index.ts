@@ -15,7 +15,7 @@ import type { Manifest } from './manifest.ts';
 import { readManifest } from './output.ts';
 
 export type { CompileOptions, CompileResult } from './compiler.ts';
-export { Compiler, projectHash } from './compiler.ts';
+export { Compiler, manifestFileFor, projectHash } from './compiler.ts';
 export type { Diagnostic, DiagnosticRule } from './diagnostics.ts';
 export { formatDiagnostic, hasErrors } from './diagnostics.ts';
 export { parseFrequency, type Frequency } from './frequency.ts';

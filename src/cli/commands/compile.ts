@@ -4,7 +4,7 @@
  * `<PATCHBAY_HOME>/build/`. Exit 1 when anything is wrong, and then nothing is written.
  */
 import type { Command } from 'commander';
-import { compileProject, formatDiagnostic, hasErrors } from '../../build/index.ts';
+import { compileProject, formatDiagnostic, hasErrors, manifestFileFor } from '../../build/index.ts';
 import { displayPath } from '../../build/diagnostics.ts';
 import { pathsFrom } from '../options.ts';
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       }
       const { manifest } = result;
       const ms = Math.round(performance.now() - started);
-      const where = displayPath(paths.root, paths.manifestFile);
+      const where = displayPath(paths.root, manifestFileFor(paths, functions));
       const count = `${manifest.functions.length} function${manifest.functions.length === 1 ? '' : 's'} in ${manifest.integrations.length} integration${manifest.integrations.length === 1 ? '' : 's'}`;
       process.stdout.write(result.reused ? `up to date: ${count} (sources unchanged) → ${where}\n` : `compiled ${count} in ${ms} ms → ${where}\n`);
       for (const fn of manifest.functions) process.stdout.write(`  ${fn.type.padEnd(7)} ${fn.integrationId}/${fn.name}\n`);
