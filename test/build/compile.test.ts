@@ -162,3 +162,15 @@ test('ensureBuilt compiles once, then reuses; a broken file throws COMPILE_ERROR
   });
   assert.equal((await loadManifest(project.paths)).builtAt, built.builtAt, 'the previous build is untouched');
 });
+
+test("the integrations folder's own tsconfig.json sets the type-check's strictness", async (t) => {
+  const loose = ACTION.replace('export default', 'function twice(x) { return [x, x]; }\nvoid twice;\nexport default');
+  const strict = tempProject({ 'demo/actions/echo.ts': loose });
+  t.after(strict.cleanup);
+  const errors = (await compileProject(strict.paths)).diagnostics;
+  assert.deepEqual(errors.map((d) => d.code), ['TS7006'], 'strict by default: implicit any');
+
+  const relaxed = tempProject({ 'demo/actions/echo.ts': loose, 'tsconfig.json': '{ "compilerOptions": { "strict": true, "noImplicitAny": false } }' });
+  t.after(relaxed.cleanup);
+  assert.deepEqual((await compileProject(relaxed.paths)).diagnostics, []);
+});
