@@ -33,3 +33,18 @@ export function freezeClock(iso: string): () => void {
     globalThis.Date = RealDate;
   };
 }
+
+/**
+ * Makes user-land sleeps instant while a replay runs: `setTimeout(fn, ms)` fires on the next turn
+ * whatever `ms` says. A recorded answer needs no waiting, and functions that poll a job every few
+ * seconds (or back off) would otherwise spend minutes doing nothing. Install it after arming any
+ * timer of our own (the replay time limit), and restore it when the run ends.
+ */
+export function fastTimers(): () => void {
+  const real = globalThis.setTimeout;
+  const fast = ((handler: (...args: unknown[]) => void, _ms?: number, ...args: unknown[]) => real(handler, 0, ...args)) as unknown as typeof setTimeout;
+  globalThis.setTimeout = Object.assign(fast, real);
+  return () => {
+    globalThis.setTimeout = real;
+  };
+}

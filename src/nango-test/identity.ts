@@ -91,16 +91,17 @@ export function bodyIdentity(data: unknown): string | undefined {
 }
 
 const ISO_TIME = /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g;
+const COMPACT_TIME = /\b(?:19|20)\d{6}T\d{2}(?:\d{2}){0,2}\b/g;
 const DAY_MONTH_YEAR = /\b\d{1,2}[- ](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*[- ]\d{4}\b/gi;
 const EPOCH = /(?<![\d.])(?:1[5-9]\d{8}|[2-3]\d{9}|1[5-9]\d{11}|[2-3]\d{12})(?![\d.])/g;
 
 /**
- * The text with clock-derived values (ISO dates and times, `22-Nov-2026`, epoch seconds or
+ * The text with clock-derived values (ISO dates and times, `20261122T00`, `22-Nov-2026`, epoch seconds or
  * milliseconds between 2017 and 2095) replaced by `<t>`: a replay runs at another time than its recording, and a
  * function asking for "the last 30 days" asks for other dates.
  */
 export function maskTime(text: string): string {
-  return text.replace(ISO_TIME, '<t>').replace(DAY_MONTH_YEAR, '<t>').replace(EPOCH, '<t>');
+  return text.replace(ISO_TIME, '<t>').replace(COMPACT_TIME, '<t>').replace(DAY_MONTH_YEAR, '<t>').replace(EPOCH, '<t>');
 }
 
 /** The endpoint as a URL: absolute URLs as they are, paths against a placeholder origin. */

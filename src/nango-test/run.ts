@@ -6,7 +6,7 @@
  * Replay runs inline, without validation of input and output — as Nango's own test mock does — so
  * the comparison sees the function's raw return value; the run has a time limit so a function
  * waiting on something the fixture never answers fails instead of hanging the suite, and the clock
- * is frozen at the fixture's `now` when it has one (clock.ts).
+ * is frozen at the fixture's `now` when it has one and sleeps take no time (clock.ts).
  *
  * @example
  * const result = await replayFunction(fn, fixture, { paths });
@@ -23,7 +23,7 @@ import type { ContextInfo } from '../runtime/capabilities.ts';
 import { invoke } from '../runtime/invoke.ts';
 import { loadDefinition } from '../runtime/load.ts';
 import { createReplayCapabilities } from './capabilities.ts';
-import { freezeClock } from './clock.ts';
+import { fastTimers, freezeClock } from './clock.ts';
 import type { Fixture } from './fixture.ts';
 import { judge, type Failure, type Outcome } from './verdict.ts';
 
@@ -112,12 +112,17 @@ export async function replayFunction(fn: FunctionManifest, fixture: Fixture, opt
     const info = contextInfo(fn, fixture, await paginationDefaults(options.paths, fn.integrationId));
     const restore = fixture.now ? freezeClock(fixture.now) : undefined;
     try {
+      let restoreTimers: (() => void) | undefined;
       const value = await withTimeout(
-        (signal) => invoke(definition, replay.capabilities, { info, input: fixture.input, validate: false, validateState: false }, signal),
+        (signal) => {
+          restoreTimers = fastTimers();
+          return invoke(definition, replay.capabilities, { info, input: fixture.input, validate: false, validateState: false }, signal).finally(() => restoreTimers?.());
+        },
         options.timeoutMs ?? 30_000,
         `${fn.integrationId}/${fn.name}`,
       );
       outcome = { ok: true, value };
+      restoreTimers?.();
     } finally {
       restore?.();
     }

@@ -87,7 +87,7 @@ describe('clock-tolerant matching', () => {
   it('masks ISO dates, day-month-year dates and epoch times, nothing else', async () => {
     const { maskTime } = await import('../../src/nango-test/identity.ts');
     assert.equal(maskTime('since=2026-11-22T03:00:00.000Z&to=2026-11-22'), 'since=<t>&to=<t>');
-    assert.equal(maskTime('sdate=22-Nov-2026'), 'sdate=<t>');
+    assert.equal(maskTime('sdate=22-Nov-2026&end=20261122T00'), 'sdate=<t>&end=<t>');
     assert.equal(maskTime('{"updated_at":1732247034,"ms":1732247034123,"id":12345}'), '{"updated_at":<t>,"ms":<t>,"id":12345}');
   });
 
