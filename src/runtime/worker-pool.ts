@@ -54,6 +54,15 @@ interface Job {
   graceTimer?: NodeJS.Timeout;
 }
 
+/** Environment variables passed to workers; everything else in process.env stays on the main thread. */
+export const WORKER_ENV_KEYS = ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL'];
+
+function workerEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of WORKER_ENV_KEYS) if (process.env[key] !== undefined) env[key] = process.env[key]!;
+  return env;
+}
+
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 /** Runs jobs in workers; see module doc. Create one per runtime, `close()` it at shutdown. */
@@ -164,6 +173,9 @@ export class WorkerPool {
       stdout: true,
       stderr: true,
       workerData: { recycleAfter: this.#options.recycleAfter },
+      // User code sees no server secrets (encryption key, OAuth client secrets, API keys): only
+      // what a function may rely on. Configuration reaches it through getEnvironmentVariables().
+      env: workerEnv(),
     });
     // stdout belongs to the MCP stdio transport: user console output goes to stderr.
     const forward = (chunk: Buffer) => process.stderr.write(chunk);

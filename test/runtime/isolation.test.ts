@@ -173,3 +173,17 @@ test('a malformed request is refused with INVALID_ARGUMENT naming the field', as
   await rejectsWith(executor.run({ integrationId: 'fake', name: undefined, connectionId: 'c1' } as never), 'INVALID_ARGUMENT', /"name"/);
   await rejectsWith(executor.run({ integrationId: 'fake', name: 'echo', connectionId: '' }), 'INVALID_ARGUMENT', /"connectionId"/);
 });
+
+test('user code in a worker does not see the server’s environment (secrets stay on the main thread)', async () => {
+  process.env['PATCHBAY_TEST_SECRET'] = 'do-not-leak';
+  // A fresh executor: its workers are spawned while the secret is in process.env.
+  const fresh = createExecutor({ manifest: fixtureManifest(), scope: memoryScope(), pool: { minWorkers: 1, maxWorkers: 1 } });
+  try {
+    const keys = (await fresh.run({ integrationId: 'fake', name: 'misbehave', connectionId: 'c1', input: { mode: 'env' } })).output as string[];
+    assert.ok(!keys.includes('PATCHBAY_TEST_SECRET'), `worker saw ${keys.join(', ')}`);
+    assert.ok(keys.every((k) => ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL'].includes(k)));
+  } finally {
+    delete process.env['PATCHBAY_TEST_SECRET'];
+    await fresh.close();
+  }
+});
