@@ -2,9 +2,11 @@
  * The OAuth 2.0 authorization-code flow with PKCE (S256), shared by `patchbay connect` (a callback
  * server on 127.0.0.1) and the HTTP routes a backend uses to connect its own users.
  *
- * start:  checks the integration is OAUTH2 and the connection id free, keeps { verifier, ids } in
- *         store.kv under the `state` for 10 minutes, returns the provider's authorization URL.
- * finish: takes the callback URL, consumes the state (single use), exchanges the code, then stores
+ * start:  checks the integration is OAUTH2 and the connection id free, keeps { verifier, ids,
+ *         connection config } in store.kv under the `state` for 10 minutes, returns the provider's
+ *         authorization URL (`${connectionConfig.subdomain}` & co. filled).
+ * finish: takes the callback URL, consumes the state (single use), exchanges the code at the
+ *         token_url filled with the remembered connection config, then stores
  *         the connection in one insert (post-connection-creation runs through the service).
  *
  * Nothing is half-stored: tokens exist only in memory until the single insert. A crash between the
@@ -73,7 +75,8 @@ export async function startOAuthFlow(deps: OAuthFlowDeps, input: StartInput): Pr
   }
   const pkce = createPkce();
   const state = createState();
-  const url = authorizationUrl(integration, { redirectUri: input.redirectUri, state, pkce });
+  // Filled with the connection config now, so a missing field fails before the user is sent anywhere.
+  const url = authorizationUrl(integration, { redirectUri: input.redirectUri, state, pkce, connectionConfig: input.connectionConfig ?? {}, connectionId: input.connectionId });
   const pending: PendingFlow = { integrationId: input.integrationId, connectionId: input.connectionId, verifier: pkce.verifier, redirectUri: input.redirectUri };
   if (input.metadata) pending.metadata = input.metadata;
   if (input.connectionConfig) pending.connectionConfig = input.connectionConfig;
@@ -98,7 +101,11 @@ export async function finishOAuthFlow(deps: OAuthFlowDeps, callback: URL): Promi
   await deps.kv.delete(stateKey(state));
   const code = checkCallback(callback.searchParams, state);
   const integration = await deps.integrations(pending.integrationId);
-  const credentials = await exchangeCode(integration, { code, redirectUri: pending.redirectUri, codeVerifier: pending.verifier }, deps.tokenOptions);
+  const credentials = await exchangeCode(
+    integration,
+    { code, redirectUri: pending.redirectUri, codeVerifier: pending.verifier },
+    { ...deps.tokenOptions, connectionConfig: pending.connectionConfig ?? {}, connectionId: pending.connectionId },
+  );
   await deps.onTokens?.(credentials);
   return deps.connections.add({
     integrationId: pending.integrationId,

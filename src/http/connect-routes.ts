@@ -1,7 +1,8 @@
 /**
  * The OAuth connect flow over HTTP, for a backend that connects its own users:
  *
- *   GET /connect/<integration>?connection_id=<id>   → 200 { url, state, expires_at } (send the user to url)
+ *   GET /connect/<integration>?connection_id=<id>[&connection_config[<field>]=<value>…]
+ *                                                   → 200 { url, state, expires_at } (send the user to url)
  *   GET /oauth/callback?code=…&state=…              → an HTML page saying connected, or what went wrong
  *
  * The server (src/http/server.ts) mounts the returned handler before its router; it answers
@@ -22,6 +23,23 @@ export interface ConnectRoutesDeps extends OAuthFlowDeps {
    * (no or unknown key), `'forbidden'` → 403 (a valid key not scoped to this connection).
    */
   authenticate?: (req: IncomingMessage) => Promise<boolean | 'forbidden'>;
+}
+
+/**
+ * The connection config from `connection_config[<field>]=<value>` query parameters (Zendesk's
+ * `connection_config[subdomain]=acme`): it fills the provider's `${connectionConfig.<field>}`
+ * URLs and is stored with the connection. Undefined when there is none.
+ */
+export function connectionConfigFromQuery(params: URLSearchParams): Record<string, string> | undefined {
+  const config: Record<string, string> = {};
+  for (const [key, value] of params) {
+    const match = /^connection_config\[([^\]]+)\]$/.exec(key);
+    if (match) config[match[1]!] = value;
+    else if (key.startsWith('connection_config')) {
+      throw new PatchbayError('INVALID_ARGUMENT', `Pass connection config as connection_config[<field>]=<value>, e.g. connection_config[subdomain]=acme (got "${key}").`);
+    }
+  }
+  return Object.keys(config).length > 0 ? config : undefined;
 }
 
 /** The redirect URI to register with the provider for this server. */
@@ -70,7 +88,13 @@ export function createConnectRoutes(deps: ConnectRoutesDeps): (req: IncomingMess
         }
         const connectionId = url.searchParams.get('connection_id');
         if (!connectionId) throw new PatchbayError('INVALID_ARGUMENT', 'Pass ?connection_id=<your id for this user>, e.g. /connect/github?connection_id=alice');
-        const started = await startOAuthFlow(deps, { integrationId: decodeURIComponent(connectMatch[1]!), connectionId, redirectUri });
+        const connectionConfig = connectionConfigFromQuery(url.searchParams);
+        const started = await startOAuthFlow(deps, {
+          integrationId: decodeURIComponent(connectMatch[1]!),
+          connectionId,
+          redirectUri,
+          ...(connectionConfig ? { connectionConfig } : {}),
+        });
         sendJson(res, 200, { url: started.url, state: started.state, expires_at: started.expiresAt });
       } catch (error) {
         sendError(res, error);

@@ -2,15 +2,22 @@
  * The fake API's OAuth2 server: `GET /oauth/authorize` (redirects back with a code, or with
  * error=access_denied when `state.oauth.deny`) and `POST /oauth/token` (authorization_code with
  * PKCE verification, refresh_token with rotation, client_credentials). Every token request is
- * counted in `state.tokenRequests` / `state.tokenCounts`; `state.oauth` makes it fail.
+ * counted in `state.tokenRequests` / `state.tokenCounts`; `state.oauth` makes it fail. Both also
+ * answer under `/tenants/<tenant>/…`, like a provider with a tenant in its OAuth URLs (Microsoft,
+ * Workday); the recorded request path shows which tenant was used.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { json, text, type Route, type RouteContext } from './http.ts';
 import type { TokenRequest } from './state.ts';
 
+/** The OAuth path without a `/tenants/<tenant>` prefix. */
+function oauthPath(url: URL): string {
+  return url.pathname.replace(/^\/tenants\/[\w.-]+(?=\/oauth\/)/, '');
+}
+
 export const authorize: Route = (ctx) => {
-  if (ctx.req.method !== 'GET' || ctx.url.pathname !== '/oauth/authorize') return false;
+  if (ctx.req.method !== 'GET' || oauthPath(ctx.url) !== '/oauth/authorize') return false;
   const q = ctx.url.searchParams;
   const redirectUri = q.get('redirect_uri');
   if (!redirectUri) {
@@ -61,7 +68,7 @@ function pkceMatches(verifier: string | undefined, challenge: string, method: st
 }
 
 export const token: Route = async (ctx) => {
-  if (ctx.req.method !== 'POST' || ctx.url.pathname !== '/oauth/token') return false;
+  if (ctx.req.method !== 'POST' || oauthPath(ctx.url) !== '/oauth/token') return false;
   const { state, res } = ctx;
   const params: Record<string, string> =
     typeof ctx.body === 'object' && ctx.body !== null ? Object.fromEntries(Object.entries(ctx.body).map(([k, v]) => [k, String(v)])) : {};

@@ -3,7 +3,8 @@
  * state) from a terminal. A callback server listens on 127.0.0.1 (`--port`, default 3004; register
  * `http://127.0.0.1:<port>/oauth/callback` as the redirect URI with the provider), the browser
  * opens the provider's consent page, the tokens are exchanged and stored sealed, and the
- * integration's post-connection-creation functions run.
+ * integration's post-connection-creation functions run. `--config '{"subdomain":"acme"}'` fills
+ * the provider's `${connectionConfig.subdomain}` URLs (Zendesk, Shopify, Okta…) and is stored.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -51,13 +52,16 @@ export function register(program: Command): void {
     .option('--port <n>', 'callback server port on 127.0.0.1 (0 = any free port)', String(DEFAULT_CONNECT_PORT))
     .option('--timeout <seconds>', 'how long to wait for the consent', '300')
     .option('--metadata <json>', 'connection metadata (JSON or @file)')
-    .option('--config <json>', 'connection config (JSON or @file)')
+    .option('--config <json>', 'connection config, e.g. {"subdomain":"acme"} (JSON or @file)')
     .action(async (integrationId: string, connectionId: string, options: ConnectOptions, command: Command) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PatchbayError('INVALID_ARGUMENT', `--port must be 0-65535 (got "${options.port}").`);
       const timeoutMs = Number(options.timeout) * 1000;
       const metadata = parseJsonArgument(options.metadata, '--metadata') as Record<string, unknown> | undefined;
       const connectionConfig = parseJsonArgument(options.config, '--config') as Record<string, unknown> | undefined;
+      if (connectionConfig !== undefined && (typeof connectionConfig !== 'object' || connectionConfig === null || Array.isArray(connectionConfig))) {
+        throw new PatchbayError('INVALID_ARGUMENT', `--config must be a JSON object, e.g. --config '{"subdomain":"acme"}'.`);
+      }
       const runtime = await createRuntime({ paths: pathsFrom(command) });
       const server = createServer();
       try {

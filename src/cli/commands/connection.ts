@@ -116,9 +116,11 @@ export function register(program: Command): void {
       const mode = integration.provider.auth_mode;
       const noFlags = [options.apiKey, options.token, options.basic, options.credentials].every((value) => value === undefined);
       // Client credentials need no user secret: fetch the first token with the integration's oauth client.
-      const credentials = (mode === 'OAUTH2_CC' && noFlags ? await clientCredentialsToken(integration) : credentialsFromFlags(options, mode)) as Credentials;
       const metadata = jsonObject(options.metadata, '--metadata');
       const connectionConfig = jsonObject(options.config, '--config');
+      const credentials = (
+        mode === 'OAUTH2_CC' && noFlags ? await clientCredentialsToken(integration, { connectionConfig: connectionConfig ?? {}, connectionId }) : credentialsFromFlags(options, mode)
+      ) as Credentials;
       await withRuntime(paths, async (runtime) => {
         const summary = await runtime.connections.add({
           integrationId,

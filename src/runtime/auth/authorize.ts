@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PatchbayError } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
+import { fillOAuthParams, fillOAuthUrl } from './oauth-templates.ts';
 
 /** A PKCE verifier and its S256 challenge (RFC 7636). */
 export interface PkcePair {
@@ -29,13 +30,18 @@ export function createState(): string {
 /**
  * The URL to send the user to. Scopes come from integration.json's `oauth.scopes`, else the
  * provider's `default_scopes`, joined with `scope_separator` (default a space). PKCE is added
- * unless the provider sets `disable_pkce`.
+ * unless the provider sets `disable_pkce`. `${connectionConfig.<field>}` and `${clientId}` in the
+ * URL and `authorization_params` are filled from `connectionConfig` and `oauth.client_id`
+ * (INVALID_CONFIG naming the `--config` field when one is missing).
  *
  * @example
  * const pkce = createPkce(); const state = createState();
- * const url = authorizationUrl(integration, { redirectUri: 'http://127.0.0.1:3003/callback', state, pkce });
+ * const url = authorizationUrl(integration, { redirectUri: 'http://127.0.0.1:3003/callback', state, pkce, connectionConfig: { subdomain: 'acme' } });
  */
-export function authorizationUrl(integration: IntegrationConfig, input: { redirectUri: string; state: string; pkce?: PkcePair }): URL {
+export function authorizationUrl(
+  integration: IntegrationConfig,
+  input: { redirectUri: string; state: string; pkce?: PkcePair; connectionConfig?: Record<string, unknown>; connectionId?: string },
+): URL {
   const provider = integration.provider;
   if (!provider.authorization_url) {
     throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no authorization_url; set it on the provider in integrations/${integration.id}/integration.json.`);
@@ -43,7 +49,9 @@ export function authorizationUrl(integration: IntegrationConfig, input: { redire
   if (!integration.oauth.client_id) {
     throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no oauth.client_id; add it to integrations/${integration.id}/integration.json (e.g. "client_id": "\${${integration.id.toUpperCase().replace(/\W/g, '_')}_CLIENT_ID}").`);
   }
-  const url = new URL(provider.authorization_url);
+  const connection = { connectionConfig: input.connectionConfig ?? {}, ...(input.connectionId ? { connectionId: input.connectionId } : {}) };
+  const url = fillOAuthUrl(integration, 'authorization_url', provider.authorization_url, connection);
+  const params = fillOAuthParams(integration, 'authorization_params', connection);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', integration.oauth.client_id);
   url.searchParams.set('redirect_uri', input.redirectUri);
@@ -54,7 +62,7 @@ export function authorizationUrl(integration: IntegrationConfig, input: { redire
     url.searchParams.set('code_challenge', input.pkce.challenge);
     url.searchParams.set('code_challenge_method', input.pkce.method);
   }
-  for (const [key, value] of Object.entries(provider.authorization_params ?? {})) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return url;
 }
 

@@ -96,10 +96,14 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
     const previous = current.credentials;
     let next: OAuth2Credentials;
     try {
-      if (previous.type === 'OAUTH2_CC') next = await clientCredentialsToken(integration, tokenOptions);
-      else if (previous.type === 'OAUTH2') next = await refreshAccessToken(integration, previous, tokenOptions);
+      // The stored connection config fills `${connectionConfig.subdomain}` & co. in token_url.
+      const options = { ...tokenOptions, connectionConfig: current.connection_config, connectionId: current.connection_id };
+      if (previous.type === 'OAUTH2_CC') next = await clientCredentialsToken(integration, options);
+      else if (previous.type === 'OAUTH2') next = await refreshAccessToken(integration, previous, options);
       else return current;
     } catch (error) {
+      // A provider or connection config problem: the tokens are fine, the fix is in the config.
+      if (error instanceof PatchbayError && error.code === 'INVALID_CONFIG') throw error;
       const err = error instanceof PatchbayError ? error : new PatchbayError('AUTH_REFRESH_FAILED', String(error), { cause: error });
       await connections.markRefreshFailed(integration.id, current.connection_id, err.message).catch(() => undefined);
       const transient = (err.details as { transient?: boolean } | undefined)?.transient === true;

@@ -11,9 +11,14 @@ import { PatchbayError, excerptOf, type ErrorCode } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { addSecretValue, emptySecrets, redactText } from '../http/redact.ts';
 import { fetchTransport, type Transport } from '../http/transport.ts';
+import { fillOAuthParams, fillOAuthUrl, type OAuthConnection } from './oauth-templates.ts';
 
-/** How token requests are sent (the transport seam; tests and replays plug in here). */
-export interface TokenRequestOptions {
+/**
+ * How token requests are sent (the transport seam; tests and replays plug in here), and for which
+ * connection: its `connectionConfig` fills `${connectionConfig.<field>}` in token_url / refresh_url
+ * and the params (Zendesk, Okta, Auth0, Microsoft app-only…).
+ */
+export interface TokenRequestOptions extends OAuthConnection {
   transport?: Transport;
   signal?: AbortSignal;
   /** Epoch ms "now" for expires_at (tests pin it). */
@@ -67,11 +72,13 @@ export function toCredentials(
 async function tokenRequest(integration: IntegrationConfig, grant: Grant, params: Record<string, string>, options: TokenRequestOptions): Promise<Record<string, unknown>> {
   const provider = integration.provider;
   const code: ErrorCode = grant === 'refresh_token' ? 'AUTH_REFRESH_FAILED' : 'OAUTH_FAILED';
-  const endpoint = grant === 'refresh_token' ? (provider.refresh_url ?? provider.token_url) : provider.token_url;
+  const template = grant === 'refresh_token' ? (provider.refresh_url ?? provider.token_url) : provider.token_url;
   const label = providerLabel(integration);
-  if (!endpoint) {
+  if (!template) {
     throw fail('INVALID_CONFIG', `Integration "${integration.id}" has no token_url; set it on the provider in integrations/${integration.id}/integration.json.`, false);
   }
+  const url = fillOAuthUrl(integration, grant === 'refresh_token' && provider.refresh_url ? 'refresh_url' : 'token_url', template, options);
+  const endpoint = url.toString();
   const clientId = integration.oauth.client_id;
   const clientSecret = integration.oauth.client_secret;
   const secrets = emptySecrets();
@@ -92,7 +99,7 @@ async function tokenRequest(integration: IntegrationConfig, grant: Grant, params
   try {
     response = await transport({
       method: 'POST',
-      url: new URL(endpoint),
+      url,
       headers,
       body: body.toString(),
       signal: options.signal ?? AbortSignal.timeout(30_000),
@@ -128,33 +135,34 @@ async function tokenRequest(integration: IntegrationConfig, grant: Grant, params
  * Exchanges an authorization code (with its PKCE verifier) for tokens — the end of `patchbay connect`.
  *
  * @example
- * const credentials = await exchangeCode(integration, { code, redirectUri: 'http://127.0.0.1:3003/callback', codeVerifier });
+ * const credentials = await exchangeCode(integration, { code, redirectUri: 'http://127.0.0.1:3003/callback', codeVerifier }, { connectionConfig });
  */
 export async function exchangeCode(
   integration: IntegrationConfig,
   input: { code: string; redirectUri: string; codeVerifier?: string },
   options: TokenRequestOptions = {},
 ): Promise<OAuth2Credentials> {
-  const params: Record<string, string> = { ...integration.provider.token_params, code: input.code, redirect_uri: input.redirectUri };
+  const params: Record<string, string> = { ...fillOAuthParams(integration, 'token_params', options), code: input.code, redirect_uri: input.redirectUri };
   if (input.codeVerifier) params['code_verifier'] = input.codeVerifier;
   const raw = await tokenRequest(integration, 'authorization_code', params, options);
   return toCredentials(raw, 'OAUTH2', options.now ?? Date.now());
 }
 
-/** Trades a refresh token for new tokens; keeps the old refresh token when the provider sends none. */
+/** Trades a refresh token for new tokens; keeps the old refresh token when the provider sends none. Pass the stored `connectionConfig` in options. */
 export async function refreshAccessToken(integration: IntegrationConfig, previous: OAuth2Credentials, options: TokenRequestOptions = {}): Promise<OAuth2Credentials> {
   if (!previous.refresh_token) {
     throw fail('NEEDS_REAUTH', `The access token of ${providerLabel(integration)} expired and there is no refresh token to renew it.`, false);
   }
-  const params: Record<string, string> = { ...integration.provider.refresh_params, refresh_token: previous.refresh_token };
+  const params: Record<string, string> = { ...fillOAuthParams(integration, 'refresh_params', options), refresh_token: previous.refresh_token };
   const raw = await tokenRequest(integration, 'refresh_token', params, options);
   return toCredentials(raw, 'OAUTH2', options.now ?? Date.now(), previous);
 }
 
-/** Acquires an app token with the integration's client id and secret (OAUTH2_CC). */
+/** Acquires an app token with the integration's client id and secret (OAUTH2_CC); `options.connectionConfig` fills e.g. Microsoft's tenant. */
 export async function clientCredentialsToken(integration: IntegrationConfig, options: TokenRequestOptions = {}): Promise<OAuth2Credentials> {
-  const params: Record<string, string> = { ...integration.provider.token_params };
+  const appOptions: TokenRequestOptions = { command: 'connection add', ...options };
+  const params: Record<string, string> = { ...fillOAuthParams(integration, 'token_params', appOptions) };
   if (integration.oauth.scopes.length > 0) params['scope'] = integration.oauth.scopes.join(integration.provider.scope_separator ?? ' ');
-  const raw = await tokenRequest(integration, 'client_credentials', params, options);
+  const raw = await tokenRequest(integration, 'client_credentials', params, appOptions);
   return toCredentials(raw, 'OAUTH2_CC', options.now ?? Date.now());
 }

@@ -56,6 +56,11 @@ export function fillTemplate(template: string, values: Record<string, string>): 
   return filled.replace(BASE64, (_whole, inner: string) => Buffer.from(inner, 'utf8').toString('base64'));
 }
 
+/** The placeholder names in `template` that `values` has no value for (to say what is missing). */
+export function missingPlaceholders(template: string, values: Record<string, string>): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => values[name] === undefined);
+}
+
 /** Whether a template references a credential (not just connection config). */
 function referencesCredential(template: string): boolean {
   for (const match of template.matchAll(PLACEHOLDER)) if (!CONNECTION_CONFIG_ONLY.test(match[1]!)) return true;
@@ -102,12 +107,14 @@ const PATH_SAFE = /^[A-Za-z0-9._~:@!$&'()*+,;=%/-]+$/;
  * move it: a value in the host part may not hold `/ ? # @ \` (`evil.io#` or `evil.io@` would
  * redirect `https://${subdomain}.example.com` to evil.io), one in the path may not hold `? #` or
  * `..`. A whole URL is accepted only where the template starts with the placeholder (Salesforce's
- * `${connectionConfig.instance_url}`), since the template then fixes nothing anyway.
+ * `${connectionConfig.instance_url}`), since the template then fixes nothing anyway. Also guards
+ * the OAuth URLs (src/runtime/auth/oauth-templates.ts); `label` names the URL in the message.
  */
-function checkUrlValues(integration: IntegrationConfig, template: string, values: Record<string, string>): void {
+export function checkUrlValues(integration: IntegrationConfig, template: string, values: Record<string, string>, label = 'base URL'): void {
   const authorityEnd = template.indexOf('/', template.indexOf('://') + 3);
   for (const match of template.matchAll(PLACEHOLDER)) {
     const name = match[1]!;
+    if (!CONNECTION_CONFIG_ONLY.test(name)) continue; // only a connection's config is user input
     const value = values[name] ?? '';
     const index = match.index ?? 0;
     if (index === 0 && /^https?:\/\/[^\s]+$/.test(value)) continue;
@@ -116,7 +123,7 @@ function checkUrlValues(integration: IntegrationConfig, template: string, values
     if (!ok) {
       throw new PatchbayError(
         'INVALID_CONFIG',
-        `The connection config field ${name.replace('connectionConfig.', '')} holds characters not allowed in ${inHost ? 'a host name' : 'a URL path'} of ${integration.id}'s base URL; fix the connection's config (e.g. "acme", not "acme.example.com/x").`,
+        `The connection config field ${name.replace('connectionConfig.', '')} holds characters not allowed in ${inHost ? 'a host name' : 'a URL path'} of ${integration.id}'s ${label}; fix the connection's config (e.g. "acme", not "acme.example.com/x").`,
         { details: { field: name } },
       );
     }
