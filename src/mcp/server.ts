@@ -18,7 +18,16 @@ export interface McpServerInfo {
   /** Extra abort signal (the HTTP request closing), combined with the SDK's own. */
   signal?: AbortSignal;
   /** Told about every call, for logs. */
-  onCall?: (event: { tool: string; durationMs: number; isError: boolean }) => void;
+  onCall?: (event: McpCallEvent) => void;
+}
+
+/** One finished tool call, for the audit log (no arguments: they may hold personal data). */
+export interface McpCallEvent {
+  tool: string;
+  durationMs: number;
+  isError: boolean;
+  /** The API key's name (HTTP), absent on stdio and `--no-auth`. */
+  key?: string;
 }
 
 const INSTRUCTIONS =
@@ -49,7 +58,9 @@ export function createMcpServer(handlers: McpHandlers, caller: McpCaller, info: 
       };
     }
     const result = await handlers.callTool(caller, request.params.name, request.params.arguments, extras);
-    info.onCall?.({ tool: request.params.name, durationMs: performance.now() - started, isError: result.isError === true });
+    const event: McpCallEvent = { tool: request.params.name, durationMs: performance.now() - started, isError: result.isError === true };
+    if (caller.scope.keyName !== undefined) event.key = caller.scope.keyName;
+    info.onCall?.(event);
     return result;
   });
 

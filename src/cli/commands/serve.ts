@@ -13,6 +13,7 @@ import { PatchbayError } from '../../errors.ts';
 import { createMcpHandlers } from '../../mcp/handlers.ts';
 import { DEFAULT_MAX_RESULT_BYTES } from '../../mcp/result.ts';
 import { FULL_SCOPE, type ConnectionSelection } from '../../mcp/scope.ts';
+import type { McpCallEvent } from '../../mcp/server.ts';
 import { serveStdio } from '../../mcp/stdio.ts';
 import type { KeyVerifier } from '../../http/auth.ts';
 import { isLoopbackHost } from '../../http/security.ts';
@@ -79,8 +80,7 @@ export function register(program: Command): void {
         { manifest: runtime.manifest, executor: runtime.executor, connections: () => runtime.store.connections.list(), records: runtime.store.records },
         { catalogMode: options.catalog === true, maxResultBytes: positiveInt(options.maxResultBytes, '--max-result-bytes'), tools: list(options.tools) },
       );
-      const onCall = (event: { tool: string; durationMs: number; isError: boolean }) =>
-        logger.info({ tool: event.tool, durationMs: Math.round(event.durationMs), isError: event.isError }, 'tool call');
+      const onCall = (event: McpCallEvent) => logger.info({ ...event, durationMs: Math.round(event.durationMs) }, 'tool call');
 
       let shuttingDown = false;
       const stops: Array<() => Promise<void>> = [];
