@@ -59,8 +59,6 @@ test('tools/list: namespaced tools, flat schemas, hints from HTTP methods, recor
   assert.equal(byName.get('fake_get-issue')!.description, 'Fetch one issue by id. Read-only.');
   // One connection for "fake": no connection argument.
   assert.equal('connection_id' in (byName.get('fake_get-issue')!.inputSchema.properties ?? {}), false);
-  // Logs went to stderr, never into the protocol stream (the client would have failed to parse).
-  assert.equal(stderr.includes('"jsonrpc"'), false);
 });
 
 test('tools/call: structured content from the fake API; scalar output wrapped', async () => {
@@ -78,6 +76,9 @@ test('bad arguments: isError naming the field and the rule', async () => {
   assert.equal(result.isError, true);
   assert.match(text(result), /Invalid arguments for fake_create-issue: `title`:/);
   assert.match(text(result), /INVALID_INPUT/);
+  // The executor logged the failure as a pino line: it went to stderr, stdout carries only JSON-RPC.
+  await waitFor(() => /"level":40/.test(stderr), 'the warning on stderr');
+  assert.equal(stderr.includes('"jsonrpc"'), false);
 });
 
 test('no connection: the tool is listed and its call says how to add one', async () => {
