@@ -119,4 +119,7 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+// Warm up what every bundle imports (the SDK and zod) before saying ready, so the first call
+// into a fresh worker does not pay for it. A failure here surfaces on the first real import.
+await Promise.all([import('../index.ts'), import('zod')]).catch(() => undefined);
 send({ t: 'ready' });
