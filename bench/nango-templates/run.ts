@@ -41,7 +41,7 @@ const integrationsDir = existsSync(path.join(checkout, 'integrations')) ? path.r
 const home = mkdtempSync(path.join(os.tmpdir(), 'pb-nango-templates-'));
 const paths = resolvePaths({ cwd: integrationsDir, integrations: integrationsDir, home, env: {} });
 
-const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
+const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(2)}%`);
 /** A failure message reduced to its cause: no paths, ids, numbers or quoted values. */
 const causeOf = (message: string) =>
   message
