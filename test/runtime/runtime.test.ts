@@ -136,7 +136,7 @@ test('a caller abort aborts the in-flight HTTP request; a timeout does too', asy
     assert.equal(executionOf(error)?.http.length, 1, 'the failed run still reports its HTTP call');
     return true;
   });
-  for (let i = 0; i < 50 && project.api.state.closedEarly < closedBefore + 2; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && project.api.state.closedEarly < closedBefore + 2; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(project.api.state.closedEarly, closedBefore + 2, 'the fake API saw both clients hang up');
 });
 
