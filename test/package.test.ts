@@ -6,11 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startFakeApi } from './fake-api/server.ts';
+
+const execFileAsync = promisify(execFile);
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const NETWORK = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network|getaddrinfo|registry/i;
@@ -86,5 +90,15 @@ export { kind, wrong, createSync };
   const tsc = run(project, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   assert.equal(tsc.status, 0, explain(tsc));
 
-  // The lead adds `npx patchbay dryrun ...` here once the executor lands, using run(project, 'npx', [...]).
+  // Run a function from the installed package against the fake API (async: the API lives in this process).
+  cpSync(path.join(REPO, 'test/fixtures/fake-integration/integrations/fake'), path.join(project, 'integrations/fake'), { recursive: true });
+  const api = await startFakeApi();
+  t.after(() => api.close());
+  const env = { ...cleanEnv(), FAKE_API_URL: api.url };
+  const npx = (...args: string[]) => execFileAsync('npx', ['--no-install', 'patchbay', ...args], { cwd: project, env });
+  await npx('connection', 'add', 'fake', 'c1', '--api-key', 'test-api-key');
+  const dryrun = await npx('dryrun', 'fake/get-issue', 'c1', '--input', '{"id":"1"}', '--json');
+  const result = JSON.parse(dryrun.stdout) as { output: { id: string; title: string } };
+  assert.equal(result.output.id, '1');
+  assert.equal(api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
 });
