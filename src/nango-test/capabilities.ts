@@ -27,6 +27,7 @@ import type { Fixture } from './fixture.ts';
 import { requestIdentity } from './identity.ts';
 import { RecordingBook } from './matcher.ts';
 
+/** Who the replayed run is for, and how recorded HTTP errors reach it. */
 export interface ReplayOptions {
   integrationId: string;
   connectionId: string;

@@ -33,6 +33,7 @@ export interface CapturedExchange {
   exchange: RecordedExchange;
 }
 
+/** The recording transport to hand to the runtime, and what it captured. */
 export interface Recorder {
   transport: Transport;
   /** Captured exchanges in first-call order. */
@@ -77,6 +78,7 @@ export function createRecorder(inner: Transport): Recorder {
   return { transport, exchanges: () => captured };
 }
 
+/** Everything a fixture is assembled from; all but `exchanges` optional. */
 export interface FixtureParts {
   input?: unknown;
   /** The run's result; undefined when it failed (then `error` is set). */

@@ -43,6 +43,7 @@ export interface TestResult {
   unusedRecordings: number;
 }
 
+/** Where the project is, and how strict the replay is. */
 export interface ReplayRunOptions {
   paths: ProjectPaths;
   /** Time limit per function in ms (default 30 s). */

@@ -26,6 +26,7 @@ export function startRecording(): Recorder & { close(): Promise<void>; startedAt
   return { ...recorder, startedAt: new Date().toISOString(), close: () => undici.close() };
 }
 
+/** What the dryrun command knows about the run it just made. */
 export interface DryRunFacts {
   fn: FunctionManifest;
   connectionId: string;

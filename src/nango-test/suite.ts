@@ -16,6 +16,7 @@ import { loadFixture } from './load.ts';
 import { replayFunction, type TestResult } from './run.ts';
 import { vitestOverrides } from './vitest-stubs.ts';
 
+/** Which functions to replay and how. */
 export interface SuiteOptions {
   paths: ProjectPaths;
   /** `integration` or `integration/function`. */
@@ -26,6 +27,7 @@ export interface SuiteOptions {
   onResult?: (result: TestResult) => void;
 }
 
+/** The counts and per-function results of one `patchbay test` run. */
 export interface SuiteSummary {
   passed: number;
   failed: number;

@@ -20,6 +20,7 @@ import type { ExpectedError, Fixture } from './fixture.ts';
 /** What the run did: returned a value, or threw. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** A finished replay: its type, fixture, outcome and collected records. */
 export interface JudgeInput {
   type: 'action' | 'sync' | 'onEvent';
   fixture: Fixture;
