@@ -104,3 +104,6 @@ parentPort!.on('message', (message: { bundle: string }) => {
     (error: unknown) => parentPort!.postMessage({ ok: false, rule: 'load-error', message: String(error) } satisfies LoadReply),
   );
 });
+
+// Tells the parent this worker has started (zod and the SDK loaded): per-file timeouts start now.
+parentPort!.postMessage({ ready: true });

@@ -5,6 +5,7 @@
  * changed function is a new URL and imports fresh; it is recycled every so often to free memory.
  */
 import { Worker } from 'node:worker_threads';
+import { PatchbayError } from '../errors.ts';
 import type { LoadReply } from './load-protocol.ts';
 import { siblingModule } from './sdk.ts';
 
@@ -14,13 +15,28 @@ export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 /** Bundles one worker imports before it is replaced (each import stays in its module cache). */
 const RECYCLE_AFTER = 200;
 
-function startWorker(): Worker {
+/** Time a new worker may take to start (load zod and the SDK) before it counts as broken. */
+const START_TIMEOUT_MS = 60_000;
+
+function startWorker(): { worker: Worker; ready: Promise<void> } {
   const worker = new Worker(siblingModule('load-worker'), { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
   // User code may print at load time; that output is not compile's.
   worker.stdout.resume();
   worker.stderr.resume();
   worker.unref();
-  return worker;
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the loading worker did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    worker.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  ready.catch(() => {});
+  return { worker, ready };
 }
 
 function loadOne(worker: Worker, bundle: string, timeoutMs: number): Promise<LoadReply | 'timeout' | 'exit'> {
@@ -45,7 +61,7 @@ function loadOne(worker: Worker, bundle: string, timeoutMs: number): Promise<Loa
 
 /** A loading worker kept between builds; `close()` ends it. */
 export class BundleLoader {
-  #worker: Worker | undefined;
+  #worker: { worker: Worker; ready: Promise<void> } | undefined;
   #loaded = 0;
 
   /** Starts the worker ahead of need, so the first load does not pay for it. */
@@ -60,7 +76,13 @@ export class BundleLoader {
       if (this.#loaded >= RECYCLE_AFTER) await this.close();
       this.#worker ??= startWorker();
       this.#loaded++;
-      const reply = await loadOne(this.#worker, bundle, timeoutMs);
+      try {
+        await this.#worker.ready;
+      } catch (error) {
+        await this.close();
+        throw new PatchbayError('INTERNAL', `Could not start the worker that reads bundles: ${(error as Error).message}. Retry; if it persists, run with PATCHBAY_DEBUG=1 and report it.`, { cause: error });
+      }
+      const reply = await loadOne(this.#worker.worker, bundle, timeoutMs);
       if (reply === 'timeout' || reply === 'exit') {
         await this.close();
         replies.push(
@@ -78,7 +100,7 @@ export class BundleLoader {
     const worker = this.#worker;
     this.#worker = undefined;
     this.#loaded = 0;
-    if (worker) await worker.terminate();
+    if (worker) await worker.worker.terminate();
   }
 }
 
