@@ -42,16 +42,22 @@ async function stdioClient(args: string[], cwd: string, env: NodeJS.ProcessEnv):
   return client;
 }
 
-async function roundTrips(client: Client, tool: string): Promise<number[]> {
-  for (let i = 0; i < 50; i++) await client.callTool({ name: tool, arguments: { id: String((i % 5) + 1) } });
-  const times: number[] = [];
+/** Round-trip times per client; the clients take turns call by call so load changes hit all alike. */
+async function roundTrips(targets: Array<{ client: Client; tool: string }>): Promise<number[][]> {
+  const call = async (target: { client: Client; tool: string }, i: number) => {
+    const result = await target.client.callTool({ name: target.tool, arguments: { id: String((i % 5) + 1) } });
+    if (result.isError) throw new Error(`${target.tool} failed: ${JSON.stringify(result.content)}`);
+  };
+  for (let i = 0; i < 50; i++) for (const target of targets) await call(target, i);
+  const times = targets.map((): number[] => []);
   for (let i = 0; i < CALLS; i++) {
-    const start = performance.now();
-    const result = await client.callTool({ name: tool, arguments: { id: String((i % 5) + 1) } });
-    times.push(performance.now() - start);
-    if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result.content)}`);
+    for (let t = 0; t < targets.length; t++) {
+      const start = performance.now();
+      await call(targets[t]!, i);
+      times[t]!.push(performance.now() - start);
+    }
   }
-  return times.sort((a, b) => a - b);
+  return times.map((list) => list.sort((a, b) => a - b));
 }
 
 function spawnHttp(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
@@ -70,21 +76,36 @@ function spawnHttp(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise
   });
 }
 
-async function throughput(url: string, tool: string, headers: Record<string, string>): Promise<number> {
-  const clients = await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      const client = new Client({ name: 'bench', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-      return client;
-    }),
+interface HttpTarget {
+  label: string;
+  url: string;
+  tool: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Calls per second of each target with 32 concurrent SDK clients. Targets take turns in short
+ * rounds so a change in machine load hits all of them alike.
+ */
+async function throughput(targets: HttpTarget[]): Promise<Map<string, number>> {
+  const pools = await Promise.all(
+    targets.map(async (target) =>
+      Promise.all(
+        Array.from({ length: 32 }, async () => {
+          const client = new Client({ name: 'bench', version: '1' });
+          await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers: target.headers } }));
+          return client;
+        }),
+      ),
+    ),
   );
-  const run = async (ms: number) => {
+  const run = async (index: number, ms: number) => {
     let count = 0;
     const until = performance.now() + ms;
     await Promise.all(
-      clients.map(async (client, index) => {
+      pools[index]!.map(async (client, n) => {
         while (performance.now() < until) {
-          const result = await client.callTool({ name: tool, arguments: { id: String((index % 5) + 1) } });
+          const result = await client.callTool({ name: targets[index]!.tool, arguments: { id: String((n % 5) + 1) } });
           if (result.isError) throw new Error(JSON.stringify(result.content));
           count++;
         }
@@ -92,12 +113,18 @@ async function throughput(url: string, tool: string, headers: Record<string, str
     );
     return count;
   };
-  await run(1000);
-  const start = performance.now();
-  const count = await run(SECONDS * 1000);
-  const rate = count / ((performance.now() - start) / 1000);
-  await Promise.all(clients.map((client) => client.close()));
-  return rate;
+  for (let i = 0; i < targets.length; i++) await run(i, 500);
+  const totals = targets.map(() => ({ count: 0, ms: 0 }));
+  const rounds = Math.max(1, Math.round(SECONDS));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const start = performance.now();
+      totals[i]!.count += await run(i, 1000);
+      totals[i]!.ms += performance.now() - start;
+    }
+  }
+  await Promise.all(pools.flat().map((client) => client.close()));
+  return new Map(targets.map((target, i) => [target.label, totals[i]!.count / (totals[i]!.ms / 1000)]));
 }
 
 /** A project with 200 generated actions, compiled once (the warm build). */
@@ -134,41 +161,49 @@ const project = await createMcpProject(api.url);
 const env = { ...project.env, PATCHBAY_LOG_LEVEL: 'error' };
 const fmt = (n: number) => n.toFixed(3);
 try {
-  // 1. stdio round trip
+  // 1. stdio round trip, calls interleaved
   if (only('stdio')) {
     const base = await stdioClient([BASELINE, '--stdio'], project.root, env);
-    const baseTimes = await roundTrips(base, 'get_issue');
-    await base.close();
-    const [bm, bp] = [quantile(baseTimes, 0.5), quantile(baseTimes, 0.99)];
-    console.log(`stdio round trip (${CALLS} calls): baseline median ${fmt(bm)} ms p99 ${fmt(bp)} ms`);
-    for (const isolation of ['worker', 'inline']) {
-      const ours = await stdioClient([cli, 'serve', '--stdio', '--no-scheduler', '--isolation', isolation], project.root, env);
-      const oursTimes = await roundTrips(ours, 'fake_get-issue');
-      await ours.close();
-      const [om, op] = [quantile(oursTimes, 0.5), quantile(oursTimes, 0.99)];
+    const worker = await stdioClient([cli, 'serve', '--stdio', '--no-scheduler', '--isolation', 'worker'], project.root, env);
+    const inline = await stdioClient([cli, 'serve', '--stdio', '--no-scheduler', '--isolation', 'inline'], project.root, env);
+    const [baseTimes, workerTimes, inlineTimes] = await roundTrips([
+      { client: base, tool: 'get_issue' },
+      { client: worker, tool: 'fake_get-issue' },
+      { client: inline, tool: 'fake_get-issue' },
+    ]);
+    await Promise.all([base.close(), worker.close(), inline.close()]);
+    const [bm, bp] = [quantile(baseTimes!, 0.5), quantile(baseTimes!, 0.99)];
+    console.log(`stdio round trip (${CALLS} calls each, interleaved): baseline median ${fmt(bm)} ms p99 ${fmt(bp)} ms`);
+    for (const [isolation, times] of [['worker', workerTimes!], ['inline', inlineTimes!]] as const) {
+      const [om, op] = [quantile(times, 0.5), quantile(times, 0.99)];
       console.log(
         `  patchbay (--isolation ${isolation}${isolation === 'worker' ? ', default' : ''}): median ${fmt(om)} ms p99 ${fmt(op)} ms | ratio median ${(om / bm).toFixed(2)}x (goal ≤ 1.3x), p99 ${(op / bp).toFixed(2)}x, added at median ${fmt(om - bm)} ms (goal < 1 ms)`,
       );
     }
   }
-  // 2. HTTP throughput, 32 concurrent clients
+  // 2. HTTP throughput, 32 concurrent clients, targets interleaved
   if (only('http')) {
-    const baseHttp = await spawnHttp([BASELINE], project.root, env);
-    let baseRate: number;
+    const servers = [
+      { label: 'baseline', started: await spawnHttp([BASELINE], project.root, env), tool: 'get_issue', headers: {} },
+      ...(await Promise.all(
+        ['worker', 'inline'].map(async (isolation) => ({
+          label: isolation,
+          started: await spawnHttp([cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--no-scheduler', '--isolation', isolation], project.root, env),
+          tool: 'fake_get-issue',
+          headers: { authorization: `Bearer ${SECRET}` },
+        })),
+      )),
+    ];
     try {
-      baseRate = await throughput(`${baseHttp.url}/mcp`, 'get_issue', {});
-    } finally {
-      await stopChild(baseHttp.child);
-    }
-    console.log(`HTTP throughput, 32 clients, ${SECONDS} s: baseline ${baseRate.toFixed(0)} calls/s`);
-    for (const isolation of ['worker', 'inline']) {
-      const oursHttp = await spawnHttp([cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--no-scheduler', '--isolation', isolation], project.root, env);
-      try {
-        const oursRate = await throughput(`${oursHttp.url}/mcp`, 'fake_get-issue', { authorization: `Bearer ${SECRET}` });
-        console.log(`  patchbay (--isolation ${isolation}${isolation === 'worker' ? ', default' : ''}): ${oursRate.toFixed(0)} calls/s | ratio ${(oursRate / baseRate).toFixed(2)}x (goal ≥ 0.8x)`);
-      } finally {
-        await stopChild(oursHttp.child);
+      const rates = await throughput(servers.map((s) => ({ label: s.label, url: `${s.started.url}/mcp`, tool: s.tool, headers: s.headers })));
+      const base = rates.get('baseline')!;
+      console.log(`HTTP throughput, 32 clients, ${Math.max(1, Math.round(SECONDS))} interleaved 1 s rounds: baseline ${base.toFixed(0)} calls/s`);
+      for (const isolation of ['worker', 'inline']) {
+        const rate = rates.get(isolation)!;
+        console.log(`  patchbay (--isolation ${isolation}${isolation === 'worker' ? ', default' : ''}): ${rate.toFixed(0)} calls/s | ratio ${(rate / base).toFixed(2)}x (goal ≥ 0.8x)`);
       }
+    } finally {
+      for (const s of servers) await stopChild(s.started.child);
     }
   }
   // 3. start → first tools/list with 200 actions
