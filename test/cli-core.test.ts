@@ -13,7 +13,7 @@ function cli(cwd: string, ...args: string[]): { code: number | null; stdout: str
   const env = { ...process.env };
   delete env['PATCHBAY_HOME'];
   delete env['PATCHBAY_INTEGRATIONS'];
-  const run = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env });
+  const run = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env, timeout: 180_000 });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -126,7 +126,7 @@ function watchOutput(child: ReturnType<typeof spawn>) {
   };
 }
 
-test('dev re-bundles a saved file, says so in one line with its time, reports errors and keeps running', async (t) => {
+test('dev re-bundles a saved file, says so in one line with its time, reports errors and keeps running', { timeout: 180_000 }, async (t) => {
   const project = tempProject({ 'demo/actions/echo.ts': ACTION });
   t.after(project.cleanup);
   const child = spawn(process.execPath, [MAIN, 'dev', '--no-typecheck'], { cwd: project.root, stdio: ['ignore', 'pipe', 'pipe'] });
