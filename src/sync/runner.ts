@@ -244,6 +244,6 @@ async function sendWebhooks(
   const target = await resolveTarget(runtime, options.integrationId, env);
   if (target.urls.length === 0) return;
   if (!target.secret) runtime.logger?.warn({ integrationId: options.integrationId }, 'sync webhooks are sent unsigned: set webhooks.secret in integration.json or PATCHBAY_WEBHOOK_SECRET');
-  const delivery = { ...options.webhooks, ...(runtime.logger ? { logger: runtime.logger } : {}) };
+  const delivery = { ...options.webhooks, ...(runtime.logger ? { logger: runtime.logger } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   await Promise.all(bodies.map((body) => deliverWebhook(target, body, delivery)));
 }

@@ -55,6 +55,8 @@ export interface DeliveryOptions {
   /** Per-attempt timeout (ms), default 10 s. */
   timeoutMs?: number;
   logger?: Logger;
+  /** Once aborted (server shutting down), no further retries are waited for. */
+  signal?: AbortSignal;
 }
 
 /** Outcome of one URL's delivery. */
@@ -89,7 +91,19 @@ export function webhookHeaders(rawBody: string, secret: string | undefined): Rec
   return headers;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Only the origin and path of a URL, for logs (a query may carry a token). */
 function shown(url: string): string {
@@ -105,7 +119,11 @@ async function deliverOne(url: string, rawBody: string, headers: Record<string, 
   const delays = options.retryDelaysMs ?? [1000, 5000, 25000];
   let last: DeliveryResult = { url, ok: false, attempts: 0 };
   for (let attempt = 0; attempt <= delays.length; attempt++) {
-    if (attempt > 0) await sleep(delays[attempt - 1]!);
+    if (attempt > 0) {
+      if (options.signal?.aborted) break;
+      await sleep(delays[attempt - 1]!, options.signal);
+      if (options.signal?.aborted) break;
+    }
     try {
       const response = await fetch(url, { method: 'POST', body: rawBody, headers, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
       await response.body?.cancel().catch(() => {});
