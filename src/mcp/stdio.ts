@@ -7,6 +7,7 @@
  * const session = await serveStdio(handlers, { scope: FULL_SCOPE, selection: { connectionId: 'alice' } }, { version });
  * await session.closed;
  */
+import { Console } from 'node:console';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpCaller, McpHandlers } from './handlers.ts';
 import { createMcpServer, type McpServerInfo } from './server.ts';
@@ -17,8 +18,23 @@ export interface StdioSession {
   close(): Promise<void>;
 }
 
+const STDOUT_METHODS = ['log', 'info', 'debug', 'dir', 'dirxml', 'table', 'group', 'groupCollapsed', 'groupEnd', 'count', 'countReset', 'time', 'timeEnd', 'timeLog'] as const;
+
+/**
+ * Sends every console method that would write to stdout to stderr instead: stdout carries only
+ * protocol frames, and a stray `console.log` (an action run inline, a dependency) would corrupt
+ * the stream. Worker threads already forward their output to stderr.
+ */
+export function keepStdoutForProtocol(): void {
+  const toStderr = new Console({ stdout: process.stderr, stderr: process.stderr });
+  const target = console as unknown as Record<string, unknown>;
+  const source = toStderr as unknown as Record<string, (...args: unknown[]) => void>;
+  for (const method of STDOUT_METHODS) target[method] = source[method]!.bind(toStderr);
+}
+
 /** Connects one MCP server to this process's stdin/stdout. */
 export async function serveStdio(handlers: McpHandlers, caller: McpCaller, info: McpServerInfo): Promise<StdioSession> {
+  keepStdoutForProtocol();
   const server = createMcpServer(handlers, caller, info);
   const transport = new StdioServerTransport();
   let resolveClosed!: () => void;

@@ -3,11 +3,11 @@
  * `--no-auth` is refused off loopback and warns on it, mcp-config prints ready entries.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { CLI, createMcpProject, startHttpServe, stopChild, type McpProject } from './helpers.ts';
+import { CLI, createMcpProject, startHttpServe, stopChild, waitFor, type McpProject } from './helpers.ts';
 
 const run = promisify(execFile);
 let api: FakeApi;
@@ -70,4 +70,27 @@ test('mcp-config prints absolute, ready entries', async () => {
   const code = await run(process.execPath, [CLI, 'mcp-config', '--client', 'claude-code'], { cwd: project.root, env: project.env });
   assert.match(code.stdout, /^claude mcp add patchbay --scope project -e PATCHBAY_HOME=\S+ -- \S+ \S+ --integrations \S+ --home \S+ serve --stdio\n$/);
   await assert.rejects(run(process.execPath, [CLI, 'mcp-config', '--client', 'vim'], { cwd: project.root, env: project.env }));
+});
+
+test('stdio: console output of an action run inline never reaches stdout', async () => {
+  const child = spawn(process.execPath, [CLI, 'serve', '--stdio', '--no-scheduler', '--isolation', 'inline'], { cwd: project.root, env: project.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  try {
+    const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fake_noisy', arguments: {} } });
+    await waitFor(() => stdout.includes('"id":2'), 'the tools/call answer');
+    const lines = stdout.trim().split('\n');
+    for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON-RPC on stdout: ${line}`);
+    const answer = JSON.parse(lines.find((line) => line.includes('"id":2'))!) as { result: { structuredContent: unknown } };
+    assert.deepEqual(answer.result.structuredContent, { ok: true });
+    assert.match(stderr, /noisy output from an action/);
+  } finally {
+    child.stdin.end();
+    await stopChild(child);
+  }
 });
