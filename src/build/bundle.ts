@@ -30,7 +30,7 @@ const BANNER = "import { createRequire as __patchbayCreateRequire } from 'node:m
 const sdkPlugin: esbuild.Plugin = {
   name: 'patchbay-sdk',
   setup(build) {
-    build.onResolve({ filter: /^(nango|patchbay)$/ }, () => ({ path: SDK_RUNTIME_URL, external: true }));
+    build.onResolve({ filter: /^(nango|patchbay|@nangohq\/runner-sdk)$/ }, () => ({ path: SDK_RUNTIME_URL, external: true }));
     build.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
       try {
         return { path: resolveZod(args.path), external: true };

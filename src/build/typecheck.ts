@@ -55,6 +55,8 @@ function compilerOptions(root: string, integrationsDir: string, buildDir: string
       ...(options.paths ?? {}),
       nango: [SDK_TYPES_FILE],
       patchbay: [SDK_TYPES_FILE],
+      // A few Nango functions import their types from Nango's runner package.
+      '@nangohq/runner-sdk': [SDK_TYPES_FILE],
       zod: [path.join(zodDir, 'index.d.cts')],
       'zod/*': [path.join(zodDir, '*')],
     },

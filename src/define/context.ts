@@ -43,24 +43,27 @@ export interface OffsetPagination {
 }
 export type Pagination = CursorPagination | LinkPagination | OffsetPagination;
 
-/** Nango's `ProxyConfiguration`: one request to the provider, credentials injected for you. */
+/**
+ * Nango's `ProxyConfiguration`: one request to the provider, credentials injected for you.
+ * Optional fields accept `undefined` (as in Nango), so functions type-check under exactOptionalPropertyTypes.
+ */
 export interface ProxyConfiguration {
   endpoint: string;
-  method?: HttpMethod | Lowercase<HttpMethod>;
-  headers?: Record<string, string | number | boolean | undefined>;
-  params?: string | Record<string, string | number | boolean | string[] | number[] | undefined>;
-  data?: unknown;
+  method?: HttpMethod | Lowercase<HttpMethod> | undefined;
+  headers?: Record<string, string | number | boolean | undefined> | undefined;
+  params?: string | Record<string, string | number | boolean | string[] | number[] | undefined> | undefined;
+  data?: unknown | undefined;
   /** How many times to retry a failed request (network error, 429, 5xx). */
-  retries?: number;
+  retries?: number | undefined;
   /** Extra statuses to retry on, e.g. [404] for eventually consistent APIs. */
-  retryOn?: number[] | null;
-  retryHeader?: { at?: string; after?: string; remaining?: string };
-  baseUrlOverride?: string;
-  responseType?: 'json' | 'text' | 'arraybuffer' | 'blob' | 'stream' | 'document';
-  paginate?: Partial<Pagination>;
-  decompress?: boolean;
-  providerConfigKey?: string;
-  connectionId?: string;
+  retryOn?: number[] | null | undefined;
+  retryHeader?: { at?: string; after?: string; remaining?: string } | undefined;
+  baseUrlOverride?: string | undefined;
+  responseType?: 'json' | 'text' | 'arraybuffer' | 'blob' | 'stream' | 'document' | undefined;
+  paginate?: Partial<Pagination> | undefined;
+  decompress?: boolean | undefined;
+  providerConfigKey?: string | undefined;
+  connectionId?: string | undefined;
 }
 
 /** What `proxy`, `get`, `post`… resolve to (the subset of an axios response Nango functions use). */
@@ -76,7 +79,7 @@ export interface OAuth2Credentials {
   access_token: string;
   refresh_token?: string;
   expires_at?: string;
-  raw: Record<string, unknown>;
+  raw: Record<string, any>;
 }
 export interface ApiKeyCredentials {
   type: 'API_KEY';
