@@ -1,0 +1,55 @@
+/**
+ * Nango's `GET /records` request, parsed: query `model`, `cursor`, `limit` (1-10000, default 100),
+ * `filter` (comma-separated added/updated/deleted), `modified_after` (or its older name `delta`),
+ * `ids` (repeatable, at most 100), and headers `Connection-Id` and `Provider-Config-Key`. The
+ * HTTP server mounts it with `queryRecords`, so a client written for Nango's API works unchanged.
+ */
+import { PatchbayError } from '../errors.ts';
+import type { RecordQuery, RecordScope } from '../store/types.ts';
+
+const KNOWN = new Set(['model', 'variant', 'cursor', 'limit', 'filter', 'modified_after', 'delta', 'ids']);
+
+function invalid(message: string): PatchbayError {
+  return new PatchbayError('INVALID_ARGUMENT', message);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The scope and query of a `GET /records` request; INVALID_ARGUMENT says which parameter is wrong.
+ *
+ * @example
+ * const { scope, query } = parseRecordsRequest(url.searchParams, req.headers);
+ * res.end(JSON.stringify(await queryRecords(store.records, scope, query)));
+ */
+export function parseRecordsRequest(params: URLSearchParams, headers: Record<string, string | string[] | undefined>): { scope: RecordScope; query: RecordQuery } {
+  for (const key of params.keys()) {
+    if (!KNOWN.has(key)) throw invalid(`Unknown query parameter "${key}". Use model, cursor, limit, filter, modified_after or ids.`);
+  }
+  const connectionId = header(headers, 'connection-id');
+  const integrationId = header(headers, 'provider-config-key');
+  if (!connectionId) throw invalid('Missing header Connection-Id: the connection whose records to read.');
+  if (!integrationId) throw invalid('Missing header Provider-Config-Key: the integration id.');
+  const model = params.get('model');
+  if (!model) throw invalid('Missing query parameter model, e.g. ?model=Issue.');
+  const query: RecordQuery = {};
+  const limit = params.get('limit');
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw invalid(`limit must be an integer from 1 to 10000 (got "${limit}").`);
+    query.limit = n;
+  }
+  const cursor = params.get('cursor');
+  if (cursor) query.cursor = cursor;
+  const modifiedAfter = params.get('modified_after') ?? params.get('delta');
+  if (modifiedAfter) query.modifiedAfter = modifiedAfter;
+  const filter = params.get('filter');
+  if (filter) query.filter = filter.split(',').map((f) => f.trim().toLowerCase()) as RecordQuery['filter'];
+  const ids = params.getAll('ids');
+  if (ids.length > 100) throw invalid(`ids: at most 100 per request (got ${ids.length}).`);
+  if (ids.length > 0) query.ids = ids;
+  return { scope: { integrationId, connectionId, model }, query };
+}
