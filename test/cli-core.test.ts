@@ -132,7 +132,7 @@ test('dev re-bundles a saved file, says so in one line with its time, reports er
   const child = spawn(process.execPath, [MAIN, 'dev', '--no-typecheck'], { cwd: project.root, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill());
   const output = watchOutput(child);
-  await output.next(/✓ built 1 functions in \d+ ms; watching integrations\//, 0);
+  await output.next(/✓ built 1 function in \d+ ms; watching integrations\//, 0);
 
   let mark = output.mark();
   project.write('demo/actions/echo.ts', ACTION.replace("'Echo'", "'Echo v2'"));

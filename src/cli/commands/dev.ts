@@ -67,7 +67,8 @@ export function register(program: Command): void {
             const n = result.diagnostics.filter((d) => d.severity === 'error').length;
             print(`✗ build failed with ${n} error${n === 1 ? '' : 's'} in ${ms} ms; the last good build stays in place`);
           } else if (first) {
-            print(`✓ built ${result.manifest.functions.length} functions in ${ms} ms; watching ${displayPath(paths.root, paths.integrationsDir)}/ (Ctrl-C to stop)`);
+            const n = result.manifest.functions.length;
+            print(`✓ built ${n} function${n === 1 ? '' : 's'} in ${ms} ms; watching ${displayPath(paths.root, paths.integrationsDir)}/ (Ctrl-C to stop)`);
           } else {
             print(
               result.changed.length > 0
