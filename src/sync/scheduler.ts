@@ -68,9 +68,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       trigger: 'schedule',
       signal: controller.signal,
     })
-      .then((row) => {
-        if (row.status === 'failed') logger?.warn({ sync: fn.name, connectionId, error: row.error }, 'scheduled sync failed');
-      })
+      .then(() => undefined) // the runner logs the outcome
       .catch((error: unknown) => {
         if (error instanceof PatchbayError && error.code === 'LOCKED') return; // another process runs it
         logger?.error({ sync: fn.name, connectionId, error: (error as Error).message }, 'scheduled sync could not run');
