@@ -76,10 +76,17 @@ function isUserFile(fileName: string): boolean {
   return !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(SDK_SOURCE_DIR + path.sep) && !file.startsWith(PACKAGE_ROOT + 'src' + path.sep);
 }
 
-/** Keeps parsed files (lib.d.ts, zod's types) across rebuilds; re-reads a file when its mtime moves. */
+/**
+ * Parsed files (lib.d.ts, @types/node, zod's types), shared by every checker in the process the
+ * way TypeScript's DocumentRegistry shares them: keyed by path and parse options, re-read when the
+ * file's mtime moves. A second project in one process (tests, a server) skips most parsing.
+ */
+const PARSED = new Map<string, { mtime: number; file: ts.SourceFile | undefined }>();
+
+/** A compiler host that reads through PARSED. */
 function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
   const host = ts.createIncrementalCompilerHost(options, ts.sys);
-  const cache = new Map<string, { mtime: number; languageVersion: unknown; file: ts.SourceFile | undefined }>();
+  const cache = PARSED;
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     let mtime = -1;
@@ -88,11 +95,11 @@ function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
     } catch {
       // missing files are not cached
     }
-    const key = JSON.stringify(languageVersion);
-    const hit = cache.get(fileName);
-    if (hit && mtime !== -1 && hit.mtime === mtime && hit.languageVersion === key) return hit.file;
+    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    const hit = cache.get(key);
+    if (hit && mtime !== -1 && hit.mtime === mtime) return hit.file;
     const file = original(fileName, languageVersion, onError, shouldCreate);
-    if (mtime !== -1) cache.set(fileName, { mtime, languageVersion: key, file });
+    if (mtime !== -1) cache.set(key, { mtime, file });
     return file;
   };
   return host;
