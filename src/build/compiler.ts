@@ -39,6 +39,8 @@ export interface CompileResult {
   reused: boolean;
   /** Keys (`integration/name`) of functions whose bundle changed in this build. */
   changed: string[];
+  /** Keys of functions the previous build had and this one has not (deleted or renamed files). */
+  removed?: string[];
 }
 
 const UNCHECKED = ':unchecked';
@@ -106,7 +108,10 @@ export class Compiler {
 
     const staging = new BundleStaging(paths.buildDir);
     try {
-      return await this.#finish(options, functions, bundled.outputs, staging, manifest, diagnostics, manifestFile);
+      const result = await this.#finish(options, functions, bundled.outputs, staging, manifest, diagnostics, manifestFile);
+      const now = new Set(result.manifest.functions.map((fn) => `${fn.integrationId}/${fn.name}`));
+      if (!hasErrors(result.diagnostics)) result.removed = (onDisk?.functions ?? []).map((fn) => `${fn.integrationId}/${fn.name}`).filter((key) => !now.has(key));
+      return result;
     } finally {
       staging.discard();
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
@@ -96,6 +96,11 @@ test('unchanged sources reuse the build; a change or force rebuilds', async (t) 
   assert.deepEqual(changed.changed, ['fake/get-issue']);
   assert.match(fn(changed.manifest.functions, 'get-issue').description, /^Read one issue/);
   assert.equal(fn(changed.manifest.functions, 'create-issue').bundle, fn(first.manifest.functions, 'create-issue').bundle, 'unchanged bundle kept');
+
+  rmSync(path.join(project.paths.integrationsDir, 'fake/actions/create-issue.ts'));
+  const removed = await compileProject(project.paths, { typecheck: false });
+  assert.deepEqual(removed.removed, ['fake/create-issue']);
+  assert.equal(removed.manifest.functions.some((f) => f.name === 'create-issue'), false);
 
   // A build without type-check is not reused by one that wants it.
   assert.equal((await compileProject(project.paths, { typecheck: true })).reused, false);

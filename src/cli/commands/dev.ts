@@ -70,9 +70,10 @@ export function register(program: Command): void {
             const n = result.manifest.functions.length;
             print(`✓ built ${n} function${n === 1 ? '' : 's'} in ${ms} ms; watching ${displayPath(paths.root, paths.integrationsDir)}/ (Ctrl-C to stop)`);
           } else {
+            const removed = result.removed?.length ? `; removed ${result.removed.join(', ')}` : '';
             print(
-              result.changed.length > 0
-                ? `✓ rebuilt ${result.changed.join(', ')} in ${ms} ms`
+              result.changed.length > 0 || removed
+                ? `✓ rebuilt ${result.changed.join(', ') || 'nothing'} in ${ms} ms${removed}`
                 : `✓ rebuilt in ${ms} ms (${files || 'a file'} saved; no function's bundle changed)`,
             );
           }
