@@ -90,6 +90,14 @@ async function load(bundle: string): Promise<LoadReply> {
   if (def === undefined) {
     return { ok: false, rule: 'missing-default-export', message: 'no default export. End the file with `export default createAction({...})` (or createSync / createOnEvent).' };
   }
+  if (typeof def === 'function') {
+    return {
+      ok: false,
+      rule: 'missing-default-export',
+      message:
+        "the default export is a plain function (Nango's older nango.yaml style). Wrap it: export default createSync({ ..., exec: fetchData }) or createAction({ ..., exec: runAction }); Nango's `nango migrate-to-zero-yaml` does this for a whole project.",
+    };
+  }
   if (!isDefinition(def)) {
     const t = (def as { type?: unknown } | null)?.type;
     if (t === 'action' || t === 'sync' || t === 'onEvent') return { ok: true, info: describe(def as Record<string, unknown>) };

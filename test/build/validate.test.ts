@@ -78,6 +78,8 @@ test('a file without a default export of createX', async (t) => {
   assert.match(d.message, /export default createAction/);
   const e = only(await failing(t, { 'demo/actions/echo.ts': 'export default { hello: 1 };\n' }), 'missing-default-export');
   assert.match(e.message, /not a function definition/);
+  const legacy = only(await failing(t, { 'demo/syncs/old.ts': 'export default async function fetchData(nango: any) { await nango.batchSave([], "X"); }\n' }), 'missing-default-export');
+  assert.match(legacy.message, /nango\.yaml style/);
 });
 
 test('a syntax error is reported as file:line:col', async (t) => {
