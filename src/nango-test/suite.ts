@@ -71,6 +71,7 @@ export async function runSuite(manifest: Manifest, options: SuiteOptions): Promi
         const extra = await vitestOverrides(dir, fn.name);
         const merged = { ...loaded, nango: { ...loaded.nango, ...extra.nango } };
         if (merged.now === undefined && extra.now !== undefined) merged.now = new Date(extra.now).toISOString();
+        if (merged.expectedError === undefined && extra.expectError) merged.expectedError = extra.expectError;
         return merged;
       })
       .catch((error: unknown) => error as Error);

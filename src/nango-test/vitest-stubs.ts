@@ -10,7 +10,8 @@
  * and `getMetadata`) from the `.test.ts` files that import the function, when the value is a plain
  * literal, and lays them over the fixture's `nango` section, as vitest would. It also reads the
  * frozen clock (`vi.setSystemTime(new Date('2026-06-15T00:00:00Z'))`, a number, or a top-level
- * const holding either), so functions that compute dates from "now" ask what was recorded.
+ * const holding either), so functions that compute dates from "now" ask what was recorded, and an
+ * expected failure (`expect(action.exec(nangoMock, input)).rejects.toThrow('…')`).
  * Anything else in the file is ignored. The TypeScript parser is loaded only when needed.
  *
  * @example
@@ -103,6 +104,21 @@ export interface VitestOverrides {
   nango: Record<string, unknown>;
   /** The frozen clock, epoch ms, from `vi.setSystemTime(...)`. */
   now?: number;
+  /** Set when the file expects the run to fail: `expect(x.exec(nangoMock, …)).rejects.toThrow('…')`. */
+  expectError?: { message?: string };
+}
+
+/** `expect(<fn>.exec(nangoMock, …)).rejects.toThrow(<'message'>?)` → the expected failure. */
+function rejectionOf(ts: typeof TS, node: TS.Node): { message?: string } | undefined {
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || node.expression.name.text !== 'toThrow') return undefined;
+  const rejects = node.expression.expression;
+  if (!ts.isPropertyAccessExpression(rejects) || rejects.name.text !== 'rejects' || !ts.isCallExpression(rejects.expression)) return undefined;
+  const run = rejects.expression.arguments[0];
+  if (!run || !ts.isCallExpression(run) || !ts.isPropertyAccessExpression(run.expression) || run.expression.name.text !== 'exec') return undefined;
+  const mock = run.arguments[0];
+  if (!mock || !ts.isIdentifier(mock) || mock.text !== 'nangoMock') return undefined;
+  const arg = node.arguments[0];
+  return arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) ? { message: arg.text } : {};
 }
 
 /** Evaluates a clock expression: `new Date('…')`, `new Date(…).getTime()`, numbers, `a * b`, a const. */
@@ -146,7 +162,7 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
   const stubs = out.nango;
   for (const file of files) {
     const text = await readFile(path.join(dir, file), 'utf8');
-    if (!importPattern.test(text) || !/getConnection|getMetadata|setSystemTime/.test(text)) continue;
+    if (!importPattern.test(text) || !/getConnection|getMetadata|setSystemTime|rejects/.test(text)) continue;
     const ts = await typescript();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
     const consts = new Map<string, TS.Expression>();
@@ -158,10 +174,11 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
         const now = timeOf(ts, node.arguments[0], consts);
         if (now !== undefined) out.now = now;
       }
+      out.expectError ??= rejectionOf(ts, node);
       ts.forEachChild(node, visit);
     };
     visit(source);
-    if (Object.keys(stubs).length > 0 || out.now !== undefined) break;
+    if (Object.keys(stubs).length > 0 || out.now !== undefined || out.expectError) break;
   }
   return out;
 }

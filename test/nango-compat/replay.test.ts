@@ -46,20 +46,20 @@ describe('patchbay test', () => {
   it('replays every fixture, prints a line per function and the verdict last, exits 1 on failure', async () => {
     const run = await cli(dir, 'test');
     assert.equal(run.code, 1, run.stderr);
-    for (const name of ['get-user', 'create-ticket', 'whoami', 'find-ticket', 'list-projects', 'tickets', 'recent-events']) {
+    for (const name of ['get-user', 'create-ticket', 'whoami', 'find-ticket', 'list-projects', 'delete-ticket', 'tickets', 'recent-events']) {
       assert.match(run.stdout, new RegExp(`^ ✓ acme/${name} \\d+ms$`, 'm'));
     }
     assert.match(run.stdout, /^ ✗ broken\/get-user \d+ms$/m);
     assert.match(run.stdout, /name: expected "Grace Hopper", received "Grace Brewster Hopper"/);
     assert.match(run.stdout, /^ ✗ broken\/tickets \d+ms$/m);
     assert.match(run.stdout, /No recorded response for GET tickets\?cursor=c2/);
-    assert.equal(lastLine(run.stdout), '7 passed, 2 failed');
+    assert.equal(lastLine(run.stdout), '8 passed, 2 failed');
   });
 
   it('selects one integration or one function, and prints JSON', async () => {
     const one = await cli(dir, 'test', 'acme');
     assert.equal(one.code, 0, one.stdout + one.stderr);
-    assert.equal(lastLine(one.stdout), '7 passed, 0 failed');
+    assert.equal(lastLine(one.stdout), '8 passed, 0 failed');
 
     const json = await cli(dir, 'test', 'acme/tickets', '--json');
     assert.equal(json.code, 0, json.stderr);
@@ -106,6 +106,19 @@ describe('patchbay test', () => {
     }
     const back = await cli(dir, 'test', 'acme/recent-events');
     assert.equal(back.code, 0, back.stdout);
+  });
+
+  it('expects the failure a vitest file asserts with rejects.toThrow', async () => {
+    const file = path.join(dir, 'integrations/acme/tests/acme-delete-ticket.test.ts');
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, original.replace("toThrow('is locked')", "toThrow('is archived')"));
+      const wrong = await cli(dir, 'test', 'acme/delete-ticket');
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stdout, /expected an error containing "is archived", received "Ticket 77 is locked"/);
+    } finally {
+      await writeFile(file, original);
+    }
   });
 
   it('names an unknown function and exits 1', async () => {
