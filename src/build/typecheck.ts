@@ -7,9 +7,17 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type * as ts from 'typescript';
 import { displayPath, type Diagnostic } from './diagnostics.ts';
 import { PACKAGE_ROOT, SDK_SOURCE_DIR, SDK_TYPES_FILE, typesRoot, zodPackageDir } from './sdk.ts';
+
+/** TypeScript loads on first use (~200 ms): `serve` with a warm build never needs it. */
+const requireFromHere = createRequire(import.meta.url);
+let loaded: typeof ts | undefined;
+function lib(): typeof ts {
+  return (loaded ??= requireFromHere('typescript') as typeof ts);
+}
 
 /** Options removed or deprecated in TypeScript 6 that older (Nango) tsconfigs still carry. */
 const DROPPED = ['importsNotUsedAsValues', 'preserveValueImports', 'ignoreDeprecations', 'out', 'outFile', 'baseUrl', 'charset', 'keyofStringsOnly', 'suppressImplicitAnyIndexErrors', 'noStrictGenericChecks', 'downlevelIteration'];
@@ -25,14 +33,14 @@ function compilerOptions(root: string, integrationsDir: string, buildDir: string
   const configFile = findTsconfig(root, integrationsDir);
   let options: ts.CompilerOptions;
   if (configFile) {
-    const read = ts.readConfigFile(configFile, ts.sys.readFile);
+    const read = lib().readConfigFile(configFile, lib().sys.readFile);
     const raw = (read.config ?? {}) as { compilerOptions?: Record<string, unknown> };
     const json = { ...(raw.compilerOptions ?? {}) };
     for (const key of DROPPED) delete json[key];
-    const parsed = ts.parseJsonConfigFileContent({ ...raw, compilerOptions: json, files: [], include: [] }, ts.sys, path.dirname(configFile));
+    const parsed = lib().parseJsonConfigFileContent({ ...raw, compilerOptions: json, files: [], include: [] }, lib().sys, path.dirname(configFile));
     options = parsed.options;
   } else {
-    options = ts.convertCompilerOptionsFromJson(DEFAULTS, root).options;
+    options = lib().convertCompilerOptionsFromJson(DEFAULTS, root).options;
   }
   const zodDir = zodPackageDir();
   const types = typesRoot();
@@ -40,8 +48,8 @@ function compilerOptions(root: string, integrationsDir: string, buildDir: string
     noEmit: true,
     incremental: true,
     tsBuildInfoFile: path.join(buildDir, 'typecheck.tsbuildinfo'),
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    module: lib().ModuleKind.ESNext,
+    moduleResolution: lib().ModuleResolutionKind.Bundler,
     allowImportingTsExtensions: true,
     resolveJsonModule: true,
     skipLibCheck: true,
@@ -65,7 +73,7 @@ function compilerOptions(root: string, integrationsDir: string, buildDir: string
     forced.types = ['node'];
     forced.typeRoots = [...new Set([path.join(root, 'node_modules', '@types'), types])];
   }
-  if (!options.lib) forced.lib = ts.convertCompilerOptionsFromJson({ lib: DEFAULTS.lib }, root).options.lib!;
+  if (!options.lib) forced.lib = lib().convertCompilerOptionsFromJson({ lib: DEFAULTS.lib }, root).options.lib!;
   const merged: ts.CompilerOptions = { ...options, ...forced };
   for (const key of ['outDir', 'rootDir', 'declarationDir', 'baseUrl', 'configFilePath', 'rootDirs'] as const) delete merged[key];
   return merged;
@@ -85,7 +93,7 @@ const PARSED = new Map<string, { mtime: number; file: ts.SourceFile | undefined 
 
 /** A compiler host that reads through PARSED. */
 function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
-  const host = ts.createIncrementalCompilerHost(options, ts.sys);
+  const host = lib().createIncrementalCompilerHost(options, lib().sys);
   const cache = PARSED;
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
@@ -121,7 +129,7 @@ export class TypeChecker {
   /** The state a previous run saved; none when absent or unreadable (it is only a cache). */
   #readSaved(): ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined {
     try {
-      return ts.readBuilderProgram(this.#options, this.#host) as ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined;
+      return lib().readBuilderProgram(this.#options, this.#host) as ts.EmitAndSemanticDiagnosticsBuilderProgram | undefined;
     } catch {
       return undefined;
     }
@@ -130,7 +138,7 @@ export class TypeChecker {
   /** Checks `files` (and what they import); returns diagnostics in the user's files only. */
   check(files: string[]): Diagnostic[] {
     const old = this.#program ?? this.#readSaved();
-    this.#program = ts.createEmitAndSemanticDiagnosticsBuilderProgram(files, this.#options, this.#host, old);
+    this.#program = lib().createEmitAndSemanticDiagnosticsBuilderProgram(files, this.#options, this.#host, old);
     const program = this.#program;
     const found = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];
     try {
@@ -141,7 +149,7 @@ export class TypeChecker {
     const out: Diagnostic[] = [];
     for (const d of found) {
       if (!d.file || !isUserFile(d.file.fileName)) continue;
-      if (d.category !== ts.DiagnosticCategory.Error) continue;
+      if (d.category !== lib().DiagnosticCategory.Error) continue;
       // "Unused @ts-expect-error": Nango functions silence gaps in Nango's types that ours fill
       // (updateMetadata on actions); a directive with nothing to silence is harmless.
       if (d.code === 2578) continue;
@@ -149,7 +157,7 @@ export class TypeChecker {
       out.push({
         severity: 'error',
         code: `TS${d.code}`,
-        message: ts.flattenDiagnosticMessageText(d.messageText, '\n  '),
+        message: lib().flattenDiagnosticMessageText(d.messageText, '\n  '),
         file: displayPath(this.#root, d.file.fileName),
         line: line + 1,
         column: character + 1,

@@ -13,7 +13,8 @@ import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
 import type { ApiScope } from '../http/router.ts';
-import type { RecordQuery, RecordStore, StoredRecord } from '../store/types.ts';
+import { queryRecords } from '../records/query.ts';
+import type { RecordQuery, RecordStore } from '../store/types.ts';
 import { errorResult, successResult } from './result.ts';
 import { connectionPlan, integrationSelected, resolveConnection, type ConnectionSelection } from './scope.ts';
 
@@ -68,20 +69,6 @@ function invalid(field: string, message: string): PatchbayError {
   return new PatchbayError('INVALID_INPUT', message, { details: [{ path: [field], message }] });
 }
 
-/** Nango's record shape: the data plus `_nango_metadata`. */
-export function toNangoRecord(record: StoredRecord): Record<string, unknown> {
-  return {
-    ...record.data,
-    _nango_metadata: {
-      first_seen_at: record.first_seen_at,
-      last_modified_at: record.last_modified_at,
-      last_action: record.last_action,
-      deleted_at: record.deleted_at,
-      cursor: record.cursor,
-    },
-  };
-}
-
 /** Runs one `query_records` call; every failure is an `isError` result. */
 export async function callQueryRecords(
   args: Record<string, unknown>,
@@ -117,8 +104,8 @@ export async function callQueryRecords(
     query.limit = limit;
     const plan = selection.connectionId !== undefined ? connectionPlan(integration, [], scope, selection) : connectionPlan(integration, await deps.connections(), scope, selection);
     const connectionId = resolveConnection(integration, plan, args['connection_id'], scope, 'connection_id');
-    const page = await deps.records.query({ integrationId: integration, connectionId, model }, query);
-    return successResult({ records: page.records.map(toNangoRecord), next_cursor: page.nextCursor }, 'none', deps.maxResultBytes);
+    const page = await queryRecords(deps.records, { integrationId: integration, connectionId, model }, query);
+    return successResult(page, 'none', deps.maxResultBytes);
   } catch (error) {
     return errorResult(error, { integrationId: integration, tool: QUERY_RECORDS });
   }

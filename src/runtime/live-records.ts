@@ -2,6 +2,7 @@
  * Record capabilities of a live sync run: `batchSave` & co. written to the store's RecordStore
  * under the run's id, with the per-model change counts the run reports (ExecutionResult.changes).
  */
+import { recordId, toRecordInputs } from '../records/hash.ts';
 import type { RecordStore, SaveSummary } from '../store/types.ts';
 import type { RecordCapabilities } from './capabilities.ts';
 import type { SyncChanges } from './types.ts';
@@ -22,16 +23,15 @@ export function liveRecords(store: RecordStore, integrationId: string, connectio
     t.deleted += summary.deleted ?? 0;
     t.unchanged += summary.unchanged ?? 0;
   };
-  const rows = (records: Record<string, unknown>[]) => records.map((data) => ({ id: String(data['id']), data }));
   const caps: RecordCapabilities = {
     async save(model, records) {
-      add(model, await store.save(scope(model), rows(records), runId));
+      add(model, await store.save(scope(model), toRecordInputs(records, model), runId));
     },
     async update(model, records) {
-      add(model, await store.update(scope(model), rows(records), runId));
+      add(model, await store.update(scope(model), toRecordInputs(records, model), runId));
     },
     async delete(model, records) {
-      add(model, await store.delete(scope(model), records.map((r) => String(r['id'])), runId));
+      add(model, await store.delete(scope(model), records.map((r) => recordId(r, model)), runId));
     },
     async getByIds(model, ids) {
       const found = await store.getByIds(scope(model), ids);
