@@ -14,7 +14,7 @@ export const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 const EXT = FROM_SOURCE ? '.ts' : '.js';
 
-/** The package root (the folder holding package.json, templates/, src/ or dist/). */
+/** The package root (the folder holding package.json, integrations/github (the init example), src/ or dist/). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Absolute path of the SDK module bundles import at run time (src/index.ts or dist/index.js). */

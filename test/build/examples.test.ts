@@ -8,10 +8,10 @@ import { compileProject, formatDiagnostic } from '../../src/build/index.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 
 /** Copies an examples folder into a fresh project and compiles it with the type-check. */
-async function compileCopy(t: { after(fn: () => void): void }, relative: string) {
+async function compileCopy(t: { after(fn: () => void): void }, relative: string, as = '') {
   const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-examples-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  cpSync(fileURLToPath(new URL(`../../${relative}`, import.meta.url)), path.join(root, 'integrations'), { recursive: true });
+  cpSync(fileURLToPath(new URL(`../../${relative}`, import.meta.url)), path.join(root, 'integrations', as), { recursive: true });
   return compileProject(resolvePaths({ cwd: root, env: {} }));
 }
 
@@ -26,8 +26,8 @@ test("the repository's example integrations (github, slack) type-check and compi
   assert.deepEqual(manifest.functions.find((f) => f.name === 'post-message')!.httpMethods, ['GET', 'POST']);
 });
 
-test("init's template type-checks and compiles", async (t) => {
-  const { manifest, diagnostics } = await compileCopy(t, 'templates/integrations');
+test("init's example (integrations/github) type-checks and compiles on its own", async (t) => {
+  const { manifest, diagnostics } = await compileCopy(t, 'integrations/github', 'github');
   assert.deepEqual(diagnostics.map(formatDiagnostic), []);
   assert.deepEqual(manifest.functions.map((f) => f.name).sort(), ['create-issue', 'issues']);
 });

@@ -1,6 +1,6 @@
 /**
  * `patchbay init`: starts a project in the current folder. Writes integrations/ with a working
- * GitHub example (copied from the package's templates/), a tsconfig.json whose `paths` let the
+ * GitHub example (the package's own integrations/github), a tsconfig.json whose `paths` let the
  * editor resolve `nango` to patchbay's types, and a .gitignore for .patchbay/. It never
  * overwrites: an existing integrations/ stops it, an existing tsconfig.json is left alone.
  */
@@ -49,9 +49,13 @@ export function register(program: Command): void {
           `${shownDir}/ already exists; init never overwrites. Run it in an empty folder, or pass --integrations <new-dir>.`,
         );
       }
-      const templates = path.join(PACKAGE_ROOT, 'templates', 'integrations');
-      if (!existsSync(templates)) throw new PatchbayError('INTERNAL', `The package is missing its templates (${templates}); reinstall patchbay.`);
-      cpSync(templates, paths.integrationsDir, { recursive: true, errorOnExist: true, force: false });
+      // The example is the package's own integrations/github, less its OAuth client settings:
+      // a new user starts with a token (`connection add github <id> --token …`).
+      const example = path.join(PACKAGE_ROOT, 'integrations', 'github');
+      if (!existsSync(example)) throw new PatchbayError('INTERNAL', `The package is missing its example (${example}); reinstall patchbay.`);
+      const target = path.join(paths.integrationsDir, 'github');
+      cpSync(example, target, { recursive: true, errorOnExist: true, force: false });
+      writeFileSync(path.join(target, 'integration.json'), '{\n  "provider": "github"\n}\n');
       const written = [`${shownDir}/github (actions/create-issue.ts, syncs/issues.ts)`];
 
       const tsconfig = path.join(paths.root, 'tsconfig.json');
