@@ -17,6 +17,8 @@ type Params = Record<string, unknown>;
 
 /** Reads `a.b[0].c` from a value (lodash `get` semantics for the paths Nango configs use). */
 export function getPath(value: unknown, path: string): unknown {
+  // lodash `get` reads a key that contains dots as is when the object has it ('@odata.nextLink').
+  if (value !== null && typeof value === 'object' && Object.hasOwn(value, path)) return (value as Record<string, unknown>)[path];
   let current: unknown = value;
   for (const key of path.replace(/\[(\w+)\]/g, '.$1').split('.').filter(Boolean)) {
     if (current === null || current === undefined || typeof current !== 'object') return undefined;
