@@ -9,8 +9,8 @@
  * `patchbay test` does not run vitest files, but it reads these forms (for `getConnection`
  * and `getMetadata`) from the `.test.ts` files that import the function, when the value is a plain
  * literal, and lays them over the fixture's `nango` section, as vitest would. It also reads the
- * frozen clock (`vi.setSystemTime(new Date('2026-06-15T00:00:00Z'))`, a number, or a top-level
- * const holding either), so functions that compute dates from "now" ask what was recorded, and an
+ * frozen clock (`vi.setSystemTime(new Date('2026-06-15T00:00:00Z'))` or `vi.useFakeTimers({ now })`,
+ * a number, or a top-level const holding either), the starting checkpoint (`nangoMock.checkpoint = {…}`), so functions that compute dates from "now" ask what was recorded, and an
  * expected failure (`expect(action.exec(nangoMock, input)).rejects.toThrow('…')`).
  * Anything else in the file is ignored. The TypeScript parser is loaded only when needed.
  *
@@ -22,7 +22,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type * as TS from 'typescript';
 
-const STUBBED = new Set(['getConnection', 'getMetadata']);
+const STUBBED = new Set(['getConnection', 'getMetadata', 'getCheckpoint']);
 
 let tsModule: Promise<typeof TS> | undefined;
 function typescript(): Promise<typeof TS> {
@@ -98,6 +98,14 @@ function returned(ts: typeof TS, node: TS.Expression): { value: unknown } | unde
   return only && ts.isReturnStatement(only) && only.expression ? literal(ts, only.expression) : undefined;
 }
 
+/** `nangoMock.checkpoint = { … }` (NangoSyncMock's starting checkpoint) → ['getCheckpoint', value]. */
+function checkpointOf(ts: typeof TS, node: TS.Node): [string, unknown] | undefined {
+  if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return undefined;
+  if (node.left.name.text !== 'checkpoint' || !ts.isIdentifier(node.left.expression) || node.left.expression.text !== 'nangoMock') return undefined;
+  const value = literal(ts, node.right);
+  return value ? ['getCheckpoint', value.value] : undefined;
+}
+
 /** What the vitest files of a function add to its fixture. */
 export interface VitestOverrides {
   /** Stubbed `nango` answers (`getConnection`, `getMetadata`). */
@@ -162,14 +170,22 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
   const stubs = out.nango;
   for (const file of files) {
     const text = await readFile(path.join(dir, file), 'utf8');
-    if (!importPattern.test(text) || !/getConnection|getMetadata|setSystemTime|rejects/.test(text)) continue;
+    if (!importPattern.test(text) || !/getConnection|getMetadata|getCheckpoint|checkpoint =|setSystemTime|useFakeTimers|rejects/.test(text)) continue;
     const ts = await typescript();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
     const consts = new Map<string, TS.Expression>();
     const visit = (node: TS.Node): void => {
       if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) consts.set(node.name.text, node.initializer);
-      const stub = stubOf(ts, node);
+      const stub = stubOf(ts, node) ?? checkpointOf(ts, node);
       if (stub && !(stub[0] in stubs)) stubs[stub[0]] = stub[1];
+      if (out.now === undefined && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'useFakeTimers') {
+        const options = node.arguments[0];
+        const nowProp = options && ts.isObjectLiteralExpression(options)
+          ? options.properties.find((p): p is TS.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'now')
+          : undefined;
+        const now = nowProp ? timeOf(ts, nowProp.initializer, consts) : undefined;
+        if (now !== undefined) out.now = now;
+      }
       if (out.now === undefined && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'setSystemTime' && node.arguments[0]) {
         const now = timeOf(ts, node.arguments[0], consts);
         if (now !== undefined) out.now = now;
