@@ -174,6 +174,9 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
     const ts = await typescript();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
     const consts = new Map<string, TS.Expression>();
+    // A rejection is the fixture's expectation only in a file that asserts nothing else and does not
+    // inject failures of its own (mockRejectedValue…), which the fixture would not reproduce.
+    const failureOnly = !/mockRejected|toEqual\(|toStrictEqual\(|toMatchObject\(/.test(text);
     const visit = (node: TS.Node): void => {
       if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) consts.set(node.name.text, node.initializer);
       const stub = stubOf(ts, node) ?? checkpointOf(ts, node);
@@ -190,7 +193,7 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
         const now = timeOf(ts, node.arguments[0], consts);
         if (now !== undefined) out.now = now;
       }
-      out.expectError ??= rejectionOf(ts, node);
+      if (failureOnly) out.expectError ??= rejectionOf(ts, node);
       ts.forEachChild(node, visit);
     };
     visit(source);
