@@ -120,7 +120,42 @@ export interface EnvironmentVariable {
   value: string;
 }
 
+/** A record as Nango types it (`RawModel`): any object with an `id`. The default bound of `batchSave<T>`. */
+export interface RawModel {
+  [key: string]: unknown;
+  id: string | number;
+}
+
+/** Nango's `uncontrolledFetch` options: a plain request, no credentials, no retries. */
+export interface UncontrolledFetchOptions {
+  url: URL | string;
+  method?: HttpMethod | Lowercase<HttpMethod> | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: string | null | undefined;
+}
+
+/** What `nango.getIntegration()` resolves to: the integration's public facts (never its secrets). */
+export interface PublicIntegration {
+  unique_key: string;
+  provider: string;
+  display_name: string;
+  logo?: string;
+  webhook_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  /** Only what may be shown: the client id and scopes, never the client secret. */
+  credentials?: { type: string; client_id: string | null; scopes: string | null } | null;
+}
+
+/** A sync named by `triggerSync` / `startSync`: its name, or name and variant. */
+export type SyncReference = string | { name: string; variant: string };
+
+/** Nango's `triggerSync` 4th argument: a legacy mode, a full-resync flag, or options. */
+export type TriggerSyncMode = 'incremental' | 'full_refresh' | 'full_refresh_and_clear_cache' | boolean | { reset?: boolean | undefined; emptyCache?: boolean | undefined };
+
 type Infer<T> = T extends z.ZodType ? z.infer<T> : Record<string, unknown>;
+/** A model's record type, or RawModel when the schema does not describe one with an id (distributes over a union). */
+type ModelOf<T> = T extends z.ZodType ? (z.infer<T> extends RawModel ? z.infer<T> : RawModel) : RawModel;
 type InferMetadata<T> = T extends z.ZodObject ? z.infer<T> : Record<string, unknown>;
 
 /** The context of an action or on-event function (Nango's `NangoAction`). */
@@ -160,6 +195,28 @@ export interface NangoAction<TMetadata extends ZodMetadata = undefined, TCheckpo
   ): Promise<Out>;
   tryAcquireLock(props: { key: string; ttlMs: number }): Promise<boolean>;
   releaseLock(props: { key: string }): Promise<boolean>;
+  /** Releases every lock this execution holds (they are released at its end anyway). */
+  releaseAllLocks(): Promise<void>;
+  /** A plain `fetch` (no credentials, no retries) for URLs unrelated to the provider; honours `signal`. */
+  uncontrolledFetch(options: UncontrolledFetchOptions): Promise<Response>;
+  /** The integration's public configuration (unique key, provider, display name); secrets withheld. */
+  getIntegration(queries?: { include?: Array<'webhook' | 'credentials'> | undefined }): Promise<PublicIntegration>;
+  /** @deprecated Nango's: use getMetadata. `metadata.fieldMapping`, or `{}`. */
+  getFieldMapping(): Promise<Record<string, string>>;
+  /** @deprecated Nango's: use updateMetadata. Stores the mapping under `metadata.fieldMapping`. */
+  setFieldMapping(fieldMapping: Record<string, string>): Promise<void>;
+  /** The sync's attributes (Nango's sync config `attributes`); null when it has none. */
+  getFlowAttributes<A = object>(): A | null;
+  /** Starts a run of a sync for a connection; does not wait for it to finish. */
+  triggerSync(providerConfigKey: string, connectionId: string, sync: SyncReference, syncMode?: TriggerSyncMode): Promise<void>;
+  /** Starts (unpauses and runs) syncs, for one connection or every connection of the integration. */
+  startSync(providerConfigKey: string, syncs: SyncReference[], connectionId?: string): Promise<void>;
+  /** Accepted for Nango compatibility; patchbay's log level is set by the server (`PATCHBAY_LOG_LEVEL`). */
+  setLogger(logger: { level: LogLevel | 'off' }): void;
+  /** Whether the function runs from the CLI (`patchbay dryrun` / `patchbay test`). */
+  readonly isCLI: boolean;
+  /** Nango's team id; patchbay is single-tenant, so always 0. */
+  readonly accountId: number;
   zodValidateInput<T = any, Z = any>(props: { zodSchema: z.ZodType<Z>; input: T }): Promise<z.ZodSafeParseSuccess<Z>>;
   /** Reports progress to the caller (MCP `notifications/progress`). patchbay extension. */
   reportProgress(progress: number, total?: number, message?: string): Promise<void>;
@@ -173,13 +230,20 @@ export interface NangoSync<
 > extends NangoAction<TMetadata, TCheckpoint> {
   readonly lastSyncDate?: Date;
   readonly variant: string;
-  batchSave<K extends keyof TModels & string>(results: z.infer<TModels[K]>[], model: K): Promise<boolean>;
-  batchUpdate<K extends keyof TModels & string>(results: Partial<z.infer<TModels[K]>>[], model: K): Promise<boolean>;
-  batchDelete<K extends keyof TModels & string>(results: { id: string }[] | z.infer<TModels[K]>[], model: K): Promise<boolean>;
-  getRecordsByIds<K extends keyof TModels & string, T = z.infer<TModels[K]>>(ids: string[], model: K): Promise<Map<string, T>>;
+  batchSave<TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(results: TModel[], model: keyof TModels & string): Promise<boolean>;
+  /** @deprecated Nango's older name of batchSave. */
+  batchSend<TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(results: TModel[], model: keyof TModels & string): Promise<boolean | null>;
+  batchUpdate<TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(results: (Pick<TModel, 'id'> & Partial<TModel>)[], model: keyof TModels & string): Promise<boolean>;
+  batchDelete<TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(results: (Pick<TModel, 'id'> & Partial<TModel>)[], model: keyof TModels & string): Promise<boolean>;
+  getRecordsByIds<TKey = string | number, TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(ids: TKey[], model: keyof TModels & string): Promise<Map<TKey, TModel>>;
+  /** This connection's stored records of `model` (not deleted), oldest change first; resumable from a record's cursor. */
+  listRecords<TModel extends RawModel = ModelOf<TModels[keyof TModels]>>(model: keyof TModels & string, options?: { cursor?: string | undefined }): AsyncGenerator<TModel>;
   trackDeletesStart(model: keyof TModels & string): Promise<void>;
-  trackDeletesEnd(model: keyof TModels & string): Promise<void>;
+  /** Soft-deletes the records not saved since trackDeletesStart; resolves their ids. */
+  trackDeletesEnd(model: keyof TModels & string): Promise<{ deletedKeys: string[] }>;
   /** @deprecated Nango's older name for trackDeletes on full syncs. */
-  deleteRecordsFromPreviousExecutions(model: keyof TModels & string): Promise<void>;
+  deleteRecordsFromPreviousExecutions(model: keyof TModels & string): Promise<{ deletedKeys: string[] }>;
+  /** `Model` for the base variant, `Model::variant` otherwise (Nango's naming). */
+  modelFullName(model: string): string;
   setMergingStrategy(strategy: { strategy: 'ignore_if_modified_after' | 'override' }, model: keyof TModels & string): Promise<void>;
 }

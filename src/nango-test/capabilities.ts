@@ -102,6 +102,13 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
     },
     async trackDeletesStart() {},
     async trackDeletesEnd() {},
+    // listRecords reads what this run saved so far (a replay has no stored records).
+    async list(model, page) {
+      const all = (saved.get(model) ?? []) as Record<string, unknown>[];
+      const start = page.cursor ? Number(page.cursor) : 0;
+      const end = start + page.limit;
+      return { records: all.slice(start, end), nextCursor: end < all.length ? String(end) : null };
+    },
   };
 
   const capabilities: Capabilities = {
@@ -146,6 +153,13 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
       const stub = nango['triggerAction'];
       if (stub !== undefined) return stub;
       throw new PatchbayError('NOT_FOUND', `The function triggered ${integrationId}/${actionName} for ${connectionId}; replay has no "nango.triggerAction" stub in ${fixture.source}.`);
+    },
+    async getIntegration() {
+      const stub = nango['getIntegration'] as Record<string, unknown> | undefined;
+      return { unique_key: options.integrationId, provider: options.integrationId, display_name: options.integrationId, ...stub };
+    },
+    async startSyncs(request) {
+      logs.push({ time: new Date().toISOString(), level: 'info', message: `sync start requested for ${request.integrationId}/${request.syncNames.join(', ')} (replay: not started)` });
     },
     async tryAcquireLock() {
       return true;

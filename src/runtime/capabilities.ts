@@ -4,7 +4,7 @@
  * context calls them directly. `patchbay test` swaps in fixture-backed ones. The `nango` object
  * itself (runtime/context.ts) is a thin layer over this interface plus pure pagination.
  */
-import type { Connection, EnvironmentVariable, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
+import type { Connection, EnvironmentVariable, ProxyConfiguration, ProxyResponse, PublicIntegration } from '../define/context.ts';
 import type { LogEntry, ProgressUpdate } from './types.ts';
 
 /** Records of one sync run, by model. */
@@ -14,7 +14,32 @@ export interface RecordCapabilities {
   delete(model: string, records: Record<string, unknown>[]): Promise<void>;
   getByIds(model: string, ids: string[]): Promise<Array<[string, Record<string, unknown>]>>;
   trackDeletesStart(model: string): Promise<void>;
-  trackDeletesEnd(model: string): Promise<void>;
+  /** Resolves the ids it deleted (older implementations resolve nothing: read as none). */
+  trackDeletesEnd(model: string): Promise<void | { deletedKeys: string[] }>;
+  /**
+   * One page of this connection's stored, not deleted records of `model`, in cursor order, after
+   * `cursor` (a value from a previous page's `nextCursor`). `listRecords` walks these pages.
+   */
+  list?(model: string, page: { cursor?: string; limit: number }): Promise<RecordPage>;
+}
+
+/** A page of `RecordCapabilities.list`. */
+export interface RecordPage {
+  records: Record<string, unknown>[];
+  /** Pass back for the next page; null after the last. */
+  nextCursor: string | null;
+}
+
+/** Which sync runs `triggerSync` / `startSync` ask for. */
+export interface SyncStartRequest {
+  integrationId: string;
+  syncNames: string[];
+  /** One connection; absent: every connection of the integration (startSync). */
+  connectionId?: string;
+  /** Forget the checkpoint and last sync date first (Nango's full resync / reset). */
+  reset?: boolean;
+  /** Also unpause the syncs (startSync). */
+  unpause?: boolean;
 }
 
 export interface Capabilities {
@@ -32,6 +57,10 @@ export interface Capabilities {
   triggerAction(integrationId: string, connectionId: string, actionName: string, input: unknown): Promise<unknown>;
   tryAcquireLock(key: string, ttlMs: number): Promise<boolean>;
   releaseLock(key: string): Promise<boolean>;
+  /** The integration's public configuration (no secrets). Optional so older capability sets still type-check. */
+  getIntegration?(): Promise<PublicIntegration>;
+  /** Starts sync runs without waiting for them (fire-and-forget); a dry run only logs. */
+  startSyncs?(request: SyncStartRequest): Promise<void>;
   log(entry: LogEntry): void;
   progress(update: ProgressUpdate): void;
   /** Present for syncs only. */
@@ -48,4 +77,6 @@ export interface ContextInfo {
   paginationDefaults?: ProxyConfiguration['paginate'];
   lastSyncDate?: string;
   variant?: string;
+  /** Runs from the CLI (`dryrun`, `patchbay test`): Nango's `isCLI`. */
+  isCLI?: boolean;
 }

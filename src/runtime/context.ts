@@ -15,6 +15,7 @@ import type { Capabilities, ContextInfo } from './capabilities.ts';
 import type { LogEntry } from './types.ts';
 import { check, checkRecords, isSchema } from './validate.ts';
 import { paginateWith } from './context-paginate.ts';
+import { listRecordsOf, surfaceMethods, withoutNangoMetadata } from './context-surface.ts';
 
 /** What kind of context to build: syncs get the record methods. */
 export type ContextKind = 'action' | 'sync' | 'onEvent';
@@ -104,7 +105,7 @@ export function createContext(
   signal: AbortSignal,
   options: ContextOptions = {},
 ): NangoAction | NangoSync {
-  const definition = options.definition as (AnyDefinition & { metadata?: unknown; checkpoint?: unknown; models?: Record<string, unknown> }) | undefined;
+  const definition = options.definition as (AnyDefinition & { metadata?: unknown; checkpoint?: unknown; models?: Record<string, unknown>; attributes?: unknown }) | undefined;
   const strictState = options.validateState === true;
   const connections = new Map<string, Promise<Connection>>();
 
@@ -129,7 +130,9 @@ export function createContext(
     }
   };
 
+  const surface = surfaceMethods(caps, info, signal, definition?.attributes);
   const action: NangoAction = {
+    ...surface,
     connectionId: info.connectionId,
     providerConfigKey: info.providerConfigKey,
     provider: info.provider,
@@ -185,8 +188,6 @@ export function createContext(
       live();
       return (await caps.triggerAction(key, connectionId, actionName, input)) as Out;
     },
-    tryAcquireLock: ({ key, ttlMs }) => caps.tryAcquireLock(key, ttlMs),
-    releaseLock: ({ key }) => caps.releaseLock(key),
     zodValidateInput: async ({ zodSchema, input }) => {
       const parsed = zodSchema.safeParse(input);
       if (!parsed.success) {
@@ -221,8 +222,9 @@ function addSyncMethods(action: NangoAction, caps: Capabilities, info: ContextIn
       throw new PatchbayError('INVALID_RECORD', `Unknown model "${model}". This sync declares: ${names}.`);
     }
   };
-  const prepare = (results: unknown, model: string, partial: boolean): Record<string, unknown>[] => {
+  const prepare = (raw: unknown, model: string, partial: boolean): Record<string, unknown>[] => {
     knownModel(model);
+    const results = withoutNangoMetadata(raw);
     if (validate) checkRecords(models?.[model], results as unknown[], model, partial);
     else if (!Array.isArray(results)) throw new PatchbayError('INVALID_RECORD', `Records for model "${model}" must be an array.`);
     return results as Record<string, unknown>[];
@@ -235,6 +237,12 @@ function addSyncMethods(action: NangoAction, caps: Capabilities, info: ContextIn
       if (list.length > 0) await need().save(model, list);
       return true;
     },
+    batchSend: (results: unknown[], model: string) => (action as unknown as NangoSync).batchSave(results as never, model),
+    listRecords: (model: string, options?: { cursor?: string }) => {
+      knownModel(model);
+      return listRecordsOf(need(), model, options?.cursor, action.signal);
+    },
+    modelFullName: (model: string) => (info.variant && info.variant !== 'base' ? `${model}::${info.variant}` : model),
     batchUpdate: async (results: unknown[], model: string) => {
       const list = prepare(results, model, true);
       if (list.length > 0) await need().update(model, list);
@@ -263,11 +271,11 @@ function addSyncMethods(action: NangoAction, caps: Capabilities, info: ContextIn
     },
     trackDeletesEnd: async (model: string) => {
       knownModel(model);
-      await need().trackDeletesEnd(model);
+      return (await need().trackDeletesEnd(model)) ?? { deletedKeys: [] };
     },
     deleteRecordsFromPreviousExecutions: async (model: string) => {
       knownModel(model);
-      await need().trackDeletesEnd(model);
+      return (await need().trackDeletesEnd(model)) ?? { deletedKeys: [] };
     },
     setMergingStrategy: async (strategy: { strategy: string }, model: string) => {
       knownModel(model);

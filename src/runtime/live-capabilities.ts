@@ -6,7 +6,7 @@
  * With `dryRun`, records, metadata and checkpoints stay in memory (runtime/dry-run.ts) and nothing
  * is written; proxy calls are real.
  */
-import type { Connection, EnvironmentVariable, ProxyConfiguration } from '../define/context.ts';
+import type { Connection, EnvironmentVariable, ProxyConfiguration, PublicIntegration } from '../define/context.ts';
 import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
@@ -15,7 +15,9 @@ import type { Capabilities, RecordCapabilities } from './capabilities.ts';
 import { createRecordCollector, memoryState, type StateCapabilities } from './dry-run.ts';
 import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from './executor.ts';
 import type { CredentialSource, HttpClient } from './http/client.ts';
-import { liveRecords } from './live-records.ts';
+import { listPage, liveRecords } from './live-records.ts';
+import { startSyncRuns } from './sync-start.ts';
+import type { SyncRuntime } from '../sync/types.ts';
 import type { Executor, HttpCallLog } from './types.ts';
 
 /** What live capabilities are made of; runtime.ts wires them. */
@@ -33,6 +35,8 @@ export interface LiveDeps {
   overrides?: Partial<Capabilities>;
   /** Where the provider's webhooks reach this server, when one is listening. */
   webhookUrl?(integrationId: string, connectionId: string): string | null;
+  /** What `nango.triggerSync` / `startSync` run syncs with; absent, they only log. */
+  syncRuntime?(): SyncRuntime;
 }
 
 /** HTTP calls kept in a result (a long paginated sync makes thousands). */
@@ -119,7 +123,7 @@ async function liveScope(
         const found = await deps.store.records.getByIds({ ...scope, model }, ids);
         return [...found].filter(([, r]) => r.deleted_at === null).map(([id, r]) => [id, r.data] as [string, Record<string, unknown>]);
       });
-      records = collector.caps;
+      records = { ...collector.caps, list: (model, page) => listPage(deps.store.records, { ...scope, model }, page) };
       outcome = () => ({ http, records: collector.records(), changes: collector.changes() });
     } else {
       const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId);
@@ -187,6 +191,17 @@ async function liveScope(
       locks.delete(key);
       return deps.store.locks.release(lockKey(key), executionId);
     },
+    async getIntegration() {
+      return publicIntegration(own.integration, deps.webhookUrl?.(integrationId, connectionId) ?? null);
+    },
+    async startSyncs(wanted) {
+      const runtime = deps.syncRuntime?.();
+      if (dryRun || !runtime) {
+        log({ time: new Date().toISOString(), level: 'info', message: `sync start requested for ${wanted.integrationId}/${wanted.syncNames.join(', ')} (${dryRun ? 'dry run: not started' : 'no sync runner here: not started'})` });
+        return;
+      }
+      await startSyncRuns(runtime, wanted, log);
+    },
     ...(records ? { records } : {}),
     ...deps.overrides,
   };
@@ -198,6 +213,7 @@ async function liveScope(
       providerConfigKey: integrationId,
       provider: own.integration.provider.name,
       executionId,
+      ...(dryRun ? { isCLI: true } : {}),
       ...(own.integration.provider.proxy.paginate ? { paginationDefaults: own.integration.provider.proxy.paginate } : {}),
       ...(fn.type === 'sync' ? await lastSync(deps.store, integrationId, connectionId, fn.name) : {}),
     },
@@ -206,6 +222,20 @@ async function liveScope(
       await Promise.all([...locks].map((key) => deps.store.locks.release(lockKey(key), executionId).catch(() => false)));
       return outcome();
     },
+  };
+}
+
+/** `nango.getIntegration()`: Nango's public integration shape; the client secret never leaves. */
+export function publicIntegration(integration: IntegrationConfig, webhookUrl: string | null): PublicIntegration {
+  const provider = integration.provider;
+  const oauth = integration.oauth;
+  const isOAuth = provider.auth_mode.startsWith('OAUTH');
+  return {
+    unique_key: integration.id,
+    provider: provider.name,
+    display_name: provider.display_name ?? provider.name,
+    webhook_url: webhookUrl,
+    credentials: isOAuth ? { type: provider.auth_mode, client_id: oauth.client_id ?? null, scopes: oauth.scopes.length > 0 ? oauth.scopes.join(',') : null } : null,
   };
 }
 

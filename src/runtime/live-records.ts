@@ -3,8 +3,8 @@
  * under the run's id, with the per-model change counts the run reports (ExecutionResult.changes).
  */
 import { recordId, toRecordInputs } from '../records/hash.ts';
-import type { RecordStore, SaveSummary } from '../store/types.ts';
-import type { RecordCapabilities } from './capabilities.ts';
+import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../store/types.ts';
+import type { RecordCapabilities, RecordPage } from './capabilities.ts';
 import type { SyncChanges } from './types.ts';
 
 /**
@@ -41,8 +41,49 @@ export function liveRecords(store: RecordStore, integrationId: string, connectio
       await store.markSeenStart(scope(model), runId);
     },
     async trackDeletesEnd(model) {
-      add(model, { deleted: await store.deleteUnseen(scope(model), runId) });
+      // deleteUnseen counts; the ids are the records it just marked deleted (at or after `since`).
+      // Records this run deleted earlier were deleted already, so deleteUnseen never touches them.
+      const since = new Date().toISOString();
+      const deleted = await store.deleteUnseen(scope(model), runId);
+      add(model, { deleted });
+      return { deletedKeys: deleted > 0 ? await deletedSince(store, scope(model), since, deleted) : [] };
     },
+    list: (model, page) => listPage(store, scope(model), page),
   };
   return { caps, changes: () => totals };
+}
+
+/** The ids of the last `count` records deleted at or after `since` (deleteUnseen gave them the newest cursors). */
+async function deletedSince(store: RecordStore, scope: RecordScope, since: string, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query(scope, { modifiedAfter: since, filter: ['deleted'], limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const record of page.records) keys.push(record.id);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return keys.slice(-count);
+}
+
+/** As Nango returns them: the data plus `_nango_metadata`, whose `cursor` resumes `listRecords`. */
+export function asNangoRecord(record: StoredRecord): Record<string, unknown> {
+  return {
+    ...record.data,
+    _nango_metadata: {
+      first_seen_at: record.first_seen_at,
+      last_modified_at: record.last_modified_at,
+      last_action: record.last_action,
+      deleted_at: record.deleted_at,
+      cursor: record.cursor,
+    },
+  };
+}
+
+/**
+ * One page of a scope's live (not deleted) records in cursor order: what `nango.listRecords`
+ * walks, in live runs and (read-only) in dry runs.
+ */
+export async function listPage(store: RecordStore, scope: RecordScope, page: { cursor?: string; limit: number }): Promise<RecordPage> {
+  const found = await store.query(scope, { filter: ['added', 'updated'], limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  return { records: found.records.map(asNangoRecord), nextCursor: found.nextCursor };
 }

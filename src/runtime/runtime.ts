@@ -98,6 +98,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     const key = await loadKeyRing({ keyFile: paths.keyFile, store, env });
     let executor: Executor | undefined;
+    let self: Runtime | undefined;
     const connections = createConnectionService({
       store,
       key,
@@ -124,13 +125,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         integration: integrations,
         credentials,
         executor: () => executor!,
+        syncRuntime: () => self!,
         ...(options.capabilityOverrides ? { overrides: options.capabilityOverrides } : {}),
       }),
     });
     const exec = executor;
     closers.unshift(() => exec.close());
     let closed: Promise<void> | undefined;
-    return {
+    return (self = {
       paths,
       get manifest() {
         return manifest;
@@ -147,7 +149,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         return manifest;
       },
       close: () => (closed ??= closeAll(closers)),
-    };
+    });
   } catch (error) {
     await closeAll(closers);
     throw error;

@@ -55,12 +55,15 @@ export const CAPABILITY_METHODS = [
   'triggerAction',
   'tryAcquireLock',
   'releaseLock',
+  'getIntegration',
+  'startSyncs',
   'records.save',
   'records.update',
   'records.delete',
   'records.getByIds',
   'records.trackDeletesStart',
   'records.trackDeletesEnd',
+  'records.list',
 ] as const;
 
 export type CapabilityMethod = (typeof CAPABILITY_METHODS)[number];

@@ -54,6 +54,8 @@ function remoteCapabilities(spec: JobSpec): Capabilities {
     triggerAction: (i, c, n, input) => call(job, 'triggerAction', [i, c, n, input]),
     tryAcquireLock: (key, ttl) => call(job, 'tryAcquireLock', [key, ttl]) as never,
     releaseLock: (key) => call(job, 'releaseLock', [key]) as never,
+    getIntegration: () => call(job, 'getIntegration', []) as never,
+    startSyncs: (request) => call(job, 'startSyncs', [request]) as never,
     log: (e) => send({ t: 'log', job, e }),
     progress: (u) => send({ t: 'progress', job, u }),
   };
@@ -65,6 +67,7 @@ function remoteCapabilities(spec: JobSpec): Capabilities {
       getByIds: (model, ids) => call(job, 'records.getByIds', [model, ids]) as never,
       trackDeletesStart: (model) => call(job, 'records.trackDeletesStart', [model]) as never,
       trackDeletesEnd: (model) => call(job, 'records.trackDeletesEnd', [model]) as never,
+      list: (model, page) => call(job, 'records.list', [model, page]) as never,
     };
   }
   return caps;
