@@ -7,7 +7,6 @@
  * the provider's `${connectionConfig.subdomain}` URLs (Zendesk, Shopify, Okta…) and is stored.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { finishOAuthFlow, startOAuthFlow } from '../../connections/oauth-flow.ts';
@@ -62,6 +61,9 @@ export function register(program: Command): void {
       if (connectionConfig !== undefined && (typeof connectionConfig !== 'object' || connectionConfig === null || Array.isArray(connectionConfig))) {
         throw new PatchbayError('INVALID_ARGUMENT', `--config must be a JSON object, e.g. --config '{"subdomain":"acme"}'.`);
       }
+      // node:http is imported here, not at the top: importing it as ESM costs ~50 ms (it loads the
+      // bundled undici), which every other command, `serve --stdio` included, would pay at start.
+      const { createServer } = await import('node:http');
       const runtime = await createRuntime({ paths: pathsFrom(command) });
       const server = createServer();
       try {
