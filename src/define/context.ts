@@ -156,7 +156,8 @@ export type TriggerSyncMode = 'incremental' | 'full_refresh' | 'full_refresh_and
 type Infer<T> = T extends z.ZodType ? z.infer<T> : Record<string, unknown>;
 /** A model's record type, or RawModel when the schema does not describe one with an id (distributes over a union). */
 type ModelOf<T> = T extends z.ZodType ? (z.infer<T> extends RawModel ? z.infer<T> : RawModel) : RawModel;
-type InferMetadata<T> = T extends z.ZodObject ? z.infer<T> : Record<string, unknown>;
+// Without a schema, Nango types metadata as `never` (anything reads); `any` values keep `metadata?.[a]?.[b]` compiling.
+type InferMetadata<T> = T extends z.ZodObject ? z.infer<T> : Record<string, any>;
 
 /** The context of an action or on-event function (Nango's `NangoAction`). */
 export interface NangoAction<TMetadata extends ZodMetadata = undefined, TCheckpoint extends ZodCheckpoint = undefined> {

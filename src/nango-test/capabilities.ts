@@ -102,12 +102,9 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
     },
     async trackDeletesStart() {},
     async trackDeletesEnd() {},
-    // listRecords reads what this run saved so far (a replay has no stored records).
-    async list(model, page) {
-      const all = (saved.get(model) ?? []) as Record<string, unknown>[];
-      const start = page.cursor ? Number(page.cursor) : 0;
-      const end = start + page.limit;
-      return { records: all.slice(start, end), nextCursor: end < all.length ? String(end) : null };
+    // A fixture holds no stored records: listRecords yields none, as under Nango's vitest mock.
+    async list() {
+      return { records: [], nextCursor: null };
     },
   };
 
