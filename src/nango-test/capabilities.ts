@@ -151,6 +151,22 @@ export function createReplayCapabilities(fixture: Fixture, options: ReplayOption
       if (stub !== undefined) return stub;
       throw new PatchbayError('NOT_FOUND', `The function triggered ${integrationId}/${actionName} for ${connectionId}; replay has no "nango.triggerAction" stub in ${fixture.source}.`);
     },
+    // uncontrolledFetch answered like Nango templates' vitest setup does: a proxy call on the
+    // URL's path (query and host dropped), with the request's method, headers and JSON body.
+    async fetch(request) {
+      let data: unknown = request.body;
+      if (typeof data === 'string') {
+        try {
+          data = JSON.parse(data);
+        } catch {
+          // Not JSON: matched as text.
+        }
+      }
+      const config: ProxyConfiguration = { endpoint: new URL(request.url).pathname, method: request.method as ProxyConfiguration['method'], data, ...(request.headers ? { headers: request.headers } : {}) };
+      const recording = book.answer(requestIdentity(config));
+      const body = recording.response;
+      return { status: recording.status ?? 200, headers: recording.headers ?? {}, body: typeof body === 'string' ? body : JSON.stringify(body ?? null) };
+    },
     async getIntegration() {
       const stub = nango['getIntegration'] as Record<string, unknown> | undefined;
       return { unique_key: options.integrationId, provider: options.integrationId, display_name: options.integrationId, ...stub };

@@ -30,6 +30,21 @@ export interface RecordPage {
   nextCursor: string | null;
 }
 
+/** An `uncontrolledFetch` request, as plain data (it may cross to the main thread). */
+export interface FetchRequest {
+  url: string;
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A buffered answer to a FetchRequest; the context turns it into a `Response`. */
+export interface FetchAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** Which sync runs `triggerSync` / `startSync` ask for. */
 export interface SyncStartRequest {
   integrationId: string;
@@ -59,6 +74,11 @@ export interface Capabilities {
   releaseLock(key: string): Promise<boolean>;
   /** The integration's public configuration (no secrets). Optional so older capability sets still type-check. */
   getIntegration?(): Promise<PublicIntegration>;
+  /**
+   * Answers `uncontrolledFetch` instead of the network (`patchbay test` replays it from the
+   * recordings). Absent (live runs), the context fetches itself, where the function runs.
+   */
+  fetch?(request: FetchRequest): Promise<FetchAnswer>;
   /** Starts sync runs without waiting for them (fire-and-forget); a dry run only logs. */
   startSyncs?(request: SyncStartRequest): Promise<void>;
   log(entry: LogEntry): void;

@@ -8,7 +8,7 @@
  */
 import { ActionError, PatchbayError } from '../errors.ts';
 import type { LogLevel, PublicIntegration, SyncReference, TriggerSyncMode, UncontrolledFetchOptions } from '../define/context.ts';
-import type { Capabilities, ContextInfo, RecordCapabilities } from './capabilities.ts';
+import type { Capabilities, ContextInfo, FetchRequest, RecordCapabilities } from './capabilities.ts';
 
 /** Records per `records.list` page while `listRecords` walks a model. */
 export const LIST_PAGE_SIZE = 100;
@@ -18,9 +18,9 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIO
 /**
  * Nango's `uncontrolledFetch`: a plain fetch, no credentials injected, no retries, redirects
  * followed (fetch drops Authorization on a cross-origin hop). Only http(s) URLs; the execution's
- * signal aborts it. The call is logged (method, origin and path; never the query, which may hold tokens).
+ * signal aborts it; `answer` (the `fetch` capability, replay) replaces the network. The call is logged (method, origin and path; never the query, which may hold tokens).
  */
-export async function uncontrolledFetch(options: UncontrolledFetchOptions, signal: AbortSignal, log: Capabilities['log']): Promise<Response> {
+export async function uncontrolledFetch(options: UncontrolledFetchOptions, signal: AbortSignal, log: Capabilities['log'], answer?: Capabilities['fetch']): Promise<Response> {
   const raw = (options as UncontrolledFetchOptions | undefined)?.url;
   let url: URL;
   try {
@@ -40,9 +40,16 @@ export async function uncontrolledFetch(options: UncontrolledFetchOptions, signa
   const where = `${method} ${url.origin}${url.pathname}`;
   let response: Response;
   try {
-    response = await fetch(url, init);
+    if (answer) {
+      const request: FetchRequest = { url: url.href, method };
+      if (options.headers) request.headers = { ...options.headers };
+      if (typeof init.body === 'string') request.body = init.body;
+      const answered = await answer(request);
+      response = new Response(method === 'HEAD' || [204, 205, 304].includes(answered.status) ? null : answered.body, { status: answered.status, headers: answered.headers });
+    } else response = await fetch(url, init);
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
+    if (error instanceof PatchbayError) throw error;
     throw new PatchbayError('UPSTREAM_NETWORK_ERROR', `uncontrolledFetch ${where} failed: ${causeOf(error)}. Check the URL and that the host is reachable.`, { cause: error });
   }
   log({ time: new Date().toISOString(), level: 'debug', message: `uncontrolledFetch ${where} → ${response.status}` });
@@ -105,7 +112,7 @@ export function surfaceMethods(caps: Capabilities, info: ContextInfo, signal: Ab
       held.clear();
       await Promise.all(keys.map((key) => caps.releaseLock(key)));
     },
-    uncontrolledFetch: (options: UncontrolledFetchOptions) => uncontrolledFetch(options, signal, caps.log),
+    uncontrolledFetch: (options: UncontrolledFetchOptions) => uncontrolledFetch(options, signal, caps.log, caps.fetch?.bind(caps)),
     async getIntegration(): Promise<PublicIntegration> {
       if (caps.getIntegration) return caps.getIntegration();
       return { unique_key: info.providerConfigKey, provider: info.provider, display_name: info.provider };

@@ -180,6 +180,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           validateState,
           webhookPayload: request.webhookPayload,
           records: caps.records !== undefined,
+          fetch: caps.fetch !== undefined,
           userPaths,
         };
         // A nested run (triggerAction) may exceed maxWorkers: its parent holds a worker while waiting.

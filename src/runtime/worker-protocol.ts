@@ -18,6 +18,8 @@ export interface JobSpec {
   webhookPayload?: unknown;
   /** Whether the main thread offers record capabilities (syncs). */
   records: boolean;
+  /** Whether the main thread answers `uncontrolledFetch` (replay); otherwise the worker fetches. */
+  fetch?: boolean;
   /** Where user code lives, to trim error stacks to it. */
   userPaths?: string[];
 }
@@ -57,6 +59,7 @@ export const CAPABILITY_METHODS = [
   'releaseLock',
   'getIntegration',
   'startSyncs',
+  'fetch',
   'records.save',
   'records.update',
   'records.delete',

@@ -59,6 +59,7 @@ function remoteCapabilities(spec: JobSpec): Capabilities {
     log: (e) => send({ t: 'log', job, e }),
     progress: (u) => send({ t: 'progress', job, u }),
   };
+  if (spec.fetch) caps.fetch = (request) => call(job, 'fetch', [request]) as never;
   if (spec.records) {
     caps.records = {
       save: (model, records) => call(job, 'records.save', [model, records]) as never,

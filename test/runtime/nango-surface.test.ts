@@ -225,3 +225,36 @@ test("Nango's loose batchSave<T> typing type-checks; a record type without id do
   const errors = failed.diagnostics.filter((d) => d.severity === 'error');
   assert.ok(errors.some((d) => /^TS\d+$/.test(d.code) && /RawModel|'id'/.test(d.message)), errors.map(formatDiagnostic).join('\n'));
 });
+
+test('patchbay test answers uncontrolledFetch from the recordings (by URL path, as Nango templates mock it)', async (t) => {
+  const action = `import { z } from 'zod';
+import { createAction } from 'nango';
+export default createAction({
+    description: 'Roles from a side service.',
+    input: z.object({}),
+    output: z.object({ roles: z.array(z.string()), status: z.number() }),
+    exec: async (nango) => {
+        const response = await nango.uncontrolledFetch({ url: new URL('https://side.example.invalid/v1/roles'), headers: { 'X-Tenant': 't1' } });
+        const body = (await response.json()) as { data: string[] };
+        return { roles: body.data, status: response.status };
+    }
+});
+`;
+  const fixture = {
+    input: {},
+    output: { roles: ['admin', 'viewer'], status: 200 },
+    nango: {},
+    api: { get: { '/v1/roles': { response: { data: ['admin', 'viewer'] }, status: 200, headers: { 'content-type': 'application/json' } } } },
+  };
+  const replay = tempProject({ 'side/actions/roles.ts': action, 'side/tests/roles.test.json': JSON.stringify(fixture) });
+  t.after(replay.cleanup);
+  const { execFile } = await import('node:child_process');
+  const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, [main, '--integrations', path.join(replay.root, 'integrations'), '--home', path.join(replay.root, 'home'), 'test'], { cwd: replay.root, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /✓ side\/roles/);
+});
