@@ -38,6 +38,11 @@ export type {
   Pagination,
   ProxyConfiguration,
   ProxyResponse,
+  PublicIntegration,
+  RawModel,
+  SyncReference,
+  TriggerSyncMode,
+  UncontrolledFetchOptions,
 } from './define/context.ts';
 export { ActionError, PatchbayError } from './errors.ts';
 export type { ErrorCode, SerializedError } from './errors.ts';
