@@ -84,6 +84,8 @@ export interface OAuth2Credentials {
 export interface ApiKeyCredentials {
   type: 'API_KEY';
   api_key: string;
+  /** Nango's name for the same key; set on what `nango.getConnection()` returns. */
+  apiKey?: string;
 }
 export interface BasicCredentials {
   type: 'BASIC';

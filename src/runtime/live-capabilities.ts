@@ -6,7 +6,7 @@
  * With `dryRun`, records, metadata and checkpoints stay in memory (runtime/dry-run.ts) and nothing
  * is written; proxy calls are real.
  */
-import type { Connection, EnvironmentVariable, ProxyConfiguration, PublicIntegration } from '../define/context.ts';
+import type { Connection, Credentials, EnvironmentVariable, ProxyConfiguration, PublicIntegration } from '../define/context.ts';
 import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
@@ -158,7 +158,7 @@ async function liveScope(
         connection_id: fresh.connection_id,
         provider_config_key: fresh.provider_config_key,
         provider: fresh.provider,
-        credentials: await t.source.get(),
+        credentials: withNangoNames(await t.source.get()),
         connection_config: fresh.connection_config,
         metadata: dryRun && t === own ? await state.getMetadata() : fresh.metadata,
         created_at: fresh.created_at,
@@ -260,4 +260,9 @@ function liveState(deps: LiveDeps, integrationId: string, connectionId: string, 
 async function lastSync(store: Store, integrationId: string, connectionId: string, name: string): Promise<{ lastSyncDate?: string }> {
   const state = await store.syncs.getState(integrationId, connectionId, name).catch(() => undefined);
   return state?.last_success_at ? { lastSyncDate: state.last_success_at } : {};
+}
+
+/** Credentials as Nango functions read them: an API key is `apiKey` there, `api_key` in patchbay. */
+function withNangoNames(credentials: Credentials): Credentials {
+  return credentials.type === 'API_KEY' ? { ...credentials, apiKey: credentials.api_key } : credentials;
 }

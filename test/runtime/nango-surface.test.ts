@@ -76,6 +76,10 @@ export default createAction({
             return { triggered: true };
         }
         if (input.op === 'integration') return await nango.getIntegration();
+        if (input.op === 'apikey') {
+            const { credentials } = await nango.getConnection();
+            return credentials.type === 'API_KEY' ? { nango: credentials.apiKey === input.url, patchbay: credentials.api_key === input.url } : null;
+        }
         throw new nango.ActionError({ message: 'unknown op' });
     }
 });
@@ -257,4 +261,9 @@ export default createAction({
   );
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /✓ side\/roles/);
+});
+
+test("getConnection() carries an API key under Nango's name (apiKey) as well as api_key", async () => {
+  const result = await runtime.executor.run({ integrationId: 'fake', name: 'surface', connectionId: 'c1', input: { url: 'surface-secret-key', op: 'apikey' } });
+  assert.deepEqual(result.output, { nango: true, patchbay: true });
 });
