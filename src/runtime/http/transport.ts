@@ -10,7 +10,7 @@
  */
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { PatchbayError } from '../../errors.ts';
 import type { ProxyConfiguration } from '../../define/context.ts';
 
@@ -87,18 +87,32 @@ async function decode(body: Uint8Array, headers: Record<string, string>): Promis
 export function createUndiciTransport(timeouts: TransportTimeouts = {}, limits: { maxResponseBytes?: number } = {}): ClosableTransport {
   const t = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const maxBytes = limits.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  // An Agent keeps one keep-alive Pool per origin and drops pools that went idle.
-  const agent = new Agent({
-    connections: 16,
-    keepAliveTimeout: 10_000,
-    headersTimeout: t.headers,
-    bodyTimeout: t.body,
-    connect: { timeout: t.connect },
-  });
+  // An Agent keeps one keep-alive Pool per origin and drops pools that went idle. undici is
+  // loaded on the first request, not at startup: `serve --stdio` answers tools/list ~60 ms sooner.
+  let agent: Agent | undefined;
+  let loading: Promise<Agent> | undefined;
+  let closed = false;
+  const agentFor = async (): Promise<Agent> => {
+    loading ??= import('undici').then(({ Agent }) => {
+      agent = new Agent({
+        connections: 16,
+        keepAliveTimeout: 10_000,
+        headersTimeout: t.headers,
+        bodyTimeout: t.body,
+        connect: { timeout: t.connect },
+      });
+      // Used after close(): the closed Agent refuses the request as it always did.
+      if (closed) void agent.close();
+      return agent;
+    });
+    return loading;
+  };
 
   const send: Transport = async (request) => {
     request.signal.throwIfAborted();
-    const response = await agent.request({
+    const pool = agent ?? (await agentFor());
+    request.signal.throwIfAborted();
+    const response = await pool.request({
       origin: request.url.origin,
       path: request.url.pathname + request.url.search,
       method: request.method as 'GET',
@@ -128,7 +142,9 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}, limits: 
   return {
     send,
     async close() {
-      await agent.close().catch(() => agent.destroy());
+      closed = true;
+      const open = loading ? await loading.catch(() => undefined) : undefined;
+      await open?.close().catch(() => open.destroy());
     },
   };
 }
