@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 import { displayPath, errorAt, type Diagnostic } from './diagnostics.ts';
 import { resolveZod, SDK_RUNTIME_URL } from './sdk.ts';
 
@@ -117,7 +117,9 @@ export class Bundler {
     if (!this.#context || key !== this.#entriesKey) {
       await this.dispose();
       this.#entriesKey = key;
-      this.#context = await esbuild.context({
+      // esbuild is loaded on the first build: a server reusing an unchanged build never needs it.
+      const { context } = await import('esbuild');
+      this.#context = await context({
         entryPoints: entries.map((e) => ({ in: e.file, out: e.key })),
         absWorkingDir: this.#root,
         outdir: this.#outdir,

@@ -16,7 +16,6 @@ import { findFunctionByName } from '../../runtime/lookup.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import type { ExecutionResult, HttpCallLog, LogEntry } from '../../runtime/types.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
-import { saveDryRun, startRecording } from '../../nango-test/save-dryrun.ts';
 
 interface DryrunOptions {
   integration?: string;
@@ -53,6 +52,8 @@ export function register(program: Command): void {
       const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new PatchbayError('INVALID_ARGUMENT', '--timeout must be a positive number of milliseconds.');
 
+      // The fixture recorder is loaded here, not at the top: other commands (serve) start faster without it.
+      const { saveDryRun, startRecording } = await import('../../nango-test/save-dryrun.ts');
       const recorder = opts.saveResponses ? startRecording() : undefined;
       const runtime = await createRuntime({ paths: pathsFrom(cmd), logger: createLogger({ stdio: true, level: 'error' }), ...(recorder ? { transport: recorder.transport } : {}) });
       let fn: ReturnType<typeof findFunctionByName> | undefined;

@@ -12,8 +12,6 @@
 import type { Command } from 'commander';
 import { ensureBuilt } from '../../build/index.ts';
 import { PatchbayError } from '../../errors.ts';
-import { formatResult, formatSummary, summaryJson } from '../../nango-test/report.ts';
-import { runSuite } from '../../nango-test/suite.ts';
 import { pathsFrom } from '../options.ts';
 
 interface TestOptions {
@@ -41,6 +39,8 @@ export function register(program: Command): void {
       if (opts.httpErrors !== undefined && opts.httpErrors !== 'throw' && opts.httpErrors !== 'return') {
         throw new PatchbayError('INVALID_ARGUMENT', `--http-errors must be "throw" or "return", got "${opts.httpErrors}".`);
       }
+      // The fixture runner is loaded here, not at the top: every other command (serve) starts faster.
+      const [{ formatResult, formatSummary, summaryJson }, { runSuite }] = await Promise.all([import('../../nango-test/report.ts'), import('../../nango-test/suite.ts')]);
       const integration = target?.split('/')[0];
       const manifest = await ensureBuilt(paths, { typecheck: opts.typecheck === true, ...(integration ? { only: [integration] } : {}) });
       const summary = await runSuite(manifest, {
