@@ -3,7 +3,8 @@
  * under the run's id, with the per-model change counts the run reports (ExecutionResult.changes).
  */
 import { recordId, toRecordInputs } from '../records/hash.ts';
-import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../store/types.ts';
+import { toNangoRecord } from '../records/query.ts';
+import type { RecordScope, RecordStore, SaveSummary } from '../store/types.ts';
 import type { RecordCapabilities, RecordPage } from './capabilities.ts';
 import type { SyncChanges } from './types.ts';
 
@@ -65,25 +66,11 @@ async function deletedSince(store: RecordStore, scope: RecordScope, since: strin
   return keys.slice(-count);
 }
 
-/** As Nango returns them: the data plus `_nango_metadata`, whose `cursor` resumes `listRecords`. */
-export function asNangoRecord(record: StoredRecord): Record<string, unknown> {
-  return {
-    ...record.data,
-    _nango_metadata: {
-      first_seen_at: record.first_seen_at,
-      last_modified_at: record.last_modified_at,
-      last_action: record.last_action,
-      deleted_at: record.deleted_at,
-      cursor: record.cursor,
-    },
-  };
-}
-
 /**
  * One page of a scope's live (not deleted) records in cursor order: what `nango.listRecords`
  * walks, in live runs and (read-only) in dry runs.
  */
 export async function listPage(store: RecordStore, scope: RecordScope, page: { cursor?: string; limit: number }): Promise<RecordPage> {
   const found = await store.query(scope, { filter: ['added', 'updated'], limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) });
-  return { records: found.records.map(asNangoRecord), nextCursor: found.nextCursor };
+  return { records: found.records.map(toNangoRecord), nextCursor: found.nextCursor };
 }
