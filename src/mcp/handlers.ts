@@ -64,10 +64,15 @@ export interface McpHandlers {
   callTool(caller: McpCaller, name: string, args: Record<string, unknown> | undefined, extras?: CallExtras): Promise<CallToolResult>;
 }
 
+/** A client-sent tool name as it may appear in an error: quoted, escaped, at most 80 characters. */
+function shownName(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name).replace(/[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function unknownTool(name: string, visible: readonly ActionTool[]): McpError {
   const similar = similarNames(visible, name);
   const hint = similar.length > 0 ? ` Did you mean ${similar.join(', ')}?` : '';
-  return new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}.${hint}`);
+  return new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}.${hint}`);
 }
 
 /** Builds the handlers once per server; everything per-request is cheap. */
@@ -149,7 +154,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
           if (args['connection_id'] !== undefined) inner[tool.connectionArg] = args['connection_id'];
           return runAction(caller, tool, inner, extras);
         }
-        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. In catalog mode the tools are search_actions, describe_action and call_action.`);
+        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}. In catalog mode the tools are search_actions, describe_action and call_action.`);
       }
       const tool = visibleTool(caller, name);
       if (!tool) throw unknownTool(name, catalog.visible(caller.scope, caller.selection));

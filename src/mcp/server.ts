@@ -9,7 +9,8 @@
  * await server.connect(new StdioServerTransport());
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { ProgressUpdate } from '../runtime/types.ts';
 import type { CallExtras, McpCaller, McpHandlers } from './handlers.ts';
 
@@ -35,13 +36,27 @@ const INSTRUCTIONS =
   'When a tool has a connection_id argument, pick the account the user means. ' +
   'Errors say what to do next (fix a field, re-authorise a connection, wait for a rate limit).';
 
+/**
+ * tools/call whose params we check ourselves: the SDK's own check of the request answers a
+ * non-object `arguments` or a missing `name` with -32603 and a raw zod dump; this answers
+ * -32602 (invalid params) with one line naming each bad field.
+ */
+const CallToolRequest = CallToolRequestSchema.extend({
+  params: z.unknown().transform((params) => {
+    const parsed = CallToolRequestParamsSchema.safeParse(params);
+    if (parsed.success) return parsed.data;
+    const fields = parsed.error.issues.map((issue) => `${['params', ...issue.path].join('.')}: ${issue.message}`);
+    throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call request (${fields.join('; ')}). Send {"name": "<tool>", "arguments": {...}}.`);
+  }),
+});
+
 /** A new SDK server answering tools/list and tools/call for one caller. */
 export function createMcpServer(handlers: McpHandlers, caller: McpCaller, info: McpServerInfo): Server {
   const server = new Server({ name: 'patchbay', version: info.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await handlers.listTools(caller) }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler(CallToolRequest, async (request, extra) => {
     const started = performance.now();
     const extras: CallExtras = { signal: info.signal ? AbortSignal.any([extra.signal, info.signal]) : extra.signal };
     const token = request.params._meta?.progressToken;

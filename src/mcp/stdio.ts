@@ -44,6 +44,14 @@ export async function serveStdio(handlers: McpHandlers, caller: McpCaller, info:
   process.stdin.once('end', () => void server.close());
   process.stdin.once('close', () => void server.close());
   await server.connect(transport);
+  // The SDK drops a line that is not JSON-RPC without a word; answer it as the spec asks, so a
+  // sloppy client sees why instead of waiting forever for a reply.
+  server.onerror = (error) => {
+    if (!(error instanceof SyntaxError) && error.name !== 'ZodError') return;
+    const message = error instanceof SyntaxError ? 'Parse error: a line is not valid JSON.' : 'Invalid request: a line is not a JSON-RPC 2.0 message.';
+    const answer = { jsonrpc: '2.0', id: null, error: { code: error instanceof SyntaxError ? -32700 : -32600, message: `${message} Send one JSON-RPC object per line.` } };
+    transport.send(answer as unknown as Parameters<typeof transport.send>[0]).catch(() => {});
+  };
   return {
     closed,
     async close() {
