@@ -99,3 +99,20 @@ test('serve --stdio answers garbage lines with JSON-RPC errors and keeps serving
     await stopChild(child);
   }
 });
+
+test('a key revoked while the server runs is refused at once with 401 and no secret in the answer', async () => {
+  const list = (secret: string) =>
+    fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+  assert.equal((await list(project.scopedSecret)).status, 200);
+  const revoke = spawn(process.execPath, [CLI, 'key', 'revoke', 'scoped'], { cwd: project.root, env: project.env, stdio: 'ignore' });
+  assert.equal(await new Promise((resolve) => revoke.once('exit', resolve)), 0);
+  const refused = await list(project.scopedSecret);
+  const text = await refused.text();
+  assert.equal(refused.status, 401);
+  assert.match(text, /unknown or revoked/);
+  assert.ok(!text.includes(project.scopedSecret));
+});
