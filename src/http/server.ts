@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PatchbayError } from '../errors.ts';
-import { authenticate, selectionFromHeaders, type KeyVerifier } from './auth.ts';
+import { authenticate, bearerToken, selectionFromHeaders, type KeyVerifier } from './auth.ts';
 import { jsonRpcError, type McpRoute } from './mcp-route.ts';
 import { DEFAULT_MAX_BODY_BYTES, isBodyTooLarge, readJsonBody, sendError, sendJson } from './respond.ts';
 import type { ApiScope, Router } from './router.ts';
@@ -55,14 +55,18 @@ export interface RunningHttpServer {
 
 const FULL: ApiScope = { keyId: null, connections: null, tools: null };
 
-function unauthorized(res: ServerResponse, hasToken: boolean): void {
+function unauthorized(res: ServerResponse, req: IncomingMessage): void {
+  const hasToken = bearerToken(req.headers) !== undefined;
+  const otherScheme = !hasToken && req.headers.authorization !== undefined;
   sendError(
     res,
     new PatchbayError(
       'UNAUTHORIZED',
       hasToken
         ? 'The API key is unknown or revoked. Create one with `patchbay key create --name <name>`.'
-        : 'Missing API key: send `Authorization: Bearer <key>` (the key was printed on first start; create another with `patchbay key create --name <name>`).',
+        : otherScheme
+          ? 'The Authorization header must use the Bearer scheme: `Authorization: Bearer <key>`.'
+          : 'Missing API key: send `Authorization: Bearer <key>` (the key was printed on first start; create another with `patchbay key create --name <name>`).',
     ),
     { 'www-authenticate': 'Bearer' },
   );
@@ -104,7 +108,7 @@ export function createRequestHandler(options: HttpServerOptions, policy: Securit
           return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless; send JSON-RPC with POST.');
         }
         const scope = await authenticate(req.headers, options.verifyKey);
-        if (!scope) return unauthorized(res, req.headers.authorization !== undefined);
+        if (!scope) return unauthorized(res, req);
         let body: unknown;
         try {
           body = await readJsonBody(req, policy.maxBodyBytes);
@@ -126,7 +130,7 @@ export function createRequestHandler(options: HttpServerOptions, policy: Securit
       let scope = FULL;
       if (!match.route.public) {
         const found = await authenticate(req.headers, options.verifyKey);
-        if (!found) return unauthorized(res, req.headers.authorization !== undefined);
+        if (!found) return unauthorized(res, req);
         scope = found;
       }
       await match.route.handler(req, res, { params: match.params, url, scope });

@@ -116,3 +116,15 @@ test('a key revoked while the server runs is refused at once with 401 and no sec
   assert.match(text, /unknown or revoked/);
   assert.ok(!text.includes(project.scopedSecret));
 });
+
+test('an Authorization header with another scheme than Bearer gets a 401 that names the scheme to use', async () => {
+  const response = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Basic ${Buffer.from(`x:${SECRET}`).toString('base64')}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 401);
+  assert.match(text, /Bearer scheme/);
+  assert.ok(!text.includes(SECRET));
+});
