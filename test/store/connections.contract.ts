@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PatchbayError } from '../../src/errors.ts';
 import type { ConnectionRow, Store } from '../../src/store/types.ts';
+import { storeRunner } from './with-store.ts';
 
 /** A row as the service would write it (credentials already sealed). */
 export function connectionRow(overrides: Partial<ConnectionRow> = {}): ConnectionRow {
@@ -28,14 +29,7 @@ export function connectionRow(overrides: Partial<ConnectionRow> = {}): Connectio
 
 /** Runs the connection store contract against stores made by `open` (each test gets a fresh one). */
 export function runConnectionStoreContract(name: string, open: () => Promise<Store>): void {
-  const withStore = (fn: (store: Store) => Promise<void>) => async () => {
-    const store = await open();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = storeRunner(open);
 
   describe(`${name}: ConnectionStore`, () => {
     it('inserts, reads back every field, and lists by integration', withStore(async (store) => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiKeyRow, Store } from '../../src/store/types.ts';
+import { storeRunner } from './with-store.ts';
 
 function keyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
   return {
@@ -19,14 +20,7 @@ function keyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
 
 /** Runs the api key store contract against stores made by `open`. */
 export function runApiKeyStoreContract(name: string, open: () => Promise<Store>): void {
-  const withStore = (fn: (store: Store) => Promise<void>) => async () => {
-    const store = await open();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = storeRunner(open);
 
   describe(`${name}: ApiKeyStore`, () => {
     it('finds a key by hash with its scopes', withStore(async (store) => {

@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../src/store/types.ts';
+import { storeRunner } from './with-store.ts';
 
 /** Runs the lock contract against stores made by `open`. */
 export function runLockStoreContract(name: string, open: () => Promise<Store>): void {
-  const withStore = (fn: (store: Store) => Promise<void>) => async () => {
-    const store = await open();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = storeRunner(open);
 
   describe(`${name}: LockStore`, () => {
     it('lets one owner hold a key; the other is refused', withStore(async (store) => {
