@@ -8,7 +8,8 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 
-export interface SyncWebhookSuccess {
+/** What both forms of Nango's sync webhook carry. */
+interface SyncWebhookCommon {
   from: 'patchbay';
   type: 'sync';
   connectionId: string;
@@ -17,6 +18,9 @@ export interface SyncWebhookSuccess {
   syncVariant: string;
   model: string;
   syncType: 'INITIAL' | 'INCREMENTAL';
+}
+
+export interface SyncWebhookSuccess extends SyncWebhookCommon {
   success: true;
   responseResults: { added: number; updated: number; deleted: number };
   /** Query records with this `modifiedAfter` to get what the run changed. */
@@ -25,15 +29,7 @@ export interface SyncWebhookSuccess {
   queryTimeStamp: string;
 }
 
-export interface SyncWebhookFailure {
-  from: 'patchbay';
-  type: 'sync';
-  connectionId: string;
-  providerConfigKey: string;
-  syncName: string;
-  syncVariant: string;
-  model: string;
-  syncType: 'INITIAL' | 'INCREMENTAL';
+export interface SyncWebhookFailure extends SyncWebhookCommon {
   success: false;
   error: { type: string; description: string };
   startedAt: string;
