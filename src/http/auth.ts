@@ -10,7 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKeyRow } from '../store/types.ts';
 import type { ConnectionSelection } from '../mcp/scope.ts';
-import type { ApiScope } from './router.ts';
+import { FULL_SCOPE, type ApiScope } from '../access/scope.ts';
 
 /** Looks a secret up; undefined for unknown or revoked keys. */
 export type KeyVerifier = (secret: string) => Promise<ApiKeyRow | undefined>;
@@ -30,7 +30,7 @@ export function scopeOfKey(row: ApiKeyRow): ApiScope {
 
 /** The caller's scope, or undefined when the key is missing or wrong (answer 401). */
 export async function authenticate(headers: IncomingHttpHeaders, verify: KeyVerifier | undefined): Promise<ApiScope | undefined> {
-  if (!verify) return { keyId: null, connections: null, tools: null };
+  if (!verify) return FULL_SCOPE;
   const token = bearerToken(headers);
   if (!token) return undefined;
   const row = await verify(token);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProjectPaths } from '../config/paths.ts';
 import { ensureInitialKey, verifyApiKey } from '../connections/api-keys.ts';
-import { connectionAllowed } from '../mcp/scope.ts';
+import { connectionAllowed } from '../access/scope.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startScheduler } from '../sync/scheduler.ts';

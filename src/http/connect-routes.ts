@@ -11,7 +11,7 @@
  * `state`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finishOAuthFlow, startOAuthFlow, type OAuthFlowDeps } from '../connections/oauth-flow.ts';
+import { finishOAuthFlow, startOAuthFlow, type OAuthFlowDeps } from '../connections/oauth/flow.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import { sendError, sendJson, statusForCode } from './respond.ts';
 

@@ -20,7 +20,7 @@ import type { McpHandlers } from '../mcp/handlers.ts';
 import type { ConnectionSelection } from '../mcp/scope.ts';
 import { createMcpServer, type McpServerInfo } from '../mcp/server.ts';
 import { sendJson } from './respond.ts';
-import type { ApiScope } from './router.ts';
+import type { ApiScope } from '../access/scope.ts';
 
 interface JsonRpcLike {
   jsonrpc?: unknown;

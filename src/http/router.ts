@@ -10,20 +10,9 @@
  * await router.handle(req, res, scope); // false when nothing matched
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiScope } from '../access/scope.ts';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
-
-/**
- * What an API key may do. `null` lists mean "everything"; a key without scope is all-null.
- * Connections are written `integration:connection` or a bare `connection` (any integration).
- */
-export interface ApiScope {
-  /** The key's id, or null when the server runs with `--no-auth`. */
-  keyId: string | null;
-  keyName?: string;
-  connections: string[] | null;
-  tools: string[] | null;
-}
 
 /** Everything a handler gets besides the raw request and response. */
 export interface RouteContext {

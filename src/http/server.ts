@@ -17,7 +17,8 @@ import { PatchbayError } from '../errors.ts';
 import { authenticate, bearerToken, selectionFromHeaders, type KeyVerifier } from './auth.ts';
 import { jsonRpcError, type McpRoute } from './mcp-route.ts';
 import { DEFAULT_MAX_BODY_BYTES, isBodyTooLarge, readJsonBody, sendError, sendJson } from './respond.ts';
-import type { ApiScope, Router } from './router.ts';
+import { FULL_SCOPE } from '../access/scope.ts';
+import type { Router } from './router.ts';
 import { checkRequest, isLoopbackHost, policyFor, type SecurityPolicy } from './security.ts';
 
 /** The subset of a pino logger the server uses. */
@@ -52,8 +53,6 @@ export interface RunningHttpServer {
   addresses: string[];
   close(): Promise<void>;
 }
-
-const FULL: ApiScope = { keyId: null, connections: null, tools: null };
 
 function unauthorized(res: ServerResponse, req: IncomingMessage): void {
   const hasToken = bearerToken(req.headers) !== undefined;
@@ -127,7 +126,7 @@ export function createRequestHandler(options: HttpServerOptions, policy: Securit
         res.setHeader('allow', match.methodNotAllowed.join(', '));
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: `Use ${match.methodNotAllowed.join(' or ')} for ${url.pathname}.` } });
       }
-      let scope = FULL;
+      let scope = FULL_SCOPE;
       if (!match.route.public) {
         const found = await authenticate(req.headers, options.verifyKey);
         if (!found) return unauthorized(res, req);

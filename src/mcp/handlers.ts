@@ -14,14 +14,14 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
-import type { ApiScope } from '../http/router.ts';
+import { toolAllowed, type ApiScope } from '../access/scope.ts';
 import type { ExecutionRequest, Executor, ProgressUpdate } from '../runtime/types.ts';
 import type { RecordStore } from '../store/types.ts';
 import { CATALOG_TOOLS, searchActions, similarNames } from './catalog.ts';
 import { callQueryRecords, QUERY_RECORDS, queryRecordsTool, syncedModels } from './records-tool.ts';
 import { errorResult, successResult } from './result.ts';
 import { unwrapArguments } from './schema.ts';
-import { connectionPlan, toolAllowed, integrationSelected, resolveConnection, type ConnectionSelection } from './scope.ts';
+import { connectionPlan, integrationSelected, resolveConnection, type ConnectionSelection } from './scope.ts';
 import { createToolCatalog, type ActionTool, type ToolCatalog } from './tools.ts';
 
 /** A connection as tool listing needs it. */

@@ -61,14 +61,3 @@ export function toolNames(functions: Array<{ integrationId: string; name: string
   return names;
 }
 
-/**
- * Glob match for `--tools` and key scopes: `*` any run of characters, `?` one. Patterns match
- * a tool name (`github_*`) or a function key (`github/*`).
- */
-export function globMatcher(patterns: string[]): (candidates: string[]) => boolean {
-  const regexes = patterns
-    .map((pattern) => pattern.trim())
-    .filter((pattern) => pattern.length > 0)
-    .map((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
-  return (candidates) => regexes.some((regex) => candidates.some((candidate) => regex.test(candidate)));
-}

@@ -12,7 +12,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
-import type { ApiScope } from '../http/router.ts';
+import type { ApiScope } from '../access/scope.ts';
 import { queryRecords } from '../records/query.ts';
 import type { RecordQuery, RecordStore } from '../store/types.ts';
 import { errorResult, successResult } from './result.ts';

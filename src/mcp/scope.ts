@@ -12,11 +12,7 @@
  */
 import type { ConnectionSummary } from '../connections/types.ts';
 import { PatchbayError } from '../errors.ts';
-import type { ApiScope } from '../http/router.ts';
-import { globMatcher } from './naming.ts';
-
-/** An unrestricted scope: stdio and `--no-auth`. */
-export const FULL_SCOPE: ApiScope = { keyId: null, connections: null, tools: null };
+import { connectionAllowed, type ApiScope } from '../access/scope.ts';
 
 /** What the caller asked for outside tool arguments. */
 export interface ConnectionSelection {
@@ -31,25 +27,6 @@ export type ConnectionPlan =
   | { mode: 'single'; id: string }
   | { mode: 'choose'; ids: string[] }
   | { mode: 'none' };
-
-/** True when the scope lets the caller use this connection. */
-export function connectionAllowed(scope: ApiScope, integrationId: string, connectionId: string): boolean {
-  if (scope.connections === null) return true;
-  return scope.connections.includes(`${integrationId}:${connectionId}`) || scope.connections.includes(connectionId);
-}
-
-const matcherCache = new WeakMap<string[], (candidates: string[]) => boolean>();
-
-/** True when the scope's tool globs match the tool name or its `integration/name` key. */
-export function toolAllowed(scope: ApiScope, toolName: string, key: string): boolean {
-  if (scope.tools === null) return true;
-  let matcher = matcherCache.get(scope.tools);
-  if (!matcher) {
-    matcher = globMatcher(scope.tools);
-    matcherCache.set(scope.tools, matcher);
-  }
-  return matcher([toolName, key]);
-}
 
 /** True when the selection's `provider-config-key` (if any) names this integration. */
 export function integrationSelected(selection: ConnectionSelection, integrationId: string): boolean {

@@ -11,11 +11,11 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { FunctionManifest, JsonSchema, Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
 import type { ToolAnnotations } from '../define/types.ts';
-import type { ApiScope } from '../http/router.ts';
 import { toolAnnotations, toolTitle } from './annotations.ts';
-import { functionKey, globMatcher, TOOL_NAME_PATTERN, toolNames } from './naming.ts';
+import { connectionAllowed, globMatcher, toolAllowed, type ApiScope } from '../access/scope.ts';
+import { functionKey, TOOL_NAME_PATTERN, toolNames } from './naming.ts';
 import { toolInputSchema, toolOutputSchema, type ToolInputSchema, type ToolOutputSchema } from './schema.ts';
-import { connectionAllowed, connectionPlan, integrationSelected, noConnectionMessage, toolAllowed, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
+import { connectionPlan, integrationSelected, noConnectionMessage, type ConnectionPlan, type ConnectionSelection } from './scope.ts';
 
 /** Names the catalog mode and records tools use; an action never takes one. */
 export const META_TOOL_NAMES = ['search_actions', 'describe_action', 'call_action', 'query_records'] as const;

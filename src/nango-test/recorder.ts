@@ -19,7 +19,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '../define/context.ts';
-import type { Transport, TransportResponse } from '../runtime/http/transport.ts';
+import type { Transport, TransportResponse } from '../upstream/transport.ts';
 import type { ExecutionResult } from '../runtime/types.ts';
 import type { RecordedExchange, UnifiedFixtureFile } from './fixture.ts';
 import { normalizeEndpoint } from './fixture.ts';

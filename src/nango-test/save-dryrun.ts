@@ -13,7 +13,7 @@
 import type { FunctionManifest } from '../build/manifest.ts';
 import type { Connection } from '../define/context.ts';
 import { toPatchbayError } from '../errors.ts';
-import { createUndiciTransport } from '../runtime/http/transport.ts';
+import { createUndiciTransport } from '../upstream/transport.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ExecutionResult } from '../runtime/types.ts';

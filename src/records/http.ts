@@ -5,7 +5,7 @@
  * HTTP server mounts it with `queryRecords`, so a client written for Nango's API works unchanged.
  */
 import { PatchbayError } from '../errors.ts';
-import type { RecordQuery, RecordScope } from '../store/types.ts';
+import type { RecordQuery, RecordScope } from './types.ts';
 
 const KNOWN = new Set(['model', 'variant', 'cursor', 'limit', 'filter', 'modified_after', 'delta', 'ids']);
 

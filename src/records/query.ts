@@ -3,7 +3,7 @@
  * `patchbay records`, the MCP `query_records` tool and the HTTP `GET /records` route, so every
  * front end pages, filters and formats the same way.
  */
-import type { RecordQuery, RecordScope, RecordStore, StoredRecord } from '../store/types.ts';
+import type { RecordQuery, RecordScope, RecordStore, StoredRecord } from './types.ts';
 
 /** Nango's per-record metadata. */
 export interface NangoRecordMetadata {

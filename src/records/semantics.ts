@@ -3,7 +3,7 @@
  * Kept in one place so the memory and SQLite stores cannot drift apart.
  */
 import { PatchbayError } from '../errors.ts';
-import type { RecordQuery, StoredRecord } from '../store/types.ts';
+import type { RecordQuery, StoredRecord } from './types.ts';
 
 /** Default page size of a records query (Nango's default). */
 export const DEFAULT_LIMIT = 100;

@@ -6,7 +6,7 @@
 import type { ProxyConfiguration, ProxyResponse } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
 
-import { paginate } from './http/paginate.ts';
+import { paginate } from '../upstream/paginate.ts';
 
 type Request = (config: ProxyConfiguration) => Promise<ProxyResponse>;
 

@@ -14,7 +14,7 @@ import type { Store } from '../store/types.ts';
 import type { Capabilities, RecordCapabilities } from './capabilities.ts';
 import { createRecordCollector, memoryState, type StateCapabilities } from './dry-run.ts';
 import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from './executor.ts';
-import type { CredentialSource, HttpClient } from './http/client.ts';
+import type { CredentialSource, HttpClient } from '../upstream/client.ts';
 import { listPage, liveRecords } from './live-records.ts';
 import { startSyncRuns } from './sync-start.ts';
 import type { SyncRuntime } from '../sync/types.ts';

@@ -25,11 +25,11 @@ import type { IntegrationConfig } from '../providers/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { Capabilities } from './capabilities.ts';
-import { createCredentialManager } from './auth/credentials.ts';
-import { createCredentials, type CredentialsFactory } from './credentials.ts';
+import { createCredentialManager, type CredentialsFactory } from '../connections/refresh.ts';
+
 import { createExecutor } from './executor.ts';
-import { createHttpClient, type HttpClient } from './http/client.ts';
-import type { Transport } from './http/transport.ts';
+import { createHttpClient, type HttpClient } from '../upstream/client.ts';
+import type { Transport } from '../upstream/transport.ts';
 import { liveScopes } from './live-capabilities.ts';
 import type { Executor } from './types.ts';
 import type { WorkerPoolOptions } from './worker-pool.ts';
@@ -109,7 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const http = createHttpClient(options.transport ? { transport: options.transport } : {});
     closers.unshift(() => http.close());
     const manager = createCredentialManager({ connections, locks: store.locks, ...(options.transport ? { http: options.transport } : {}) });
-    const credentials = createCredentials({ connections, logger, manager: (integration, connection) => manager.forConnection(integration, connection.connection_id) });
+    const credentials: CredentialsFactory = (integration, connection) => manager.forConnection(integration, connection.connection_id);
     executor = createExecutor({
       manifest: () => manifest,
       isolation: options.isolation ?? 'worker',

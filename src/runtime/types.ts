@@ -3,28 +3,14 @@
  * the HTTP API, `patchbay test` and the sync scheduler.
  */
 import type { FunctionManifest } from '../build/manifest.ts';
+import type { HttpCallLog, LogEntry } from '../observability/types.ts';
+
+export type { HttpCallLog, LogEntry } from '../observability/types.ts';
 
 export interface ProgressUpdate {
   progress: number;
   total?: number;
   message?: string;
-}
-
-export interface LogEntry {
-  time: string;
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-  payload?: unknown;
-}
-
-/** One outbound HTTP request as logged (no secrets: URL query secrets and auth headers are redacted). */
-export interface HttpCallLog {
-  method: string;
-  url: string;
-  status: number | null;
-  durationMs: number;
-  attempt: number;
-  error?: string;
 }
 
 export interface ExecutionRequest {

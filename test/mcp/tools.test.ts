@@ -7,7 +7,8 @@ import { inferAnnotations, toolAnnotations, toolTitle } from '../../src/mcp/anno
 import { baseToolName, TOOL_NAME_PATTERN, toolNames } from '../../src/mcp/naming.ts';
 import { errorResult, successResult } from '../../src/mcp/result.ts';
 import { inlineRefs, toolInputSchema, toolOutputSchema, unwrapArguments } from '../../src/mcp/schema.ts';
-import { connectionPlan, FULL_SCOPE, resolveConnection } from '../../src/mcp/scope.ts';
+import { FULL_SCOPE } from '../../src/access/scope.ts';
+import { connectionPlan, resolveConnection } from '../../src/mcp/scope.ts';
 import { createToolCatalog } from '../../src/mcp/tools.ts';
 
 test('tool names: namespaced, valid, unique, stable, long ones cut with a hash', () => {

@@ -3,7 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchbayError } from '../../src/errors.ts';
-import { createHttpClient } from '../../src/runtime/http/client.ts';
+import { createHttpClient } from '../../src/upstream/client.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { connect, FAST_RETRY, fakeIntegration, openStack, type Stack } from './helpers.ts';
 

@@ -3,8 +3,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchbayError } from '../../src/errors.ts';
 import type { OAuth2Credentials } from '../../src/define/context.ts';
-import { createCredentialManager } from '../../src/runtime/auth/credentials.ts';
-import { createHttpClient } from '../../src/runtime/http/client.ts';
+import { createCredentialManager } from '../../src/connections/refresh.ts';
+import { createHttpClient } from '../../src/upstream/client.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { connect, FAST_RETRY, fakeIntegration, openStack, type Stack } from './helpers.ts';
 

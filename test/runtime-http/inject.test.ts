@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchbayError } from '../../src/errors.ts';
-import { buildUrl } from '../../src/runtime/http/build.ts';
-import { injectAuth, mayReceiveCredentials, resolveBaseUrl } from '../../src/runtime/http/inject.ts';
-import { emptySecrets, redactHeaders, redactUrl } from '../../src/runtime/http/redact.ts';
+import { buildUrl } from '../../src/upstream/build.ts';
+import { injectAuth, mayReceiveCredentials, resolveBaseUrl } from '../../src/upstream/inject.ts';
+import { emptySecrets, redactHeaders, redactUrl } from '../../src/upstream/redact.ts';
 import { fakeIntegration } from './helpers.ts';
 
 test('base_url placeholders, Nango `A || B` alternatives and a clear error for a missing field', () => {

@@ -3,8 +3,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { PatchbayError } from '../../src/errors.ts';
-import { authorizationUrl, checkCallback, createPkce, createState } from '../../src/runtime/auth/authorize.ts';
-import { clientCredentialsToken, exchangeCode, refreshAccessToken } from '../../src/runtime/auth/oauth2.ts';
+import { authorizationUrl, checkCallback, createPkce, createState } from '../../src/connections/oauth/authorize.ts';
+import { clientCredentialsToken, exchangeCode, refreshAccessToken } from '../../src/connections/oauth/oauth2.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { fakeIntegration } from './helpers.ts';
 

@@ -3,8 +3,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pagination, ProxyConfiguration } from '../../src/define/context.ts';
 import { PatchbayError } from '../../src/errors.ts';
-import { createHttpClient, type RequestContext } from '../../src/runtime/http/client.ts';
-import { getPath, paginate, parseLinkHeader } from '../../src/runtime/http/paginate.ts';
+import { createHttpClient, type RequestContext } from '../../src/upstream/client.ts';
+import { getPath, paginate, parseLinkHeader } from '../../src/upstream/paginate.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { connect, FAST_RETRY, fakeIntegration, openStack, type Stack } from './helpers.ts';
 

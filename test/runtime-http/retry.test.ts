@@ -1,7 +1,7 @@
 /** nextDelay is pure: every retry decision is checked here without a socket. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoff, DEFAULT_RETRY_POLICY, nextDelay, parseResetValue, rateLimitDelay, retryBudget } from '../../src/runtime/http/retry.ts';
+import { backoff, DEFAULT_RETRY_POLICY, nextDelay, parseResetValue, rateLimitDelay, retryBudget } from '../../src/upstream/retry.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 3, 0, 0);
 const half = { ...DEFAULT_RETRY_POLICY, random: () => 0.5 };

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { finishOAuthFlow, startOAuthFlow } from '../../connections/oauth-flow.ts';
+import { finishOAuthFlow, startOAuthFlow } from '../../connections/oauth/flow.ts';
 import { PatchbayError, toPatchbayError } from '../../errors.ts';
 import { callbackPage, callbackUrl } from '../../http/connect-routes.ts';
 import { createRuntime } from '../../runtime/runtime.ts';

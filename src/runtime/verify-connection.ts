@@ -9,9 +9,9 @@
 import type { Manifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
-import type { CredentialSource, HttpClient } from '../runtime/http/client.ts';
-import type { Executor } from '../runtime/types.ts';
-import type { ConnectionService, LoadedConnection } from './types.ts';
+import type { CredentialSource, HttpClient } from '../upstream/client.ts';
+import type { Executor } from './types.ts';
+import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
 
 export interface VerifyDeps {
   manifest: Manifest;

@@ -8,7 +8,7 @@
  */
 import { PatchbayError } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
-import { checkUrlValues, fillTemplate, missingPlaceholders, placeholderValues } from '../http/inject.ts';
+import { checkUrlValues, fillTemplate, missingPlaceholders, placeholderValues } from '../../upstream/inject.ts';
 
 /** The connection an OAuth request is made for: its config fills the templates, its id makes hints concrete. */
 export interface OAuthConnection {

@@ -3,8 +3,8 @@
  * what happened and what to do: RATE_LIMITED (with `retryAfter` seconds), UPSTREAM_HTTP_ERROR
  * (status + a redacted excerpt of the body), UPSTREAM_NETWORK_ERROR, ABORTED and TIMEOUT.
  */
-import { PatchbayError, excerptOf } from '../../errors.ts';
-import type { IntegrationConfig } from '../../providers/types.ts';
+import { PatchbayError, excerptOf } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
 import { decodeBody } from './build.ts';
 import { redactText, redactUrl, type Secrets } from './redact.ts';
 import type { TransportResponse } from './transport.ts';

@@ -4,7 +4,7 @@
  * provider's origin (and its allowed hosts) loses `authorization`, `cookie` and every header or
  * query parameter that carried a credential. Every hop is reported through `onHop`.
  */
-import { PatchbayError } from '../../errors.ts';
+import { PatchbayError } from '../errors.ts';
 import type { InjectedAuth } from './inject.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 

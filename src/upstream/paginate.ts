@@ -9,8 +9,8 @@
  * (or as `in_body` says); cursor and offset stop on an empty page, link stops when there is no
  * next link (or it repeats); offset also stops on a page shorter than `limit`.
  */
-import type { CursorPagination, LinkPagination, OffsetPagination, Pagination, ProxyConfiguration, ProxyResponse } from '../../define/context.ts';
-import { PatchbayError } from '../../errors.ts';
+import type { CursorPagination, LinkPagination, OffsetPagination, Pagination, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
+import { PatchbayError } from '../errors.ts';
 
 type Request = (config: ProxyConfiguration) => Promise<ProxyResponse>;
 type Params = Record<string, unknown>;

@@ -11,8 +11,8 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { Agent } from 'undici';
-import { PatchbayError } from '../../errors.ts';
-import type { ProxyConfiguration } from '../../define/context.ts';
+import { PatchbayError } from '../errors.ts';
+import type { ProxyConfiguration } from '../define/context.ts';
 
 /** One hop as the client built it: credentials already injected, body already encoded. */
 export interface TransportRequest {

@@ -5,10 +5,10 @@
  * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Credentials, ProxyConfiguration, ProxyResponse } from '../../define/context.ts';
-import { PatchbayError } from '../../errors.ts';
-import type { IntegrationConfig } from '../../providers/types.ts';
-import type { HttpCallLog, LogEntry } from '../types.ts';
+import type { Credentials, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
+import { PatchbayError } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
+import type { HttpCallLog, LogEntry } from '../observability/types.ts';
 import { buildUrl, decodeBody, encodeBody } from './build.ts';
 import { injectAuth, mayReceiveCredentials, publicDefaults, resolveBaseUrl } from './inject.ts';
 import { redactText, redactUrl } from './redact.ts';

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PatchbayError } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
-import { fillOAuthParams, fillOAuthUrl } from './oauth-templates.ts';
+import { fillOAuthParams, fillOAuthUrl } from './templates.ts';
 
 /** A PKCE verifier and its S256 challenge (RFC 7636). */
 export interface PkcePair {

@@ -10,9 +10,9 @@
  * `Bearer <token>`, basic → `Basic base64(user:pass)`; API keys have no default (the provider
  * says where the key goes), like Nango.
  */
-import type { Credentials } from '../../define/context.ts';
-import { PatchbayError } from '../../errors.ts';
-import type { IntegrationConfig } from '../../providers/types.ts';
+import type { Credentials } from '../define/context.ts';
+import { PatchbayError } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
 import { addSecretValue, emptySecrets, type Secrets } from './redact.ts';
 
 /** What a request carries to prove who it is, kept apart so it can be withheld from other hosts. */

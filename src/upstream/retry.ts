@@ -6,7 +6,7 @@
  * Defaults differ from Nango's on purpose: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE)
  * get 3 retries; POST and PATCH get none unless the call sets `retries` or `retryOn`.
  */
-import type { ProxyConfiguration } from '../../define/context.ts';
+import type { ProxyConfiguration } from '../define/context.ts';
 
 /** Backoff and limits shared by all calls of a client. */
 export interface RetryPolicy {

@@ -9,9 +9,9 @@
 import type { OAuth2Credentials } from '../../define/context.ts';
 import { PatchbayError, excerptOf, type ErrorCode } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
-import { addSecretValue, emptySecrets, redactText } from '../http/redact.ts';
-import { fetchTransport, type Transport } from '../http/transport.ts';
-import { fillOAuthParams, fillOAuthUrl, type OAuthConnection } from './oauth-templates.ts';
+import { addSecretValue, emptySecrets, redactText } from '../../upstream/redact.ts';
+import { fetchTransport, type Transport } from '../../upstream/transport.ts';
+import { fillOAuthParams, fillOAuthUrl, type OAuthConnection } from './templates.ts';
 
 /**
  * How token requests are sent (the transport seam; tests and replays plug in here), and for which

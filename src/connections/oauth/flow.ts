@@ -12,13 +12,13 @@
  * Nothing is half-stored: tokens exist only in memory until the single insert. A crash between the
  * exchange and the insert leaves no row and no usable state; starting again works.
  */
-import { PatchbayError } from '../errors.ts';
-import type { IntegrationConfig } from '../providers/types.ts';
-import { authorizationUrl, checkCallback, createPkce, createState } from '../runtime/auth/authorize.ts';
-import { exchangeCode, type TokenRequestOptions } from '../runtime/auth/oauth2.ts';
-import type { OAuth2Credentials } from '../define/context.ts';
-import type { KeyValueStore } from '../store/types.ts';
-import type { ConnectionService, ConnectionSummary } from './types.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { IntegrationConfig } from '../../providers/types.ts';
+import { authorizationUrl, checkCallback, createPkce, createState } from './authorize.ts';
+import { exchangeCode, type TokenRequestOptions } from './oauth2.ts';
+import type { OAuth2Credentials } from '../../define/context.ts';
+import type { KeyValueStore } from '../../store/types.ts';
+import type { ConnectionService, ConnectionSummary } from '../types.ts';
 
 /** How long a started flow waits for its callback. */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;

@@ -4,8 +4,8 @@
  * response body decoded per `responseType` the way axios would (JSON when it parses, else text).
  */
 import { Readable } from 'node:stream';
-import type { ProxyConfiguration } from '../../define/context.ts';
-import { PatchbayError } from '../../errors.ts';
+import type { ProxyConfiguration } from '../define/context.ts';
+import { PatchbayError } from '../errors.ts';
 
 /** True for `https://…` / `http://…` endpoints, which replace the base URL. */
 export function isAbsolute(endpoint: string): boolean {

@@ -13,14 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Credentials, OAuth2Credentials } from '../../define/context.ts';
-import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
-import { PatchbayError } from '../../errors.ts';
-import type { IntegrationConfig } from '../../providers/types.ts';
-import type { LockStore } from '../../store/types.ts';
-import type { CredentialSource } from '../http/client.ts';
-import type { Transport } from '../http/transport.ts';
-import { clientCredentialsToken, refreshAccessToken } from './oauth2.ts';
+import type { Credentials, OAuth2Credentials } from '../define/context.ts';
+import type { ConnectionService, LoadedConnection } from './types.ts';
+import { PatchbayError } from '../errors.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
+import type { LockStore } from '../store/types.ts';
+import type { CredentialSource } from '../upstream/client.ts';
+import type { Transport } from '../upstream/transport.ts';
+import { clientCredentialsToken, refreshAccessToken } from './oauth/oauth2.ts';
 
 /** The stores a manager reads and writes, and its timing knobs. */
 export interface CredentialManagerOptions {
@@ -45,6 +45,9 @@ export interface CredentialManager {
   /** The credential source of one connection, for `RequestContext.credentials`. */
   forConnection(integration: IntegrationConfig, connectionId: string): CredentialSource;
 }
+
+/** The credential source of a loaded connection: what the runtime asks for per execution. */
+export type CredentialsFactory = (integration: IntegrationConfig, connection: LoadedConnection) => CredentialSource;
 
 type Reason = 'expired' | 'unauthorized';
 

@@ -1,0 +1,63 @@
+/**
+ * The record model: what a sync's change-tracked records look like and the interface every
+ * record store implements (store/memory, store/sqlite). It lives here, below the store, so the
+ * pure record rules (hashing, cursors, merging, query limits) and the adapters share one
+ * definition without importing each other in a circle.
+ */
+
+/** A change-tracked record of a sync. */
+export interface StoredRecord {
+  id: string;
+  data: Record<string, unknown>;
+  hash: string;
+  first_seen_at: string;
+  last_modified_at: string;
+  last_action: 'ADDED' | 'UPDATED' | 'DELETED';
+  deleted_at: string | null;
+  /** Monotonic, opaque to readers; orders changes. */
+  cursor: string;
+}
+
+/** Which (integration, connection, model) a record set belongs to. */
+export interface RecordScope {
+  integrationId: string;
+  connectionId: string;
+  model: string;
+}
+
+export interface RecordQuery {
+  modifiedAfter?: string;
+  cursor?: string;
+  limit?: number;
+  filter?: Array<'added' | 'updated' | 'deleted'>;
+  ids?: string[];
+}
+
+export interface SaveSummary {
+  added: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export interface RecordStore {
+  /** Upserts; a record whose content hash is unchanged is not touched (no new cursor). */
+  save(scope: RecordScope, records: Array<{ id: string; data: Record<string, unknown> }>, runId?: string): Promise<SaveSummary>;
+  /** Deep-merges partial records into existing ones (arrays replaced). */
+  update(scope: RecordScope, records: Array<{ id: string; data: Record<string, unknown> }>, runId?: string): Promise<SaveSummary>;
+  /** Soft-deletes. */
+  delete(scope: RecordScope, ids: string[], runId?: string): Promise<SaveSummary>;
+  getByIds(scope: RecordScope, ids: string[]): Promise<Map<string, StoredRecord>>;
+  query(scope: RecordScope, query: RecordQuery): Promise<{ records: StoredRecord[]; nextCursor: string | null }>;
+  /** trackDeletes: records not seen since `runId` started are soft-deleted; returns how many. */
+  deleteUnseen(scope: RecordScope, runId: string): Promise<number>;
+  /**
+   * Marks the start of deletion tracking for a run. `resume: true` continues the session an
+   * interrupted run left open (the run resumes from a checkpoint); otherwise a new session starts
+   * unless this run already opened one. `ifOpen: true` (with resume) starts no session when none is open.
+   */
+  markSeenStart(scope: RecordScope, runId: string, options?: { resume?: boolean; ifOpen?: boolean }): Promise<void>;
+  count(scope: RecordScope, options?: { includeDeleted?: boolean }): Promise<number>;
+  /** Removes every record of a connection (connection deleted). */
+  purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;
+}
