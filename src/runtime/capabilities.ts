@@ -87,6 +87,13 @@ export interface Capabilities {
   records?: RecordCapabilities;
 }
 
+/**
+ * Starts sync runs for `nango.triggerSync` / `startSync` without waiting for them. The sync layer
+ * implements it (sync/start.ts) and the composition root hands it down: the runtime sits below
+ * the sync runner and never imports it.
+ */
+export type SyncStarter = (request: SyncStartRequest, log: (entry: LogEntry) => void) => Promise<void>;
+
 /** Static facts the context needs besides capabilities (sent to the worker with the job). */
 export interface ContextInfo {
   connectionId: string;

@@ -11,13 +11,11 @@ import type { ConnectionService, LoadedConnection } from '../connections/types.t
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import type { Store } from '../store/types.ts';
-import type { Capabilities, RecordCapabilities } from './capabilities.ts';
+import type { Capabilities, RecordCapabilities, SyncStarter } from './capabilities.ts';
 import { createRecordCollector, memoryState, type StateCapabilities } from './dry-run.ts';
 import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from './executor.ts';
 import type { CredentialSource, HttpClient } from '../upstream/client.ts';
 import { listPage, liveRecords } from './live-records.ts';
-import { startSyncRuns } from './sync-start.ts';
-import type { SyncRuntime } from '../sync/types.ts';
 import type { Executor, HttpCallLog } from './types.ts';
 
 /** What live capabilities are made of; runtime.ts wires them. */
@@ -35,8 +33,8 @@ export interface LiveDeps {
   overrides?: Partial<Capabilities>;
   /** Where the provider's webhooks reach this server, when one is listening. */
   webhookUrl?(integrationId: string, connectionId: string): string | null;
-  /** What `nango.triggerSync` / `startSync` run syncs with; absent, they only log. */
-  syncRuntime?(): SyncRuntime;
+  /** What `nango.triggerSync` / `startSync` start runs with; absent, they only log. */
+  startSyncs?: SyncStarter;
 }
 
 /** HTTP calls kept in a result (a long paginated sync makes thousands). */
@@ -195,12 +193,11 @@ async function liveScope(
       return publicIntegration(own.integration, deps.webhookUrl?.(integrationId, connectionId) ?? null);
     },
     async startSyncs(wanted) {
-      const runtime = deps.syncRuntime?.();
-      if (dryRun || !runtime) {
+      if (dryRun || !deps.startSyncs) {
         log({ time: new Date().toISOString(), level: 'info', message: `sync start requested for ${wanted.integrationId}/${wanted.syncNames.join(', ')} (${dryRun ? 'dry run: not started' : 'no sync runner here: not started'})` });
         return;
       }
-      await startSyncRuns(runtime, wanted, log);
+      await deps.startSyncs(wanted, log);
     },
     ...(records ? { records } : {}),
     ...deps.overrides,

@@ -27,6 +27,7 @@ import type { Store } from '../store/types.ts';
 import type { Capabilities } from './capabilities.ts';
 import { createCredentialManager, type CredentialsFactory } from '../connections/refresh.ts';
 
+import { startSyncRuns } from '../sync/start.ts';
 import { createExecutor } from './executor.ts';
 import { createHttpClient, type HttpClient } from '../upstream/client.ts';
 import type { Transport } from '../upstream/transport.ts';
@@ -125,7 +126,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         integration: integrations,
         credentials,
         executor: () => executor!,
-        syncRuntime: () => self!,
+        startSyncs: (request, log) => startSyncRuns(self!, request, log),
         ...(options.capabilityOverrides ? { overrides: options.capabilityOverrides } : {}),
       }),
     });

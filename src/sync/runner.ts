@@ -10,7 +10,8 @@ import { PatchbayError, toPatchbayError } from '../errors.ts';
 import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { SyncRunRow, SyncStateRow } from '../store/types.ts';
-import { checkpointKey, syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
+import { checkpointKey } from '../runtime/live-capabilities.ts';
+import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
 
 /** Default lease of a running sync (ms). */

@@ -43,11 +43,6 @@ export interface RunSyncOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The store.kv key of a sync's checkpoint (shared with the runtime's live capabilities). */
-export function checkpointKey(integrationId: string, connectionId: string, syncName: string): string {
-  return `checkpoint:${integrationId}:${connectionId}:${syncName}`;
-}
-
 /** The store.locks key that keeps two runs of one sync for one connection apart. */
 export function syncLockKey(integrationId: string, connectionId: string, syncName: string): string {
   return `sync:${integrationId}:${connectionId}:${syncName}`;

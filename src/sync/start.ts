@@ -5,10 +5,11 @@
  * and its run row (`patchbay sync status`).
  */
 import { PatchbayError } from '../errors.ts';
-import { findSync, runSync } from '../sync/runner.ts';
-import { checkpointKey, type SyncRuntime } from '../sync/types.ts';
-import type { SyncStartRequest } from './capabilities.ts';
-import type { LogEntry } from './types.ts';
+import type { SyncStartRequest } from '../runtime/capabilities.ts';
+import { checkpointKey } from '../runtime/live-capabilities.ts';
+import type { LogEntry } from '../runtime/types.ts';
+import { findSync, runSync } from './runner.ts';
+import type { SyncRuntime } from './types.ts';
 
 /**
  * Validates the request (unknown syncs fail the caller with FUNCTION_NOT_FOUND), applies reset and
