@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'LOCKED',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
   'INTERNAL',
 ] as const;
 

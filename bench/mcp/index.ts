@@ -22,7 +22,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startFakeApi } from '../../test/fake-api/server.ts';
 import { CLI, createMcpProject, SECRET, stopChild } from '../../test/mcp/helpers.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import { createRuntime } from '../../src/runtime/runtime.ts';
+import { createApp } from '../../src/app.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, only: { type: 'string' }, cli: { type: 'string' } } });
@@ -137,7 +137,7 @@ async function bigProject(root: string, fakeApiUrl: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     writeFileSync(path.join(dir, 'actions', `action-${String(i).padStart(3, '0')}.ts`), source.replace('Fetch one issue by id.', `Generated action ${i}: fetch one issue by id.`));
   }
-  const runtime = await createRuntime({ paths: resolvePaths({ cwd: root }), env: { ...process.env, FAKE_API_URL: fakeApiUrl }, logger: silentLogger() });
+  const runtime = await createApp({ paths: resolvePaths({ cwd: root }), env: { ...process.env, FAKE_API_URL: fakeApiUrl }, logger: silentLogger() });
   await runtime.close();
 }
 

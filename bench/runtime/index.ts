@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { ensureBuilt } from '../../src/build/index.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import { createRuntime, type Runtime } from '../../src/runtime/runtime.ts';
+import { createApp, type App } from '../../src/app.ts';
 import { startFakeApi } from '../../test/fake-api/server.ts';
 
 const { values } = parseArgs({
@@ -73,18 +73,18 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-runtime-'));
 cpSync(fileURLToPath(new URL('../../test/fixtures/fake-integration/integrations', import.meta.url)), path.join(root, 'integrations'), { recursive: true });
 const paths = resolvePaths({ cwd: root, env: {} });
 const env = { FAKE_API_URL: api.url, PATCHBAY_ENCRYPTION_KEY: '0'.repeat(64) };
-const runtimes: Runtime[] = [];
+const runtimes: App[] = [];
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
 
 try {
   const manifest = await ensureBuilt(paths);
-  const open = async (isolation: 'worker' | 'inline', jobsPerWorker = 1): Promise<Runtime> => {
-    const runtime = await createRuntime({ paths, env, manifest, storeKind: 'memory', isolation, logger: silentLogger(), pool: { minWorkers: 2, jobsPerWorker } });
+  const open = async (isolation: 'worker' | 'inline', jobsPerWorker = 1): Promise<App> => {
+    const runtime = await createApp({ paths, env, manifest, storeKind: 'memory', isolation, logger: silentLogger(), pool: { minWorkers: 2, jobsPerWorker } });
     await runtime.connections.add({ integrationId: 'fake', connectionId: 'bench', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
     runtimes.push(runtime);
     return runtime;
   };
-  const action = (runtime: Runtime, validate = true): Call => () =>
+  const action = (runtime: App, validate = true): Call => () =>
     runtime.executor.run({ integrationId: 'fake', name: 'get-issue', connectionId: 'bench', input: { id: '1' }, validate });
 
   const baseline: Call = async () => {
@@ -116,7 +116,7 @@ try {
 
   // A whole sync run: 3 GETs (issues, two pages of items) and 28 records validated and saved.
   if (values.only === '') {
-    const syncCall = (runtime: Runtime): Call => () => runtime.executor.run({ integrationId: 'fake', name: 'issues', connectionId: 'bench' });
+    const syncCall = (runtime: App): Call => () => runtime.executor.run({ integrationId: 'fake', name: 'issues', connectionId: 'bench' });
     const syncRuns = Math.max(50, Math.floor(CALLS / 10));
     const inline = await latencies(syncCall(await open('inline')), syncRuns);
     const inWorker = await latencies(syncCall(await open('worker')), syncRuns);

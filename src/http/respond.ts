@@ -1,13 +1,12 @@
 /**
- * Reading and answering HTTP requests the same way on every route: JSON bodies with a size
- * limit, JSON answers, and PatchbayErrors mapped to one status per code with a body of
- * `{ error: { code, message, … } }` so clients branch on `code`, never on the text.
+ * How every route answers a failure: a PatchbayError maps to one HTTP status per code, with a
+ * body of `{ error: { code, message, … } }` so clients branch on `code`, never on the text.
+ * `/mcp` answers its transport-level failures as JSON-RPC errors instead. The app's one error
+ * handler (http/app.ts) calls `errorResponse`; routes only throw.
  *
  * @example
- * const body = await readJsonBody(req, 4 * 1024 * 1024);
- * sendJson(res, 200, { ok: true });
+ * throw new PatchbayError('CONNECTION_NOT_FOUND', 'No connection "bob".'); // → 404 { error: { code, message } }
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PatchbayError, toPatchbayError, type ErrorCode } from '../errors.ts';
 
 /** Default cap on request bodies (4 MB), for `/mcp` and the REST API alike. */
@@ -23,8 +22,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   INTEGRATION_NOT_FOUND: 404,
   CONNECTION_NOT_FOUND: 404,
   PROVIDER_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONNECTION_EXISTS: 409,
   LOCKED: 409,
+  PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   FORBIDDEN_HOST: 403,
@@ -44,70 +45,35 @@ export function statusForCode(code: ErrorCode): number {
   return STATUS_BY_CODE[code] ?? 500;
 }
 
-/** Writes a JSON answer (no-op when the response already ended, e.g. client gone). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+/** A JSON answer. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 }
 
-/** Answers with an error body. Secrets never reach here: messages are built without them. */
-export function sendError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
+/** An error answer. Secrets never reach here: messages are built without them. */
+export function errorResponse(error: unknown, headers: Record<string, string> = {}): Response {
   const err = toPatchbayError(error);
   const extra: Record<string, string> = { ...headers };
   if (err.code === 'RATE_LIMITED' && err.retryAfter !== undefined) extra['retry-after'] = String(Math.ceil(err.retryAfter));
-  sendJson(res, statusForCode(err.code), { error: err.toJSON() }, extra);
+  if (err.code === 'UNAUTHORIZED') extra['www-authenticate'] ??= 'Bearer';
+  const allow = (err.details as { allow?: unknown } | undefined)?.allow;
+  if (err.code === 'METHOD_NOT_ALLOWED' && Array.isArray(allow)) extra['allow'] = allow.join(', ');
+  return jsonResponse(statusForCode(err.code), { error: err.toJSON() }, extra);
 }
 
-/** Reads the whole body as a Buffer, failing with 413-mapped INVALID_ARGUMENT past `maxBytes`. */
-export function readBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        req.resume();
-        reject(bodyTooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (error) => {
-      if (done) return;
-      done = true;
-      reject(error);
-    });
-  });
+/** A JSON-RPC error answer, for `/mcp` requests the MCP transport must not see. */
+export function jsonRpcErrorResponse(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return jsonResponse(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
-function bodyTooLarge(maxBytes: number): PatchbayError {
-  return new PatchbayError('INVALID_ARGUMENT', `The request body exceeds ${maxBytes} bytes. Send less data per request.`, {
+/** The error for a body past the limit (413). */
+export function bodyTooLarge(maxBytes: number): PatchbayError {
+  return new PatchbayError('PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBytes} bytes. Send less data per request.`, {
     details: { reason: 'body_too_large', maxBytes },
   });
 }
 
-/** True for the error `readBody` raises past its limit (the server answers 413). */
-export function isBodyTooLarge(error: unknown): boolean {
-  return error instanceof PatchbayError && (error.details as { reason?: string } | undefined)?.reason === 'body_too_large';
-}
-
-/** Reads and parses a JSON body; INVALID_ARGUMENT (400) with the parser's reason when malformed. */
-export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
-  const buffer = await readBody(req, maxBytes);
-  if (buffer.length === 0) return undefined;
-  try {
-    return JSON.parse(buffer.toString('utf8'));
-  } catch (error) {
-    throw new PatchbayError('INVALID_ARGUMENT', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
+/** The error for a method a path does not accept (405, with an Allow header). */
+export function methodNotAllowed(path: string, allow: string[]): PatchbayError {
+  return new PatchbayError('METHOD_NOT_ALLOWED', `Use ${allow.join(' or ')} for ${path}.`, { details: { allow } });
 }

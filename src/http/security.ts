@@ -9,11 +9,21 @@
  * - Content-Length: bodies past the limit are refused before they are read → 413.
  *
  * @example
- * const verdict = checkRequest(req.headers, policy);
- * if (!verdict.ok) return sendJson(res, verdict.status, { error: { code: verdict.code, message: verdict.message } });
+ * const verdict = checkRequest(c.req.header(), policy);
+ * if (!verdict.ok) throw new PatchbayError(verdict.code, verdict.message);
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { PatchbayError } from '../errors.ts';
+
+/** Request headers by lower-case name, as node (`IncomingHttpHeaders`) or Hono (`c.req.header()`) give them. */
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** One header's first value, trimmed; undefined when absent or blank. */
+export function headerValue(headers: HeaderBag, name: string): string | undefined {
+  const value = headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && text.trim() !== '' ? text.trim() : undefined;
+}
 
 /** What the server was told to trust. */
 export interface SecurityPolicy {
@@ -30,7 +40,7 @@ export interface SecurityPolicy {
   supportedProtocolVersions?: readonly string[];
 }
 
-export type Verdict = { ok: true } | { ok: false; status: number; code: 'FORBIDDEN' | 'INVALID_ARGUMENT'; message: string };
+export type Verdict = { ok: true } | { ok: false; status: number; code: 'FORBIDDEN' | 'INVALID_ARGUMENT' | 'PAYLOAD_TOO_LARGE'; message: string };
 
 const OK: Verdict = { ok: true };
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -39,6 +49,13 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 export function isLoopbackHost(host: string): boolean {
   const name = host.toLowerCase().replace(/^\[|\]$/g, '');
   return LOOPBACK_NAMES.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::ffff:127.0.0.1';
+}
+
+/** Refuses `--no-auth` where other machines could reach the server (the one loopback rule for it). */
+export function assertAuthOrLoopback(auth: boolean, host: string): void {
+  if (!auth && !isLoopbackHost(host)) {
+    throw new PatchbayError('INVALID_ARGUMENT', `--no-auth is only allowed on a loopback host; ${host} is reachable from other machines. Remove --no-auth and use an API key.`);
+  }
 }
 
 /** The host name of a Host header (`[::1]:3003` → `::1`, `Example.com:80` → `example.com`). */
@@ -113,7 +130,7 @@ export function checkContentLength(header: string | undefined, maxBodyBytes: num
   const length = Number(header);
   if (!Number.isFinite(length) || length < 0) return { ok: false, status: 400, code: 'INVALID_ARGUMENT', message: 'Invalid Content-Length header.' };
   if (length > maxBodyBytes) {
-    return { ok: false, status: 413, code: 'INVALID_ARGUMENT', message: `The request body (${length} bytes) exceeds the ${maxBodyBytes}-byte limit.` };
+    return { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `The request body (${length} bytes) exceeds the ${maxBodyBytes}-byte limit.` };
   }
   return OK;
 }
@@ -123,7 +140,7 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /** Every rule in order (Host, Origin, size, protocol version); the first failure wins. */
-export function checkRequest(headers: IncomingHttpHeaders, policy: SecurityPolicy): Verdict {
+export function checkRequest(headers: HeaderBag, policy: SecurityPolicy): Verdict {
   for (const verdict of [
     checkHost(single(headers.host), policy),
     checkOrigin(single(headers.origin), policy.allowedOrigins),

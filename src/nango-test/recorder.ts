@@ -12,7 +12,7 @@
  *
  * @example
  * const recorder = createRecorder(undici.send);
- * const runtime = await createRuntime({ paths, transport: recorder.transport });
+ * const runtime = await createApp({ paths, transport: recorder.transport });
  * const result = await runtime.executor.run({ ..., dryRun: true });
  * await writeFixture(dir, 'list-issues', buildFixture({ input, result, recordings: recorder.exchanges() }));
  */

@@ -6,16 +6,18 @@
  *
  * @example
  * const recorder = startRecording();
- * const runtime = await createRuntime({ paths, transport: recorder.transport });
+ * const app = await createApp({ paths, transport: recorder.transport });
  * ... run ...
- * const file = await saveDryRun(runtime, recorder, { fn, connectionId, input, result });
+ * const file = await saveDryRun(app, recorder, { fn, connectionId, input, result });
  */
-import type { FunctionManifest } from '../build/manifest.ts';
+import type { FunctionManifest, Manifest } from '../build/manifest.ts';
 import type { Connection } from '../define/context.ts';
 import { toPatchbayError } from '../errors.ts';
 import { createUndiciTransport } from '../upstream/transport.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import type { ProjectPaths } from '../config/paths.ts';
+import type { ConnectionService } from '../connections/types.ts';
+import type { Store } from '../store/types.ts';
 import type { ExecutionResult } from '../runtime/types.ts';
 import { buildFixture, createRecorder, writeFixture, type Recorder } from './recorder.ts';
 
@@ -38,8 +40,16 @@ export interface DryRunFacts {
   error?: unknown;
 }
 
+/** What saving needs from the app (a structural subset, so this layer never imports the root). */
+export interface DryRunSources {
+  readonly manifest: Manifest;
+  readonly paths: ProjectPaths;
+  readonly store: Pick<Store, 'kv'>;
+  readonly connections: Pick<ConnectionService, 'get'>;
+}
+
 /** Writes the fixture of a finished dry run and returns its path. */
-export async function saveDryRun(runtime: Runtime, recorder: Recorder & { startedAt?: string }, facts: DryRunFacts): Promise<string> {
+export async function saveDryRun(runtime: DryRunSources, recorder: Recorder & { startedAt?: string }, facts: DryRunFacts): Promise<string> {
   const { fn, connectionId } = facts;
   const loaded = await runtime.connections.get(fn.integrationId, connectionId);
   const connection: Connection = {

@@ -3,8 +3,6 @@
  * provider's /oauth/authorize and /oauth/token, redirects followed by hand like a browser would.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -12,10 +10,11 @@ import { loadKeyRing } from '../../src/connections/key-file.ts';
 import { createConnectionService } from '../../src/connections/service.ts';
 import type { ConnectionService } from '../../src/connections/types.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
-import { createConnectRoutes } from '../../src/http/connect-routes.ts';
 import { loadIntegrationConfig } from '../../src/providers/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { serveHttpApp } from '../http/helpers.ts';
+import type { ApiKeyRow } from '../../src/store/types.ts';
 import { tempHome } from './helpers.ts';
 
 const home = tempHome();
@@ -23,7 +22,7 @@ const paths = resolvePaths({ cwd: home.dir, home: home.dir });
 let api: FakeApi;
 let store: Store;
 let connections: ConnectionService;
-let server: Server;
+let server: Awaited<ReturnType<typeof serveHttpApp>>;
 let base: string;
 let crashOnTokens = false;
 const created: string[] = [];
@@ -50,28 +49,25 @@ before(async () => {
       if (event === 'post-connection-creation') created.push(connection.connection_id);
     },
   });
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const routes = createConnectRoutes({
-    kv: store.kv,
-    connections,
-    integrations: (id) => loadIntegrationConfig(paths, id, {}),
-    publicUrl: base,
-    authenticate: async (req) => (req.headers.authorization === 'Bearer backend-key' ? true : req.headers.authorization === 'Bearer narrow-key' ? 'forbidden' : false),
-    onTokens: () => {
-      if (crashOnTokens) throw new Error('crashed after receiving tokens');
+  // Two keys: one for every connection, one scoped to another connection than the tests use.
+  const key = (id: string, connections: string[] | null): ApiKeyRow => ({ id, name: id, hash: '', connections, tools: null, created_at: '', last_used_at: null, revoked_at: null });
+  const keys: Record<string, ApiKeyRow> = { 'backend-key': key('backend', null), 'narrow-key': key('narrow', ['fake:somebody-else']) };
+  server = await serveHttpApp((url) => ({
+    verifyKey: async (secret) => keys[secret],
+    connect: {
+      kv: store.kv,
+      connections,
+      integrations: (id) => loadIntegrationConfig(paths, id, {}),
+      publicUrl: url,
+      onTokens: () => {
+        if (crashOnTokens) throw new Error('crashed after receiving tokens');
+      },
     },
-  });
-  server.on('request', (req, res) => {
-    void routes(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
+  }));
+  base = server.base;
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await api.close();
   await store.close();
   home.cleanup();

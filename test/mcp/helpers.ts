@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { resolvePaths, type ProjectPaths } from '../../src/config/paths.ts';
 import { createApiKey } from '../../src/connections/api-keys.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import { createRuntime } from '../../src/runtime/runtime.ts';
+import { createApp } from '../../src/app.ts';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../fixtures/mcp/integrations', import.meta.url));
@@ -34,7 +34,7 @@ export async function createMcpProject(fakeApiUrl: string, options: { extraConne
   const env: NodeJS.ProcessEnv = { ...process.env, FAKE_API_URL: fakeApiUrl, PATCHBAY_HOME: paths.home, PATCHBAY_LOG_LEVEL: 'warn' };
   delete env['PATCHBAY_CONNECTION'];
   delete env['PATCHBAY_SECRET_KEY'];
-  const runtime = await createRuntime({ paths, env, logger: silentLogger() });
+  const runtime = await createApp({ paths, env, logger: silentLogger() });
   let scopedSecret: string;
   try {
     await runtime.connections.add({ integrationId: 'fake', connectionId: 'alice', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });

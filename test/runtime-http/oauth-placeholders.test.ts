@@ -8,8 +8,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
@@ -18,7 +16,7 @@ import { startOAuthFlow } from '../../src/connections/oauth/flow.ts';
 import { createConnectionService } from '../../src/connections/service.ts';
 import type { ConnectionService } from '../../src/connections/types.ts';
 import { PatchbayError } from '../../src/errors.ts';
-import { connectionConfigFromQuery, createConnectRoutes } from '../../src/http/connect-routes.ts';
+import { connectionConfigFromQuery } from '../../src/http/routes/connect.ts';
 import { loadIntegrationConfig } from '../../src/providers/index.ts';
 import type { IntegrationConfig } from '../../src/providers/types.ts';
 import { authorizationUrl, createPkce } from '../../src/connections/oauth/authorize.ts';
@@ -27,6 +25,7 @@ import { clientCredentialsToken } from '../../src/connections/oauth/oauth2.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { serveHttpApp } from '../http/helpers.ts';
 import { fakeIntegration } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-oauth-tpl-'));
@@ -34,7 +33,7 @@ const paths = resolvePaths({ cwd: dir, home: dir });
 let api: FakeApi;
 let store: Store;
 let connections: ConnectionService;
-let server: Server;
+let server: Awaited<ReturnType<typeof serveHttpApp>>;
 let base: string;
 let env: NodeJS.ProcessEnv;
 const integrations = (id: string): Promise<IntegrationConfig> => loadIntegrationConfig(paths, id, env);
@@ -60,19 +59,12 @@ before(async () => {
   );
   store = await openStore({ kind: 'sqlite', file: path.join(dir, 'patchbay.db') });
   connections = createConnectionService({ store, key: randomBytes(32), integrations });
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const routes = createConnectRoutes({ kv: store.kv, connections, integrations, publicUrl: base });
-  server.on('request', (req, res) => {
-    void routes(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
+  // No key check (as `--no-auth` on loopback): these tests are about the flow.
+  server = await serveHttpApp((url) => ({ connect: { kv: store.kv, connections, integrations, publicUrl: url } }));
+  base = server.base;
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await api.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileProject, formatDiagnostic } from '../../src/build/index.ts';
 import type { PatchbayError } from '../../src/errors.ts';
-import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { App } from '../../src/app.ts';
 import { tempProject } from '../build/project.ts';
 import { runtimeProject, type RuntimeProject } from './project.ts';
 
@@ -86,7 +86,7 @@ export default createAction({
 `;
 
 let project: RuntimeProject;
-let runtime: Runtime;
+let runtime: App;
 
 function write(relative: string, content: string): void {
   const file = path.join(project.root, 'integrations', relative);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poolFromEnv } from '../../src/runtime/runtime.ts';
+import { poolFromEnv } from '../../src/app.ts';
 
 test('pool settings come from the environment, and a bad value is refused with its name', () => {
   assert.deepEqual(poolFromEnv({}), {});

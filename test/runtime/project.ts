@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePaths, type ProjectPaths } from '../../src/config/paths.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 
@@ -20,7 +20,7 @@ export interface RuntimeProject {
   paths: ProjectPaths;
   api: FakeApi;
   env: NodeJS.ProcessEnv;
-  open(options?: Partial<RuntimeOptions>): Promise<Runtime>;
+  open(options?: Partial<AppOptions>): Promise<App>;
   cleanup(): Promise<void>;
 }
 
@@ -32,14 +32,14 @@ export async function runtimeProject(): Promise<RuntimeProject> {
   const api = await startFakeApi();
   const env = { FAKE_API_URL: api.url };
   const paths = resolvePaths({ cwd: root, env: {} });
-  const runtimes: Runtime[] = [];
+  const runtimes: App[] = [];
   return {
     root,
     paths,
     api,
     env,
     async open(options = {}) {
-      const runtime = await createRuntime({ paths, env, logger: silentLogger(), ...options });
+      const runtime = await createApp({ paths, env, logger: silentLogger(), ...options });
       runtimes.push(runtime);
       return runtime;
     },

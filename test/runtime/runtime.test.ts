@@ -5,12 +5,12 @@ import path from 'node:path';
 import { PatchbayError } from '../../src/errors.ts';
 import { executionOf } from '../../src/runtime/executor.ts';
 import { checkpointKey } from '../../src/runtime/live-capabilities.ts';
-import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { App } from '../../src/app.ts';
 import type { ProgressUpdate } from '../../src/runtime/types.ts';
 import { runtimeProject, type RuntimeProject } from './project.ts';
 
 let project: RuntimeProject;
-let runtime: Runtime;
+let runtime: App;
 
 before(async () => {
   project = await runtimeProject();

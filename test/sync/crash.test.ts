@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { App } from '../../src/app.ts';
 import { syncProject, type SyncProject } from './project.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -43,7 +43,7 @@ function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildPr
 
 const pageRequests = () => project.api.requests.filter((r) => r.path === '/paged/cursor');
 
-async function records(runtime: Runtime, connectionId: string): Promise<Map<string, unknown>> {
+async function records(runtime: App, connectionId: string): Promise<Map<string, unknown>> {
   const page = await runtime.store.records.query({ integrationId: 'fake', connectionId, model: 'Item' }, { limit: 1000 });
   return new Map(page.records.map((r) => [r.id, { data: r.data, action: r.last_action, deleted: r.deleted_at !== null }]));
 }

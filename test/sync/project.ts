@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePaths, type ProjectPaths } from '../../src/config/paths.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/integrations', import.meta.url));
@@ -52,7 +52,7 @@ export interface SyncProject {
   /** Answers the next `n` webhook deliveries with 500 (to exercise retries). */
   failNextWebhooks(n: number): void;
   hold: { current: number; max: number; total: number };
-  open(options?: Partial<RuntimeOptions>): Promise<Runtime>;
+  open(options?: Partial<AppOptions>): Promise<App>;
   cleanup(): Promise<void>;
 }
 
@@ -99,7 +99,7 @@ export async function syncProject(options: { pageDelayMs?: number } = {}): Promi
     PAGE_DELAY_MS: String(options.pageDelayMs ?? 0),
   };
   const paths = resolvePaths({ cwd: root, env: {} });
-  const runtimes: Runtime[] = [];
+  const runtimes: App[] = [];
   return {
     root,
     paths,
@@ -111,7 +111,7 @@ export async function syncProject(options: { pageDelayMs?: number } = {}): Promi
       failures = n;
     },
     async open(extra = {}) {
-      const runtime = await createRuntime({ paths, env, logger: silentLogger(), isolation: 'inline', ...extra });
+      const runtime = await createApp({ paths, env, logger: silentLogger(), isolation: 'inline', ...extra });
       runtimes.push(runtime);
       return runtime;
     },

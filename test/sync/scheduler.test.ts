@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { App } from '../../src/app.ts';
 import { startScheduler } from '../../src/sync/scheduler.ts';
 import { syncProject, type SyncProject } from './project.ts';
 
 let project: SyncProject;
-let runtime: Runtime;
+let runtime: App;
 const CONNECTIONS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
 
 before(async () => {

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { queryRecords } from '../../src/records/query.ts';
-import type { Runtime } from '../../src/runtime/runtime.ts';
+import type { App } from '../../src/app.ts';
 import { runSync } from '../../src/sync/runner.ts';
 import type { RunSyncOptions } from '../../src/sync/types.ts';
 import { syncProject, type SyncProject } from './project.ts';
 
 let project: SyncProject;
-let runtime: Runtime;
+let runtime: App;
 
 before(async () => {
   project = await syncProject();

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { finishOAuthFlow, startOAuthFlow } from '../../connections/oauth/flow.ts';
 import { PatchbayError, toPatchbayError } from '../../errors.ts';
-import { callbackPage, callbackUrl } from '../../http/connect-routes.ts';
-import { createRuntime } from '../../runtime/runtime.ts';
+import { callbackPage, callbackUrl } from '../../http/routes/connect.ts';
+import { createApp } from '../../app.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
 
 /** Default port of the callback server (serve uses 3003). */
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       // node:http is imported here, not at the top: importing it as ESM costs ~50 ms (it loads the
       // bundled undici), which every other command, `serve --stdio` included, would pay at start.
       const { createServer } = await import('node:http');
-      const runtime = await createRuntime({ paths: pathsFrom(command) });
+      const runtime = await createApp({ paths: pathsFrom(command) });
       const server = createServer();
       try {
         await new Promise<void>((resolve, reject) => {

@@ -15,8 +15,7 @@ import type { ProjectPaths } from '../../config/paths.ts';
 import { loadIntegrationConfig } from '../../providers/index.ts';
 import type { AuthMode } from '../../providers/types.ts';
 import { clientCredentialsToken } from '../../connections/oauth/oauth2.ts';
-import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
-import { openStore } from '../../store/open.ts';
+import { createApp, openConnections, type App } from '../../app.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
 
 interface AddOptions {
@@ -63,18 +62,17 @@ function jsonObject(value: string | undefined, option: string): Record<string, u
 
 /** Opens the store and the service alone: enough for reads, no build needed. */
 async function withService<T>(paths: ProjectPaths, fn: (service: ConnectionService) => Promise<T>): Promise<T> {
-  const store = await openStore({ kind: 'sqlite', file: paths.databaseFile });
+  const opened = await openConnections(paths);
   try {
-    const service = createConnectionService({ store, key: await loadKeyRing({ keyFile: paths.keyFile, store }), integrations: (id) => loadIntegrationConfig(paths, id) });
-    return await fn(service);
+    return await fn(opened.connections);
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 
-/** The full runtime (on-event functions, HTTP client), for add, remove and test. */
-async function withRuntime<T>(paths: ProjectPaths, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await createRuntime({ paths });
+/** The whole app (on-event functions, HTTP client), for add, remove and test. */
+async function withRuntime<T>(paths: ProjectPaths, fn: (runtime: App) => Promise<T>): Promise<T> {
+  const runtime = await createApp({ paths });
   try {
     return await fn(runtime);
   } finally {

@@ -13,7 +13,7 @@ import { PatchbayError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { executionOf } from '../../runtime/executor.ts';
 import { findFunctionByName } from '../../runtime/lookup.ts';
-import { createRuntime } from '../../runtime/runtime.ts';
+import { createApp } from '../../app.ts';
 import type { ExecutionResult, HttpCallLog, LogEntry } from '../../runtime/types.ts';
 import { parseJsonArgument, pathsFrom } from '../options.ts';
 
@@ -55,7 +55,7 @@ export function register(program: Command): void {
       // The fixture recorder is loaded here, not at the top: other commands (serve) start faster without it.
       const { saveDryRun, startRecording } = await import('../../nango-test/save-dryrun.ts');
       const recorder = opts.saveResponses ? startRecording() : undefined;
-      const runtime = await createRuntime({ paths: pathsFrom(cmd), logger: createLogger({ stdio: true, level: 'error' }), ...(recorder ? { transport: recorder.transport } : {}) });
+      const runtime = await createApp({ paths: pathsFrom(cmd), logger: createLogger({ stdio: true, level: 'error' }), ...(recorder ? { transport: recorder.transport } : {}) });
       let fn: ReturnType<typeof findFunctionByName> | undefined;
       const controller = new AbortController();
       const onSigint = () => controller.abort(new PatchbayError('ABORTED', 'Interrupted.'));

@@ -4,16 +4,16 @@
  * encryption key.
  */
 import type { Command } from 'commander';
+import { openProjectStore } from '../../app.ts';
 import { createApiKey } from '../../connections/api-keys.ts';
 import { rotateEncryptionKey } from '../../connections/rotate.ts';
 import { PatchbayError } from '../../errors.ts';
-import { openStore } from '../../store/open.ts';
 import type { Store } from '../../store/types.ts';
 import type { ProjectPaths } from '../../config/paths.ts';
 import { pathsFrom } from '../options.ts';
 
 async function withStore<T>(paths: ProjectPaths, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ kind: 'sqlite', file: paths.databaseFile });
+  const store = await openProjectStore(paths);
   try {
     return await fn(store);
   } finally {

@@ -3,9 +3,9 @@
  * GET /records page shape with `--json`, a compact table otherwise.
  */
 import type { Command } from 'commander';
+import { openProjectStore } from '../../app.ts';
 import { PatchbayError } from '../../errors.ts';
 import { queryRecords } from '../../records/query.ts';
-import { openStore } from '../../store/open.ts';
 import type { RecordQuery } from '../../store/types.ts';
 import { pathsFrom } from '../options.ts';
 
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .action(async (integrationId: string, connectionId: string, model: string, options: RecordsOptions, command: Command) => {
       const paths = pathsFrom(command);
       const query = recordsQueryFrom(options);
-      const store = await openStore({ kind: 'sqlite', file: paths.databaseFile });
+      const store = await openProjectStore(paths);
       try {
         const page = await queryRecords(store.records, { integrationId, connectionId, model }, query);
         if (options.json) {

@@ -9,17 +9,12 @@
  * patchbay serve --port 3003 --catalog --tools 'github_*'
  */
 import type { Command } from 'commander';
+import { createApp, serveApp, type Serving } from '../../app.ts';
 import { PatchbayError } from '../../errors.ts';
-import { createMcpHandlers } from '../../mcp/handlers.ts';
+import { assertAuthOrLoopback } from '../../http/security.ts';
 import { DEFAULT_MAX_RESULT_BYTES } from '../../mcp/result.ts';
-import { FULL_SCOPE } from '../../access/scope.ts';
-import type { ConnectionSelection } from '../../mcp/scope.ts';
-import type { McpCallEvent } from '../../mcp/server.ts';
-import { serveStdio } from '../../mcp/stdio.ts';
-import type { KeyVerifier } from '../../http/auth.ts';
-import { isLoopbackHost } from '../../http/security.ts';
+import { createLogger } from '../../observability/logger.ts';
 import { pathsFrom } from '../options.ts';
-import { connectHandlers, openServeRuntime, packageVersion, startServeScheduler } from '../../http/bootstrap.ts';
 
 interface ServeOptions {
   stdio?: boolean;
@@ -74,76 +69,52 @@ export function register(program: Command): void {
         throw new PatchbayError('INVALID_ARGUMENT', `--isolation must be worker or inline; got "${options.isolation}".`);
       }
       const stdio = options.stdio === true;
-      const version = packageVersion();
-      const runtime = await openServeRuntime(paths, { stdio, isolation: options.isolation });
-      const { logger } = runtime;
-      const handlers = createMcpHandlers(
-        { manifest: runtime.manifest, executor: runtime.executor, connections: () => runtime.store.connections.list(), records: runtime.store.records },
-        { catalogMode: options.catalog === true, maxResultBytes: positiveInt(options.maxResultBytes, '--max-result-bytes'), tools: list(options.tools) },
-      );
-      const onCall = (event: McpCallEvent) => logger.info({ ...event, durationMs: Math.round(event.durationMs) }, 'tool call');
-
+      if (!stdio && !options.auth) assertAuthOrLoopback(false, options.host);
+      const logger = createLogger({ stdio, base: { service: 'patchbay' } });
+      const app = await createApp({ paths, logger, isolation: options.isolation });
+      let serving: Serving | undefined;
       let shuttingDown = false;
-      const stops: Array<() => Promise<void>> = [];
       const shutdown = async (reason: string) => {
         if (shuttingDown) return;
         shuttingDown = true;
         logger.info({ reason }, 'shutting down');
-        for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: String(error) }, 'shutdown step failed'));
-        await runtime.close().catch(() => {});
+        await serving?.stop();
+        await app.close().catch(() => {});
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+      const connection = options.connection ?? process.env['PATCHBAY_CONNECTION'];
+      const tools = list(options.tools);
+      const allowedOrigins = list(options.allowedOrigins);
+      const allowedHosts = list(options.allowedHosts);
+      serving = await serveApp(app, {
+        stdio,
+        host: options.host,
+        port: positiveInt(options.port, '--port'),
+        auth: options.auth,
+        scheduler: options.scheduler,
+        catalog: options.catalog === true,
+        ...(tools ? { tools } : {}),
+        ...(connection ? { connection } : {}),
+        maxResultBytes: positiveInt(options.maxResultBytes, '--max-result-bytes'),
+        maxBodyBytes: positiveInt(options.maxBodyBytes, '--max-body-bytes'),
+        ...(allowedOrigins ? { allowedOrigins } : {}),
+        ...(allowedHosts ? { allowedHosts } : {}),
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        onFirstKey: (secret) =>
+          process.stderr.write(
+            `\nCreated the first API key (shown once; store it now):\n\n  ${secret}\n\nSend it as "Authorization: Bearer <key>". More keys: patchbay key create --name <name>\n\n`,
+          ),
+      });
       if (stdio) {
-        const connectionId = options.connection ?? process.env['PATCHBAY_CONNECTION'];
-        const selection: ConnectionSelection = connectionId ? { connectionId } : {};
-        const session = await serveStdio(handlers, { scope: FULL_SCOPE, selection }, { version, onCall });
-        stops.push(() => session.close());
-        if (options.scheduler) stops.push(startServeScheduler(runtime));
-        logger.info({ tools: handlers.catalog.actions.length, catalog: options.catalog === true }, 'MCP server ready on stdio');
-        await session.closed;
+        logger.info({ tools: serving.tools, catalog: options.catalog === true }, 'MCP server ready on stdio');
+        await serving.closed;
         await shutdown('stdin closed');
         return;
       }
-
-      // Loaded here, not at the top: stdio clients start faster without the HTTP transport's modules.
-      const [{ createMcpRoute }, { createRouter }, { startHttpServer }] = await Promise.all([
-        import('../../http/mcp-route.ts'),
-        import('../../http/router.ts'),
-        import('../../http/server.ts'),
-      ]);
-      let verifyKey: KeyVerifier | undefined;
-      if (options.auth) {
-        verifyKey = await runtime.keyVerifier();
-      } else {
-        if (!isLoopbackHost(options.host)) {
-          throw new PatchbayError('INVALID_ARGUMENT', `--no-auth is only allowed on a loopback host; ${options.host} is reachable from other machines.`);
-        }
-        process.stderr.write('warning: --no-auth: any program on this machine can call every tool without a key.\n');
-      }
-      const router = createRouter();
-      const preRoutes = connectHandlers(runtime, { verifyKey, publicUrl: options.publicUrl });
-      const mcp = createMcpRoute({ handlers, info: { version, onCall } });
-      const http = await startHttpServer({
-        host: options.host,
-        port: positiveInt(options.port, '--port'),
-        router,
-        preRoutes,
-        mcp,
-        verifyKey,
-        allowedOrigins: list(options.allowedOrigins),
-        allowedHosts: list(options.allowedHosts),
-        maxBodyBytes: positiveInt(options.maxBodyBytes, '--max-body-bytes'),
-        logger,
-        health: () => ({ version, tools: handlers.catalog.actions.length, inFlight: mcp.inFlight() }),
-      });
-      stops.push(async () => {
-        mcp.abortAll();
-        await http.close();
-      });
-      if (options.scheduler) stops.push(startServeScheduler(runtime));
-      process.stderr.write(`patchbay listening on ${http.url} (MCP at ${http.url}/mcp; ${http.addresses.join(', ')})\n`);
+      if (!options.auth) process.stderr.write('warning: --no-auth: any program on this machine can call every tool without a key.\n');
+      process.stderr.write(`patchbay listening on ${serving.url} (MCP at ${serving.url}/mcp; ${serving.addresses?.join(', ')})\n`);
     });
 }

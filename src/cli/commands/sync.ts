@@ -8,8 +8,7 @@ import { ensureBuilt } from '../../build/index.ts';
 import type { FunctionManifest, Manifest } from '../../build/manifest.ts';
 import { PatchbayError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { createRuntime } from '../../runtime/runtime.ts';
-import { openStore } from '../../store/open.ts';
+import { createApp, openProjectStore } from '../../app.ts';
 import type { Store, SyncRunRow } from '../../store/types.ts';
 import { findSync, runSync } from '../../sync/runner.ts';
 import { createProgressLine } from '../../sync/progress.ts';
@@ -50,7 +49,7 @@ function formatRun(run: SyncRunRow): string {
 }
 
 async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ kind: 'sqlite', file: pathsFrom(command).databaseFile });
+  const store = await openProjectStore(pathsFrom(command));
   try {
     return await fn(store);
   } finally {
@@ -151,7 +150,7 @@ export function register(program: Command): void {
     .action(async (name: string, options: TargetOptions, command: Command) => {
       const paths = pathsFrom(command);
       const level = (process.env['PATCHBAY_LOG_LEVEL'] as 'warn' | undefined) ?? 'warn';
-      const runtime = await createRuntime({ paths, logger: createLogger({ stdio: true, level }) });
+      const runtime = await createApp({ paths, logger: createLogger({ stdio: true, level }) });
       const controller = new AbortController();
       const onSignal = (): void => controller.abort(new PatchbayError('ABORTED', 'Interrupted; the next run resumes from the last checkpoint.'));
       process.once('SIGINT', onSignal);

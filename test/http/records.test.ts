@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRecordsRequest } from '../../src/records/http.ts';
+import { parseRecordsRequest } from '../../src/http/routes/records.ts';
 import { queryRecords } from '../../src/records/query.ts';
 import { createMemoryRecordStore } from '../../src/store/memory/records.ts';
 

@@ -2,10 +2,15 @@
  * Nango's `GET /records` request, parsed: query `model`, `cursor`, `limit` (1-10000, default 100),
  * `filter` (comma-separated added/updated/deleted), `modified_after` (or its older name `delta`),
  * `ids` (repeatable, at most 100), and headers `Connection-Id` and `Provider-Config-Key`. The
- * HTTP server mounts it with `queryRecords`, so a client written for Nango's API works unchanged.
+ * answer is `queryRecords`'s page, so a client written for Nango's API works unchanged. A key
+ * scoped to some connections reads only theirs.
  */
-import { PatchbayError } from '../errors.ts';
-import type { RecordQuery, RecordScope } from './types.ts';
+import type { Context } from 'hono';
+import { connectionAllowed } from '../../access/scope.ts';
+import { PatchbayError } from '../../errors.ts';
+import { queryRecords } from '../../records/query.ts';
+import type { RecordQuery, RecordScope, RecordStore } from '../../records/types.ts';
+import type { AppEnv } from '../middleware.ts';
 
 const KNOWN = new Set(['model', 'variant', 'cursor', 'limit', 'filter', 'modified_after', 'delta', 'ids']);
 
@@ -52,4 +57,20 @@ export function parseRecordsRequest(params: URLSearchParams, headers: Record<str
   if (ids.length > 100) throw invalid(`ids: at most 100 per request (got ${ids.length}).`);
   if (ids.length > 0) query.ids = ids;
   return { scope: { integrationId, connectionId, model }, query };
+}
+
+/**
+ * `GET /records`, behind the API-key middleware.
+ *
+ * @example
+ * app.get('/records', requireKey(verify), listRecords(store.records));
+ */
+export function listRecords(records: Pick<RecordStore, 'query'>): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const { scope, query } = parseRecordsRequest(new URL(c.req.url).searchParams, c.req.header());
+    if (!connectionAllowed(c.get('scope'), scope.integrationId, scope.connectionId)) {
+      throw new PatchbayError('FORBIDDEN', `This API key may not read connection "${scope.connectionId}" of "${scope.integrationId}".`);
+    }
+    return c.json(await queryRecords(records, scope, query));
+  };
 }

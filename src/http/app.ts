@@ -1,0 +1,101 @@
+/**
+ * The one HTTP app of `patchbay serve`, on Hono: every path is a route, the checks every request
+ * passes are middleware (Host/Origin/size/protocol version, then the API key on non-public
+ * routes, then the body limit), and one error handler turns every PatchbayError into its status
+ * (404, 405 and 413 with their own codes). Routes only throw; none writes an error itself.
+ *
+ *   GET  /health                      public: status, version, tools, calls in flight
+ *   POST /mcp                         MCP over Streamable HTTP (routes/mcp.ts)
+ *   GET  /connect/:integration        start an OAuth flow (routes/connect.ts)
+ *   GET  /oauth/callback              public: the provider sends the browser back here
+ *   GET  /records                     Nango's records API (routes/records.ts)
+ *
+ * The REST API, incoming webhooks and the dashboard mount their routes here too.
+ *
+ * @example
+ * const app = createHttpApp({ policy: policyFor('localhost', { maxBodyBytes }), verifyKey, mcp, records: store.records });
+ * const server = await listenHttp(app, { host: 'localhost', port: 3003, auth: true });
+ */
+import { Hono, type Context } from 'hono';
+import { PatchbayError, toPatchbayError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RecordStore } from '../records/types.ts';
+import type { KeyVerifier } from './auth.ts';
+import { guard, limitBody, requireKey, type AppEnv } from './middleware.ts';
+import { errorResponse, jsonRpcErrorResponse, methodNotAllowed, statusForCode } from './respond.ts';
+import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/connect.ts';
+import { isParseError, type McpRoute } from './routes/mcp.ts';
+import { listRecords } from './routes/records.ts';
+import type { SecurityPolicy } from './security.ts';
+
+/** What the app serves; a route is mounted only when its part is given. */
+export interface HttpAppDeps {
+  policy: SecurityPolicy;
+  /** Undefined = `--no-auth` (http/server.ts refuses that off loopback). */
+  verifyKey?: KeyVerifier;
+  mcp?: McpRoute;
+  connect?: ConnectRoutesDeps;
+  records?: Pick<RecordStore, 'query'>;
+  /** Extra fields for `GET /health`. */
+  health?: () => Record<string, unknown>;
+  logger?: Pick<Logger, 'error'>;
+}
+
+const MCP_STATELESS = 'Method not allowed: this server is stateless; send JSON-RPC with POST.';
+
+/** Builds the app; `app.fetch` is the whole server. */
+export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const key = requireKey(deps.verifyKey);
+  /** After a path's routes: any other method is 405 naming the allowed ones. */
+  const onlyThese = (path: string, allow: string[], message?: string) =>
+    app.all(path, () => {
+      throw message ? new PatchbayError('METHOD_NOT_ALLOWED', message, { details: { allow } }) : methodNotAllowed(path, allow);
+    });
+
+  app.use('*', guard(deps.policy));
+
+  app.get('/health', (c) => c.json({ status: 'ok', ...(deps.health?.() ?? {}) }));
+  onlyThese('/health', ['GET']);
+
+  if (deps.mcp) {
+    const mcp = deps.mcp;
+    app.post('/mcp', key, limitBody(deps.policy.maxBodyBytes), (c) => mcp.handle(c));
+    onlyThese('/mcp', ['POST'], MCP_STATELESS);
+  }
+
+  if (deps.connect) {
+    const start = startConnect(deps.connect);
+    for (const path of ['/connect/:integration', '/connect/:integration/']) {
+      app.get(path, key, start);
+      onlyThese(path, ['GET']);
+    }
+    app.get('/oauth/callback', oauthCallback(deps.connect));
+    onlyThese('/oauth/callback', ['GET']);
+  }
+
+  if (deps.records) {
+    app.get('/records', key, listRecords(deps.records));
+    onlyThese('/records', ['GET']);
+  }
+
+  app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`)));
+  app.onError((error, c) => answerError(error, c, deps.logger));
+  return app;
+}
+
+/**
+ * The one error handler. `/mcp` answers transport-level failures (origin, size, parse, method)
+ * as JSON-RPC errors, since its clients read JSON-RPC; a missing key stays a plain 401 there too.
+ * Unexpected errors are logged and answered 500 with a code; the process keeps serving.
+ */
+function answerError(error: unknown, c: Context<AppEnv>, logger: HttpAppDeps['logger']): Response {
+  const err = toPatchbayError(error);
+  const status = statusForCode(err.code);
+  if (status >= 500) logger?.error({ err: { message: err.message, code: err.code }, url: c.req.path }, 'request failed');
+  if (c.req.path === '/mcp' && err.code !== 'UNAUTHORIZED') {
+    const allow = (err.details as { allow?: string[] } | undefined)?.allow;
+    return jsonRpcErrorResponse(status, isParseError(err) ? -32700 : -32000, err.message, allow ? { allow: allow.join(', ') } : {});
+  }
+  return errorResponse(err);
+}

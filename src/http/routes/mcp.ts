@@ -1,0 +1,116 @@
+/**
+ * Step 1 of a tool call over HTTP — `POST /mcp`: MCP over Streamable HTTP in stateless mode.
+ * Each POST gets a fresh SDK server and web-standard transport (`sessionIdGenerator: undefined`),
+ * so clients that drop `Mcp-Session-Id` still work and any number of server processes can sit
+ * behind a load balancer. GET and DELETE are 405: there is no session to stream to or end. The
+ * call then goes mcp/handlers.ts → runtime/executor.ts (step 2).
+ *
+ * Plain requests (list, calls without a progress token) are answered as JSON; calls with a
+ * progress token stream SSE so progress notifications reach the client. Because the SDK's own
+ * cancellation needs one session, this route keeps a small table of in-flight calls: a
+ * `notifications/cancelled` POST from the same key aborts the call, and so does the client
+ * closing the connection. Either way the executor's signal fires and the upstream request ends.
+ *
+ * @example
+ * const mcp = createMcpRoute({ handlers, info: { version } });
+ * app.post('/mcp', requireKey(verify), limitBody(max), (c) => mcp.handle(c));
+ */
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Context } from 'hono';
+import type { ApiScope } from '../../access/scope.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { McpHandlers } from '../../mcp/handlers.ts';
+import { createMcpServer, type McpServerInfo } from '../../mcp/server.ts';
+import { selectionFromHeaders } from '../auth.ts';
+import type { AppEnv } from '../middleware.ts';
+
+interface JsonRpcLike {
+  jsonrpc?: unknown;
+  id?: string | number;
+  method?: unknown;
+  params?: { requestId?: string | number; _meta?: { progressToken?: unknown } };
+}
+
+export interface McpRoute {
+  /** Answers one POST (after the key and body-size middleware). */
+  handle(c: Context<AppEnv>): Promise<Response>;
+  /** Aborts every in-flight call (shutdown). */
+  abortAll(): void;
+  /** In-flight calls, for tests and /health. */
+  inFlight(): number;
+}
+
+/** A body the JSON parser refused: answered as JSON-RPC -32700 by the app's error handler. */
+export function isParseError(error: unknown): boolean {
+  return error instanceof PatchbayError && (error.details as { reason?: string } | undefined)?.reason === 'parse_error';
+}
+
+function messagesOf(body: unknown): JsonRpcLike[] {
+  const list = Array.isArray(body) ? body : [body];
+  return list.filter((item): item is JsonRpcLike => typeof item === 'object' && item !== null);
+}
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PatchbayError('INVALID_ARGUMENT', `Parse error: The request body is not valid JSON: ${(error as Error).message}`, { details: { reason: 'parse_error' } });
+  }
+}
+
+/** Builds the `/mcp` handler around shared handlers. */
+export function createMcpRoute(options: { handlers: McpHandlers; info: McpServerInfo }): McpRoute {
+  const running = new Map<string, AbortController>();
+  const keyOf = (scope: ApiScope, id: string | number) => `${scope.keyId ?? '-'}\u0000${typeof id}:${id}`;
+
+  return {
+    inFlight: () => running.size,
+    abortAll() {
+      for (const controller of running.values()) controller.abort(new Error('server shutting down'));
+    },
+    async handle(c) {
+      const body = await readJson(c);
+      const scope = c.get('scope');
+      const messages = messagesOf(body);
+      // Cancellation for a call running under another (stateless) request of the same key.
+      for (const message of messages) {
+        if (message.method === 'notifications/cancelled' && message.params?.requestId !== undefined) {
+          running.get(keyOf(scope, message.params.requestId))?.abort(new Error('cancelled by the client'));
+        }
+      }
+      const requests = messages.filter((message) => message.id !== undefined && typeof message.method === 'string');
+      const controller = new AbortController();
+      const keys = requests.map((message) => keyOf(scope, message.id!));
+      for (const key of keys) running.set(key, controller);
+      const streaming = requests.some((message) => message.params?._meta?.progressToken !== undefined);
+
+      const server = createMcpServer(options.handlers, { scope, selection: selectionFromHeaders(c.req.header()) }, { ...options.info, signal: controller.signal });
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streaming });
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        for (const key of keys) if (running.get(key) === controller) running.delete(key);
+        void transport.close().catch(() => {});
+        void server.close().catch(() => {});
+      };
+      const outgoing = c.env?.outgoing;
+      if (outgoing) {
+        // The socket closing before the answer was written is the client giving up.
+        outgoing.once('close', () => {
+          if (!outgoing.writableFinished) controller.abort(new Error('client closed the connection'));
+          finish();
+        });
+      } else {
+        c.req.raw.signal.addEventListener('abort', () => controller.abort(new Error('client closed the connection')), { once: true });
+      }
+      await server.connect(transport);
+      const response = await transport.handleRequest(c.req.raw, { parsedBody: body });
+      // Without node bindings (app.request in tests) a JSON answer is complete here.
+      if (!outgoing && !streaming) finish();
+      return response;
+    },
+  };
+}
