@@ -1,4 +1,8 @@
 /**
+ * Step 1 of a tool call (the front end): tool name → function definition, the caller's scope →
+ * the connection; then runtime/executor.ts (step 2) runs it and mcp/result.ts (step 6) shapes
+ * the answer. HTTP reaches here through http/routes/mcp.ts, stdio through mcp/stdio.ts.
+ *
  * What `tools/list` and `tools/call` do, independent of the transport: the same functions
  * answer stdio and every stateless HTTP request. Listing reads the manifest-derived catalog and
  * the current connections (so a connection added while serving shows up on the next list);

@@ -1,4 +1,7 @@
 /**
+ * Step 6 of a tool call: the executor's result (step 2, output already validated) becomes the
+ * MCP answer.
+ *
  * Tool results the model can act on. Success: `structuredContent` matching the tool's
  * `outputSchema` plus the same JSON as text. Failure: `isError: true` with one sentence that
  * names what went wrong and what to do (the field and the rule broken, the command that

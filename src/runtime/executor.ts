@@ -1,4 +1,7 @@
 /**
+ * Step 2 of a tool call: validate, dispatch, time out. Called by the front end (mcp/handlers.ts,
+ * step 1); hands the job to the worker pool (runtime/worker-pool.ts → worker.ts, step 3).
+ *
  * The executor: the one way to run an action, sync or on-event function, shared by dryrun, the
  * MCP server, the HTTP API, `patchbay test` and the sync runner. It finds the function in the
  * manifest, asks a scope factory for the capabilities of this request (live ones, dry-run ones,

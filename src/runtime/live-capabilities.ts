@@ -1,4 +1,8 @@
 /**
+ * Step 4 of a tool call: the capabilities a function's `nango` reaches, served on the main
+ * thread for the worker (step 3); `nango.proxy/get/post` go on to the HTTP client
+ * (upstream/client.ts, step 5).
+ *
  * The live capabilities: what a function's `nango` calls reach in production. proxy → the HTTP
  * client with the connection's credential source; metadata → the connection service;
  * checkpoints → `store.kv`; locks → `store.locks`; environment → integration.json's

@@ -1,4 +1,8 @@
 /**
+ * Step 3 of a tool call: the runner. The executor (step 2) queued the job in worker-pool.ts;
+ * here the bundle runs with a fresh `nango` context whose service calls travel back to the main
+ * thread's capabilities (runtime/live-capabilities.ts, step 4).
+ *
  * The worker thread's entry: loads bundles, builds the `nango` context over capabilities that
  * are messages to the main thread, runs jobs, and reports results. Whatever happens here
  * (infinite loop, memory bomb, process.exit) the main thread sees it and replaces this worker.

@@ -1,4 +1,8 @@
 /**
+ * Step 5 of a tool call: the request leaves for the provider, with auth, retries and a log
+ * event per hop. Its answer returns through the capability (step 4) to the function, whose
+ * output the executor validates and mcp/result.ts (step 6) turns into the tool result.
+ *
  * The HTTP client behind `nango.proxy/get/post/…`: builds the request from a Nango
  * `ProxyConfiguration`, injects the connection's credentials (only towards the provider's origin),
  * retries per `retry.ts`, refreshes an OAuth token once on 401, follows redirects safely, reports

@@ -1,9 +1,9 @@
 /**
- * Step 1 of a tool call over HTTP — `POST /mcp`: MCP over Streamable HTTP in stateless mode.
+ * The HTTP door to step 1 of a tool call — `POST /mcp`: MCP over Streamable HTTP, stateless.
  * Each POST gets a fresh SDK server and web-standard transport (`sessionIdGenerator: undefined`),
  * so clients that drop `Mcp-Session-Id` still work and any number of server processes can sit
- * behind a load balancer. GET and DELETE are 405: there is no session to stream to or end. The
- * call then goes mcp/handlers.ts → runtime/executor.ts (step 2).
+ * behind a load balancer. GET and DELETE are 405: there is no session to stream to or end. A
+ * call then goes to mcp/handlers.ts (step 1) → runtime/executor.ts (step 2).
  *
  * Plain requests (list, calls without a progress token) are answered as JSON; calls with a
  * progress token stream SSE so progress notifications reach the client. Because the SDK's own
