@@ -7,18 +7,21 @@ export type {
   ActionDefinition,
   AnyDefinition,
   CreateActionProps,
+  CreateActionResponse,
+  CreateAnyResponse,
   CreateOnEventProps,
+  CreateOnEventResponse,
   CreateSyncProps,
+  CreateSyncResponse,
   EndpointDefinition,
   FunctionType,
   OnEventDefinition,
   OnEventName,
   SyncDefinition,
   ToolAnnotations,
-  ZodCheckpoint,
-  ZodMetadata,
-  ZodModel,
 } from './define/types.ts';
+export type { ZodCheckpoint, ZodMetadata, ZodModel } from './define/schema.ts';
+export type { ActionInput, ActionOutput, FunctionContext, SyncRecord } from './define/infer.ts';
 export type {
   ApiKeyCredentials,
   BasicCredentials,

@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod';
 import type { ActionError } from '../errors.ts';
-import type { ZodCheckpoint, ZodMetadata, ZodModel } from './types.ts';
+import type { ZodCheckpoint, ZodMetadata, ZodModel } from './schema.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 

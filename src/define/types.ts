@@ -4,10 +4,7 @@
  */
 import type * as z from 'zod';
 import type { NangoAction, NangoSync } from './context.ts';
-
-export type ZodMetadata = z.ZodObject | z.ZodVoid | undefined;
-export type ZodCheckpoint = z.ZodObject<Record<string, z.ZodString | z.ZodNumber | z.ZodBoolean>> | z.ZodObject | undefined;
-export type ZodModel = z.ZodObject<{ id: z.ZodType<string | number> }> | z.ZodObject;
+import type { ZodCheckpoint, ZodMetadata, ZodModel } from './schema.ts';
 type MaybePromise<T> = T | Promise<T>;
 
 /** Brand put on every definition so the loader recognises one from any bundled copy. */
@@ -107,3 +104,33 @@ export type OnEventDefinition<TMetadata extends ZodMetadata = any, TCheckpoint e
 
 export type AnyDefinition = ActionDefinition<any, any, any, any> | SyncDefinition<any, any, any> | OnEventDefinition<any, any>;
 export type FunctionType = AnyDefinition['type'];
+
+/*
+ * Nango's names for the same definitions (what its `nango` package exports), so code that
+ * annotates with them, e.g. `const action: CreateActionResponse<typeof In, typeof Out> = …`,
+ * compiles against patchbay unchanged.
+ */
+
+/** Nango's name for {@link ActionDefinition}: what `createAction` returns. */
+export type CreateActionResponse<
+  TInput extends z.ZodType = z.ZodType,
+  TOutput extends z.ZodType = z.ZodType,
+  TMetadata extends ZodMetadata = undefined,
+  TCheckpoint extends ZodCheckpoint = undefined,
+> = ActionDefinition<TInput, TOutput, TMetadata, TCheckpoint>;
+
+/** Nango's name for {@link SyncDefinition}: what `createSync` returns. */
+export type CreateSyncResponse<
+  TModels extends Record<string, ZodModel> = Record<string, ZodModel>,
+  TMetadata extends ZodMetadata = undefined,
+  TCheckpoint extends ZodCheckpoint = undefined,
+> = SyncDefinition<TModels, TMetadata, TCheckpoint>;
+
+/** Nango's name for {@link OnEventDefinition}: what `createOnEvent` returns. */
+export type CreateOnEventResponse<TMetadata extends ZodMetadata = undefined, TCheckpoint extends ZodCheckpoint = undefined> = OnEventDefinition<
+  TMetadata,
+  TCheckpoint
+>;
+
+/** Nango's name for {@link AnyDefinition}: any of the three. */
+export type CreateAnyResponse = AnyDefinition;
