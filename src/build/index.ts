@@ -18,7 +18,7 @@ export type { CompileOptions, CompileResult } from './compiler.ts';
 export { Compiler, manifestFileFor, projectHash } from './compiler.ts';
 export type { Diagnostic, DiagnosticRule } from './diagnostics.ts';
 export { formatDiagnostic, hasErrors } from './diagnostics.ts';
-export { parseFrequency, type Frequency } from './frequency.ts';
+export { nextCronTime, parseFrequency, type Frequency } from './frequency.ts';
 export type { FunctionManifest, IntegrationManifest, JsonSchema, Manifest } from './manifest.ts';
 
 /**

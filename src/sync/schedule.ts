@@ -2,16 +2,20 @@
  * When a sync runs next: its interval (or cron) from the manifest, plus jitter so hundreds of
  * connections of one sync spread over a window instead of firing in the same second.
  */
-import { parseFrequency } from '../build/frequency.ts';
+import { nextCronTime, parseFrequency, type Frequency } from '../build/frequency.ts';
 import type { FunctionManifest } from '../build/manifest.ts';
 import { PatchbayError } from '../errors.ts';
-import { nextCronTime } from './cron.ts';
 
 /** Longest jitter added to a run time (ms). */
 export const MAX_JITTER_MS = 60_000;
 
-/** The interval (ms) or cron expression of a sync, from its manifest entry. */
-export function frequencyOf(fn: Pick<FunctionManifest, 'intervalMs' | 'cron' | 'frequency' | 'name'>): { intervalMs: number } | { cron: string } {
+/**
+ * The interval (ms) or cron expression of a sync, from its manifest entry: the build's parsed
+ * result when present, else its frequency string through the same parser.
+ *
+ * @example frequencyOf({ name: 'issues', frequency: 'every hour' }) // { intervalMs: 3_600_000 }
+ */
+export function frequencyOf(fn: Pick<FunctionManifest, 'intervalMs' | 'cron' | 'frequency' | 'name'>): Frequency {
   if (fn.intervalMs !== undefined && fn.intervalMs > 0) return { intervalMs: fn.intervalMs };
   if (fn.cron) return { cron: fn.cron };
   if (fn.frequency) return parseFrequency(fn.frequency);
