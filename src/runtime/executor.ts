@@ -4,9 +4,10 @@
  *
  * The executor: the one way to run an action, sync or on-event function, shared by dryrun, the
  * MCP server, the HTTP API, `patchbay test` and the sync runner. It finds the function in the
- * manifest, asks a scope factory for the capabilities of this request (live ones, dry-run ones,
- * fixture ones), runs the function in a worker (or inline), enforces the timeout and the
- * caller's AbortSignal, and gathers logs, HTTP calls and record changes into the result.
+ * manifest, arms the timeout, asks a scope factory for the capabilities of this request (live
+ * ones, dry-run ones, fixture ones: nango-test/run.ts), runs the function in a worker (or inline,
+ * as `patchbay test` does), enforces the timeout and the caller's AbortSignal, and gathers logs,
+ * HTTP calls and record changes into the result.
  */
 import { randomUUID } from 'node:crypto';
 import type { FunctionManifest, Manifest } from '../build/manifest.ts';
@@ -59,7 +60,11 @@ export interface ExecutionScope {
   finish?(ok: boolean): Promise<ScopeOutcome> | ScopeOutcome;
 }
 
-/** Builds capabilities per request (runtime/live-capabilities.ts is the live one). */
+/**
+ * Builds capabilities per request (runtime/live-capabilities.ts is the live one). It is called
+ * after the timeout timer is armed, and the scope's `finish` runs once however the run ends, so a
+ * factory may patch globals for the length of one run (replay makes `setTimeout` instant).
+ */
 export type ScopeFactory = (request: ScopeRequest) => Promise<ExecutionScope>;
 
 export interface ExecutorOptions {
@@ -161,6 +166,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     let scope: ExecutionScope | undefined;
     let ok = false;
     try {
+      // After the timer, on purpose: replay's scope patches the global setTimeout (see ScopeFactory).
       scope = await options.scope({ fn, request, executionId, signal: controller.signal, deadline: Date.now() + timeoutMs, log });
       const caps: Capabilities = {
         ...(scope.caps as Capabilities),
