@@ -19,7 +19,7 @@ import { createHttpClient } from '../../src/upstream/client.ts';
 import type { HttpCallLog } from '../../src/runtime/types.ts';
 import { openStore } from '../../src/store/open.ts';
 import { startFakeApi } from '../../test/fake-api/server.ts';
-import { fakeIntegration } from '../../test/runtime-http/helpers.ts';
+import { fakeIntegration } from '../../test/upstream/helpers.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '16' } } });
 const total = Number(values.requests);

@@ -6,7 +6,7 @@ import { PatchbayError } from '../../src/errors.ts';
 import { authorizationUrl, checkCallback, createPkce, createState } from '../../src/connections/oauth/authorize.ts';
 import { clientCredentialsToken, exchangeCode, refreshAccessToken } from '../../src/connections/oauth/oauth2.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { fakeIntegration } from './helpers.ts';
+import { fakeIntegration } from '../upstream/helpers.ts';
 
 let api: FakeApi;
 before(async () => {

@@ -6,7 +6,7 @@ import type { OAuth2Credentials } from '../../src/define/context.ts';
 import { createCredentialManager } from '../../src/connections/refresh.ts';
 import { createHttpClient } from '../../src/upstream/client.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { connect, FAST_RETRY, fakeIntegration, openStack, type Stack } from './helpers.ts';
+import { connect, FAST_RETRY, fakeIntegration, openStack, type Stack } from '../upstream/helpers.ts';
 
 let api: FakeApi;
 let stack: Stack;

@@ -26,7 +26,7 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
 import { serveHttpApp } from '../http/helpers.ts';
-import { fakeIntegration } from './helpers.ts';
+import { fakeIntegration } from '../upstream/helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-oauth-tpl-'));
 const paths = resolvePaths({ cwd: dir, home: dir });
