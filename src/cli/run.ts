@@ -2,19 +2,10 @@
  * Builds the program and runs it, turning every PatchbayError into one clear line on stderr
  * and a non-zero exit code (never a stack trace, unless PATCHBAY_DEBUG is set).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { packageVersion } from '../config/version.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import { COMMANDS } from './commands/index.ts';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   program
