@@ -53,8 +53,8 @@ test('init refuses to overwrite an existing integrations folder', async (t) => {
   const before = readFileSync(path.join(dir, 'integrations/github/actions/create-issue.ts'), 'utf8');
   writeFileSync(path.join(dir, 'integrations/github/actions/create-issue.ts'), 'mine');
   const again = cli(dir, 'init');
-  assert.equal(again.code, 1);
-  assert.match(again.stderr, /^error: integrations\/ already exists; init never overwrites/);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /^error \[INVALID_ARGUMENT\]: integrations\/ already exists; init never overwrites/);
   assert.equal(readFileSync(path.join(dir, 'integrations/github/actions/create-issue.ts'), 'utf8'), 'mine');
   assert.notEqual(before, 'mine');
 });
@@ -86,15 +86,15 @@ test('compile: a type error prints file:line:col - error TSxxxx and exits 1', as
 test('compile: a missing integrations folder and an unknown function are one clear line each', async (t) => {
   const dir = emptyDir(t);
   const missing = cli(dir, 'compile');
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^error: No integrations folder at .*integrations\. Run `patchbay init`/);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /^error \[NOT_FOUND\]: No integrations folder at .*integrations\. Run `patchbay init`/);
   assert.equal(missing.stderr.trim().split('\n').length, 1);
 
   const project = tempProject({ 'demo/actions/echo.ts': ACTION });
   t.after(project.cleanup);
   const unknown = cli(project.root, 'compile', 'demo/nope');
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /^error: Unknown function "demo\/nope"\. Known functions: demo\/echo\./);
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /^error \[FUNCTION_NOT_FOUND\]: Unknown function "demo\/nope"\. Known functions: demo\/echo\./);
   const one = cli(project.root, 'compile', '--no-typecheck', 'demo/echo');
   assert.equal(one.code, 0, one.stderr);
 });

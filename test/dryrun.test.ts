@@ -78,25 +78,25 @@ test('dryrun takes metadata and checkpoint; --validation checks them against the
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(JSON.parse(ok.stdout).records.Thing.saved.map((r: { id: string }) => r.id), ['m', 'n', 'o']);
   const bad = await dryrun('counter', 'c1', '--checkpoint', '{"runs":"many"}', '--validation');
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /checkpoint\.runs/);
+  assert.equal(bad.code, 2, 'a --checkpoint that fails its schema is a usage error');
+  assert.match(bad.stderr, /^error \[INVALID_ARGUMENT\]: .*checkpoint\.runs/);
   const lax = await dryrun('counter', 'c1', '--checkpoint', '{"runs":"many"}', '--json');
   assert.equal(lax.code, 0, 'without --validation the checkpoint is not checked');
 });
 
-test('bad input: malformed JSON, unknown function, unknown connection, invalid input → one line, exit 1', async () => {
+test('bad input: malformed JSON, unknown function, unknown connection, invalid input → one line, exit 2 (usage) or 3 (not found)', async () => {
   const malformed = await dryrun('get-issue', 'c1', '--input', '{id:');
-  assert.equal(malformed.code, 1);
-  assert.match(malformed.stderr, /^error: --input is not valid JSON/);
+  assert.equal(malformed.code, 2);
+  assert.match(malformed.stderr, /^error \[INVALID_ARGUMENT\]: --input is not valid JSON/);
   const unknown = await dryrun('get-isue', 'c1');
-  assert.equal(unknown.code, 1);
+  assert.equal(unknown.code, 3);
   assert.match(unknown.stderr, /No function "get-isue".*"get-issue"/);
   const nobody = await dryrun('get-issue', 'nobody', '--input', '{"id":"1"}');
-  assert.equal(nobody.code, 1);
+  assert.equal(nobody.code, 3);
   assert.match(nobody.stderr, /nobody/);
   const invalid = await dryrun('get-issue', 'c1', '--input', '{"id":1}');
-  assert.equal(invalid.code, 1);
-  assert.match(invalid.stderr, /^error: Invalid input: input\.id/);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /^error \[INVALID_INPUT\]: Invalid input: input\.id/);
   for (const outcome of [malformed, unknown, nobody, invalid]) {
     assert.equal(outcome.stderr.trim().split('\n').length, 1, outcome.stderr);
     assert.doesNotMatch(outcome.stderr, /\n\s+at /, 'no stack trace');

@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../config/paths.ts';
+import { packageVersion } from '../config/version.ts';
 import type { FunctionManifest, Manifest } from './manifest.ts';
 import { Bundler, type BundleEntry } from './bundle.ts';
 import { discover, FOLDER_OF, selectFunctions, type SourceFunction } from './discover.ts';
 import { displayPath, hasErrors, type Diagnostic } from './diagnostics.ts';
 import { BundleLoader, DEFAULT_LOAD_TIMEOUT_MS } from './load.ts';
 import { BundleStaging, collectGarbage, readManifest, writeManifest } from './output.ts';
-import { patchbayVersion, SDK_RUNTIME_URL } from './sdk.ts';
+import { SDK_RUNTIME_URL } from './sdk.ts';
 import { sourceHash } from './source-hash.ts';
 import { findTsconfig, TypeChecker } from './typecheck.ts';
 import { validateFunction } from './validate.ts';
@@ -50,7 +51,7 @@ export function projectHash(paths: ProjectPaths, options: CompileOptions): { rec
   // Installed packages are bundled too: the lockfile (or package.json) of the project moves with them.
   const extra = [findTsconfig(paths.root, paths.integrationsDir) ?? '', path.join(paths.root, 'package.json'), path.join(paths.root, 'package-lock.json')];
   const only = [...(options.only ?? [])].sort().join(',');
-  const base = sourceHash(paths.integrationsDir, extra, [patchbayVersion(), SDK_RUNTIME_URL, only]);
+  const base = sourceHash(paths.integrationsDir, extra, [packageVersion(), SDK_RUNTIME_URL, only]);
   const checked = options.typecheck !== false;
   return { record: checked ? base : base + UNCHECKED, accept: checked ? [base] : [base, base + UNCHECKED] };
 }

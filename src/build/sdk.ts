@@ -5,7 +5,6 @@
  * copy (kept external) so `instanceof`, brands and `z.toJSONSchema` work across the boundary,
  * and the type-checker maps them to the same files so Nango code type-checks unmodified.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -46,20 +45,6 @@ export function typesRoot(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-let version: string | undefined;
-
-/** patchbay's version; part of the source hash so an upgrade rebuilds. */
-export function patchbayVersion(): string {
-  if (version === undefined) {
-    try {
-      version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      version = '0.0.0';
-    }
-  }
-  return version;
 }
 
 /** The module file next to this one with the running extension (`load-worker.ts` / `.js`). */

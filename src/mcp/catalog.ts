@@ -109,8 +109,3 @@ export function searchActions(tools: readonly ActionTool[], query: string, limit
     .slice(0, Math.max(1, Math.min(limit, 50)))
     .map(({ tool }) => ({ name: tool.name, title: tool.title, description: oneLine(tool.description), integration: tool.fn.integrationId }));
 }
-
-/** Names close to a mistyped one, for "did you mean" messages. */
-export function similarNames(tools: readonly ActionTool[], name: string, limit = 3): string[] {
-  return searchActions(tools, name.replace(/[_-]/g, ' '), limit).map((hit) => hit.name);
-}

@@ -17,11 +17,12 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
+import { closest } from '../config/similar.ts';
 import { PatchbayError } from '../errors.ts';
 import { toolAllowed, type ApiScope } from '../access/scope.ts';
 import type { ExecutionRequest, Executor, ProgressUpdate } from '../runtime/types.ts';
 import type { RecordStore } from '../store/types.ts';
-import { CATALOG_TOOLS, searchActions, similarNames } from './catalog.ts';
+import { CATALOG_TOOLS, searchActions } from './catalog.ts';
 import { callQueryRecords, QUERY_RECORDS, queryRecordsTool, syncedModels } from './records-tool.ts';
 import { errorResult, successResult } from './result.ts';
 import { unwrapArguments } from './schema.ts';
@@ -74,7 +75,7 @@ function shownName(name: string): string {
 }
 
 function unknownTool(name: string, visible: readonly ActionTool[]): McpError {
-  const similar = similarNames(visible, name);
+  const similar = closest(name, visible.map((tool) => tool.name));
   const hint = similar.length > 0 ? ` Did you mean ${similar.join(', ')}?` : '';
   return new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}.${hint}`);
 }
@@ -116,7 +117,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
   async function describe(caller: McpCaller, name: string): Promise<CallToolResult> {
     const tool = visibleTool(caller, name);
     if (!tool) {
-      const similar = similarNames(catalog.visible(caller.scope, caller.selection), name);
+      const similar = closest(name, catalog.visible(caller.scope, caller.selection).map((tool) => tool.name));
       const hint = similar.length ? ` Did you mean ${similar.join(', ')}?` : ' Use search_actions to find one.';
       return errorResult(new PatchbayError('FUNCTION_NOT_FOUND', `No action named "${name}".${hint}`));
     }

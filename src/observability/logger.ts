@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger, LevelWithSilent } from 'pino';
+import { secretKeySpellings } from './redact.ts';
 
 /** The logger type every module accepts (a pino logger or a child of one). */
 export type Logger = PinoLogger;
@@ -12,40 +13,18 @@ export type Logger = PinoLogger;
 /** Log levels accepted by `createLogger` (pino's, plus 'silent'). */
 export type LogLevel = LevelWithSilent;
 
-const SECRET_KEYS = [
-  'access_token',
-  'accessToken',
-  'refresh_token',
-  'refreshToken',
-  'id_token',
-  'api_key',
-  'apiKey',
-  'password',
-  'client_secret',
-  'clientSecret',
-  'token',
-  'secret',
-  'private_key',
-  'privateKey',
-  'credentials',
-  'authorization',
-  'Authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'proxy-authorization',
-];
+const SECRET_NAMES = secretKeySpellings();
 
 /**
- * Redaction paths: each secret key at the top level, one and two levels deep, and under
- * `headers` (the shape of a logged request). pino's `*` matches one level, so depth is explicit.
+ * Redaction paths: every spelling of every secret key (one list, `redact.ts`) at the top level
+ * and one or two levels deep. pino matches names exactly and its `*` matches one level, so both
+ * spellings and depth are explicit; a logged request's `headers.authorization` or
+ * `request.headers.Authorization` falls under the one- and two-level paths.
  */
 export const REDACT_PATHS: string[] = [
-  ...SECRET_KEYS.map((k) => quote(k)),
-  ...SECRET_KEYS.map((k) => `*.${quote(k)}`),
-  ...SECRET_KEYS.map((k) => `*.*.${quote(k)}`),
-  ...SECRET_KEYS.map((k) => `headers.${quote(k)}`),
-  ...SECRET_KEYS.map((k) => `*.headers.${quote(k)}`),
+  ...SECRET_NAMES.map((k) => quote(k)),
+  ...SECRET_NAMES.map((k) => `*.${quote(k)}`),
+  ...SECRET_NAMES.map((k) => `*.*.${quote(k)}`),
 ];
 
 function quote(key: string): string {

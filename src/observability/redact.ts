@@ -4,25 +4,52 @@
  * property whose name is a credential name is replaced, at any depth.
  */
 
-/** Property names treated as secrets (compared case-insensitively, `-`/`_` ignored). */
-export const SECRET_KEYS = [
+/**
+ * Property names treated as secrets, one spelling each: the single list behind both redactions.
+ * `redactValue` compares names case-insensitively with `-`/`_` ignored, so `clientSecret` and
+ * `X-API-KEY` match too; the logger's exact-match pino paths come from `secretKeySpellings()`.
+ */
+export const SECRET_KEYS: readonly string[] = [
   'access_token',
   'refresh_token',
   'id_token',
   'api_key',
-  'apikey',
-  'x-api-key',
-  'password',
   'client_secret',
+  'private_key',
+  'password',
   'token',
   'secret',
-  'private_key',
+  'credentials',
   'authorization',
   'proxy-authorization',
   'cookie',
   'set-cookie',
-  'credentials',
+  'x-api-key',
 ];
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/**
+ * The exact spellings of every secret key for consumers that cannot compare loosely (pino's
+ * redact paths): each key as written, its camelCase (`clientSecret`, `xApiKey`), and for
+ * header-style keys (no `_`) the Title-Case a request's headers object may carry
+ * (`Authorization`, `X-Api-Key`). Derived from SECRET_KEYS so the two redactions cannot drift.
+ *
+ * @example
+ * secretKeySpellings().includes('clientSecret'); // true
+ */
+export function secretKeySpellings(): string[] {
+  const out = new Set<string>();
+  for (const key of SECRET_KEYS) {
+    const words = key.split(/[-_]/);
+    out.add(key);
+    out.add(words[0]! + words.slice(1).map(capitalise).join(''));
+    if (!key.includes('_')) out.add(words.map(capitalise).join('-'));
+  }
+  return [...out];
+}
 
 const NORMALISED = new Set(SECRET_KEYS.map(normalise));
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { closest } from '../config/similar.ts';
 import { PatchbayError } from '../errors.ts';
 import { catalogSchema, formatIssues } from './schema.ts';
 import type { ProviderConfig } from './types.ts';
@@ -95,17 +96,9 @@ export function providerKeyForIntegration(integrationId: string): string | undef
   }
 }
 
-/** Keys and aliases close to `term` (edit distance or shared prefix), best first: "did you mean". */
+/** Keys and aliases close to `term` (edit distance or shared prefix), best first, ties alphabetical: "did you mean". */
 export function suggestProviders(term: string, max = 3): string[] {
-  const needle = term.toLowerCase();
-  const scored: Array<[string, number]> = [];
-  for (const key of loadCatalog().keys()) {
-    let score = editDistance(needle, key);
-    if (needle.length >= 3 && (key.startsWith(needle) || needle.startsWith(key))) score = Math.min(score, 1);
-    else if (needle.length >= 3 && (key.includes(needle) || needle.includes(key))) score = Math.min(score, 2);
-    if (score <= Math.max(2, Math.floor(needle.length / 3))) scored.push([key, score]);
-  }
-  return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([key]) => key);
+  return closest(term, [...loadCatalog().keys()].sort(), max);
 }
 
 /**
@@ -118,18 +111,4 @@ export function searchProviders(term = ''): ProviderConfig[] {
     const haystack = [p.name, ...(p.aliases ?? []), p.display_name ?? '', ...(p.categories ?? [])].join(' ').toLowerCase();
     return words.every((word) => haystack.includes(word));
   });
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const saved = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length]!;
 }

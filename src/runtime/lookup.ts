@@ -3,6 +3,7 @@
  * names (a typo in a tool call or a CLI argument should be one edit away from fixed).
  */
 import type { FunctionManifest, Manifest } from '../build/manifest.ts';
+import { closest } from '../config/similar.ts';
 import { PatchbayError } from '../errors.ts';
 
 /**
@@ -36,35 +37,10 @@ export function findFunctionByName(manifest: Manifest, name: string, integration
     throw new PatchbayError('INVALID_ARGUMENT', `Several integrations have a function "${name}" (${ids}). Pass --integration <id>.`);
   }
   const names = closest(name, manifest.functions.map((f) => `${f.integrationId}/${f.name}`).concat(manifest.functions.map((f) => f.name)));
-  const hint = manifest.functions.length === 0 ? ` No functions were found in ${manifest.integrationsDir}.` : suggest([...new Set(names)]);
+  const hint = manifest.functions.length === 0 ? ` No functions were found in ${manifest.integrationsDir}.` : suggest(names);
   throw new PatchbayError('FUNCTION_NOT_FOUND', `No function "${name}".${hint}`);
 }
 
 function suggest(names: string[]): string {
   return names.length > 0 ? ` Did you mean ${names.map((n) => `"${n}"`).join(', ')}?` : '';
-}
-
-/** Up to three candidates within a small edit distance or sharing a substring. */
-export function closest(target: string, candidates: string[]): string[] {
-  const t = target.toLowerCase();
-  return candidates
-    .map((c) => ({ c, d: distance(t, c.toLowerCase()) - (c.toLowerCase().includes(t) || t.includes(c.toLowerCase()) ? 3 : 0) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(target.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 3)
-    .map((x) => x.c);
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = next;
-    }
-  }
-  return row[b.length]!;
 }

@@ -9,8 +9,9 @@ import type { FunctionManifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
-import type { SyncRunRow, SyncStateRow } from '../store/types.ts';
+import type { SyncRunRow } from '../store/types.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
+import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
 
@@ -142,15 +143,7 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   const runId = randomUUID();
   const startedAt = new Date();
   await store.syncs.startRun({ id: runId, integration_id: integrationId, connection_id: connectionId, sync_name: syncName, status: 'running', started_at: startedAt.toISOString() });
-  const state: SyncStateRow = previousState ?? {
-    integration_id: integrationId,
-    connection_id: connectionId,
-    sync_name: syncName,
-    paused: false,
-    last_run_id: null,
-    last_success_at: null,
-    next_run_at: null,
-  };
+  const state = previousState ?? defaultSyncState(integrationId, connectionId, syncName);
   await store.syncs.setState({ ...state, last_run_id: runId });
   const models = Object.keys(fn.models ?? {});
   const log = logger?.child({ integrationId, connectionId, sync: syncName, runId, trigger: options.trigger });

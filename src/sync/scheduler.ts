@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { SyncStateRow } from '../store/types.ts';
 import { recoverInterruptedRuns, runSync } from './runner.ts';
 import { firstRunAt, nextRunAt } from './schedule.ts';
+import { defaultSyncState } from './state.ts';
 import type { RunSyncOptions, SyncRuntime } from './types.ts';
 
 export interface SchedulerOptions {
@@ -97,12 +98,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         if (!state) {
           const autoStart = fn.autoStart !== false;
           state = {
-            integration_id: fn.integrationId,
-            connection_id: connectionId,
-            sync_name: fn.name,
+            ...defaultSyncState(fn.integrationId, connectionId, fn.name),
             paused: !autoStart,
-            last_run_id: null,
-            last_success_at: null,
             next_run_at: autoStart ? new Date(firstRunAt(fn, t, random)).toISOString() : null,
           };
           await runtime.store.syncs.setState(state);

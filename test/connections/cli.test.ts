@@ -92,7 +92,7 @@ describe('patchbay connection / key / connect', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no-such-thing-zzz/);
     run = await cli('connection', 'add', 'bearer', 'carol', '--token', 'x', '--metadata', '{bad');
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2);
     assert.match(run.stderr, /--metadata is not valid JSON/);
 
     for (const file of readdirSync(state).filter((name) => name.startsWith('patchbay.db'))) {
@@ -119,7 +119,7 @@ describe('patchbay connection / key / connect', () => {
     assert.ok(!run.stdout.includes(created.secret));
     assert.equal((await cli('key', 'revoke', 'claude')).code, 0);
     assert.match((await cli('key', 'list')).stdout, /revoked/);
-    assert.equal((await cli('key', 'revoke', 'claude')).code, 1);
+    assert.equal((await cli('key', 'revoke', 'claude')).code, 3);
 
     const before = readFileSync(path.join(state, 'encryption.key'), 'utf8');
     run = await cli('key', 'rotate-encryption');

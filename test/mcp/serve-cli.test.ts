@@ -47,7 +47,7 @@ test('first start creates a key, prints it once on stderr, and it opens /mcp (sc
 
 test('--no-auth: refused on a public host, warns and serves without a key on loopback', async () => {
   await assert.rejects(run(process.execPath, [CLI, 'serve', '--no-auth', '--host', '0.0.0.0', '--port', '0', '--no-scheduler'], { cwd: project.root, env: project.env }), (error: { code: number; stderr: string }) => {
-    assert.equal(error.code, 1);
+    assert.equal(error.code, 2);
     assert.match(error.stderr, /--no-auth is only allowed on a loopback host/);
     return true;
   });

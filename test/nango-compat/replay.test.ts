@@ -121,9 +121,9 @@ describe('patchbay test', () => {
     }
   });
 
-  it('names an unknown function and exits 1', async () => {
+  it('names an unknown function and exits 3 (not found)', async () => {
     const run = await cli(dir, 'test', 'acme/nope');
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 3);
     assert.match(run.stderr, /No function "nope" in integration "acme"/);
   });
 });

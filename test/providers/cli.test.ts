@@ -71,7 +71,7 @@ describe('patchbay providers', () => {
 
   it('fails with suggestions for an unknown key', async () => {
     const { code, stderr } = await run('providers', 'show', 'githb');
-    assert.equal(code, 1);
-    assert.match(stderr, /No provider "githb" in the catalog\. Did you mean github/);
+    assert.equal(code, 3);
+    assert.match(stderr, /^error \[PROVIDER_NOT_FOUND\]: No provider "githb" in the catalog\. Did you mean github/);
   });
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
+import { REDACTED, redactValue, SECRET_KEYS, secretKeySpellings } from '../../src/observability/redact.ts';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -44,4 +45,28 @@ test('level filters lines', () => {
   logger.info('hidden');
   logger.warn('shown');
   assert.deepEqual(out.lines().map((l) => l['msg']), ['shown']);
+});
+
+test('the pino logger and redactValue redact the same keys, from one list', () => {
+  const spellings = secretKeySpellings();
+  for (const key of SECRET_KEYS) assert.ok(spellings.includes(key), `${key} has no pino spelling`);
+  const normalise = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
+  const listed = new Set(SECRET_KEYS.map(normalise));
+  for (const spelling of spellings) assert.ok(listed.has(normalise(spelling)), `${spelling} is not a spelling of a listed key`);
+
+  const out = capture();
+  const logger = createLogger({ destination: out.stream, level: 'info' });
+  const shapes = (value: string) => ({ client_secret: value, headers: { 'x-api-key': value }, request: { headers: { 'X-Api-Key': value } }, oauth: { clientSecret: value } });
+  for (const [i, spelling] of spellings.entries()) {
+    const value = `v${i}-secret`;
+    const payload = { [spelling]: value, one: { [spelling]: value }, two: { deeper: { [spelling]: value } } };
+    logger.info(payload, spelling);
+    const redacted = JSON.stringify(redactValue(payload));
+    assert.ok(!redacted.includes(value), `redactValue leaked ${spelling}: ${redacted}`);
+  }
+  logger.info(shapes('shaped-secret'), 'shapes');
+  const text = JSON.stringify(out.lines());
+  for (const i of spellings.keys()) assert.ok(!text.includes(`v${i}-secret`), `pino leaked ${spellings[i]}: ${text}`);
+  assert.ok(!text.includes('shaped-secret'), `pino leaked: ${text}`);
+  assert.deepEqual(redactValue(shapes('s')), { client_secret: REDACTED, headers: { 'x-api-key': REDACTED }, request: { headers: { 'X-Api-Key': REDACTED } }, oauth: { clientSecret: REDACTED } });
 });

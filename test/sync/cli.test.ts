@@ -65,14 +65,14 @@ test('records pages with next_cursor in Nango’s shape, filters, and a table by
   assert.match(table.stdout, /More: --cursor \S+/);
 });
 
-test('bad input is one clear line and exit 1', async () => {
+test('bad input is one clear line and exit 2 (usage) or 3 (not found)', async () => {
   const badCursor = await cli('records', 'fake', 'c1', 'Item', '--cursor', 'nonsense');
-  assert.equal(badCursor.code, 1);
-  assert.match(badCursor.stderr, /^error: Invalid cursor "nonsense"\. Pass the next_cursor/);
+  assert.equal(badCursor.code, 2);
+  assert.match(badCursor.stderr, /^error \[INVALID_ARGUMENT\]: Invalid cursor "nonsense"\. Pass the next_cursor/);
   const badFilter = await cli('records', 'fake', 'c1', 'Item', '--filter', 'created');
   assert.match(badFilter.stderr, /Unknown filter "created"\. Use added, updated and\/or deleted/);
   const unknownSync = await cli('sync', 'run', 'nope', '--connection', 'c1');
-  assert.equal(unknownSync.code, 1);
+  assert.equal(unknownSync.code, 3);
   assert.match(unknownSync.stderr, /No sync "nope"/);
   const unknownConnection = await cli('sync', 'run', 'items', '--connection', 'zed');
   assert.match(unknownConnection.stderr, /No connection "zed" for integration "fake"/);

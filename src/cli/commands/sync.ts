@@ -12,6 +12,7 @@ import { createApp, openProjectStore } from '../../app.ts';
 import type { Store, SyncRunRow } from '../../store/types.ts';
 import { findSync, runSync } from '../../sync/runner.ts';
 import { createProgressLine } from '../../sync/progress.ts';
+import { defaultSyncState } from '../../sync/state.ts';
 import { pathsFrom } from '../options.ts';
 
 interface TargetOptions {
@@ -64,15 +65,7 @@ async function setPaused(command: Command, name: string, options: TargetOptions,
     const ids = await connectionIds(store, fn.integrationId, options.connection);
     if (ids.length === 0) throw new PatchbayError('CONNECTION_NOT_FOUND', `Integration "${fn.integrationId}" has no connections yet. Add one: patchbay connection add ${fn.integrationId} <id> ...`);
     for (const connectionId of ids) {
-      const state = (await store.syncs.getState(fn.integrationId, connectionId, fn.name)) ?? {
-        integration_id: fn.integrationId,
-        connection_id: connectionId,
-        sync_name: fn.name,
-        paused: false,
-        last_run_id: null,
-        last_success_at: null,
-        next_run_at: null,
-      };
+      const state = (await store.syncs.getState(fn.integrationId, connectionId, fn.name)) ?? defaultSyncState(fn.integrationId, connectionId, fn.name);
       // Resuming schedules the next run right away (the scheduler picks it up on its next tick).
       const next_run_at = paused ? state.next_run_at : (state.next_run_at ?? new Date().toISOString());
       await store.syncs.setState({ ...state, paused, next_run_at });
