@@ -13,6 +13,7 @@
  * if (!verdict.ok) throw new PatchbayError(verdict.code, verdict.message);
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { isLoopbackHost } from '../config/net.ts';
 import { PatchbayError } from '../errors.ts';
 
 /** Request headers by lower-case name, as node (`IncomingHttpHeaders`) or Hono (`c.req.header()`) give them. */
@@ -43,13 +44,6 @@ export interface SecurityPolicy {
 export type Verdict = { ok: true } | { ok: false; status: number; code: 'FORBIDDEN' | 'INVALID_ARGUMENT' | 'PAYLOAD_TOO_LARGE'; message: string };
 
 const OK: Verdict = { ok: true };
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-/** True when a host name or address only reaches this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return LOOPBACK_NAMES.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::ffff:127.0.0.1';
-}
 
 /** Refuses `--no-auth` where other machines could reach the server (the one loopback rule for it). */
 export function assertAuthOrLoopback(auth: boolean, host: string): void {

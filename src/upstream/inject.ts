@@ -11,6 +11,7 @@
  * says where the key goes), like Nango.
  */
 import type { Credentials } from '../define/context.ts';
+import { isLoopbackHost } from '../config/net.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import { addSecretValue, emptySecrets, type Secrets } from './redact.ts';
@@ -194,7 +195,7 @@ export function publicDefaults(integration: IntegrationConfig, connectionConfig:
 /** Whether `url` may receive this integration's credentials: the base URL's origin or an allowed host. */
 export function mayReceiveCredentials(url: URL, baseUrl: string, allowedHosts: string[] = []): boolean {
   if (url.origin === new URL(baseUrl).origin) return true;
-  if (url.protocol !== 'https:' && url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return false;
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) return false;
   return allowedHosts.some((pattern) => {
     const p = pattern.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
     const host = p.includes(':') ? url.host : url.hostname;

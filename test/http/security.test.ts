@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkContentLength, checkHost, checkOrigin, checkProtocolVersion, checkRequest, hostnameOf, isLoopbackHost, policyFor } from '../../src/http/security.ts';
+import { isLoopbackHost } from '../../src/config/net.ts';
+import { checkContentLength, checkHost, checkOrigin, checkProtocolVersion, checkRequest, hostnameOf, policyFor } from '../../src/http/security.ts';
 
 test('Origin: none and loopback pass, foreign is 403 naming the flag, configured passes', () => {
   assert.equal(checkOrigin(undefined, []).ok, true);
