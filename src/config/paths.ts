@@ -21,10 +21,10 @@ export interface ProjectPaths {
 }
 
 export interface PathOptions {
-  cwd?: string;
-  integrations?: string;
-  home?: string;
-  env?: NodeJS.ProcessEnv;
+  cwd?: string | undefined;
+  integrations?: string | undefined;
+  home?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Resolves every path from options, then the environment, then defaults. */

@@ -147,7 +147,7 @@ export function checkRequest(headers: HeaderBag, policy: SecurityPolicy): Verdic
 }
 
 /** The default policy for a bind address: Host checked on loopback binds or when names are configured. */
-export function policyFor(bindHost: string, options: { allowedOrigins?: string[]; allowedHosts?: string[]; maxBodyBytes: number }): SecurityPolicy {
+export function policyFor(bindHost: string, options: { allowedOrigins?: string[] | undefined; allowedHosts?: string[] | undefined; maxBodyBytes: number }): SecurityPolicy {
   const allowedHosts = options.allowedHosts ?? [];
   return {
     allowedOrigins: options.allowedOrigins ?? [],

@@ -21,11 +21,11 @@ export const DEFAULT_MAX_RESULT_BYTES = 100 * 1024;
 
 /** Where an error happened, for messages. */
 export interface ErrorContext {
-  integrationId?: string;
-  connectionId?: string;
-  tool?: string;
+  integrationId?: string | undefined;
+  connectionId?: string | undefined;
+  tool?: string | undefined;
   /** Prefix for field paths when the tool wrapped the input (`input`). */
-  fieldPrefix?: string;
+  fieldPrefix?: string | undefined;
 }
 
 interface IssueLike {

@@ -42,7 +42,7 @@ export interface ActionTool {
 
 export interface ToolCatalogOptions {
   /** `--tools` globs over tool names or `integration/name`; absent = all. */
-  tools?: string[];
+  tools?: string[] | undefined;
 }
 
 /** The action tools of one manifest. */

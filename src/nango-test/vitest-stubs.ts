@@ -193,7 +193,10 @@ export async function vitestOverrides(integrationDir: string, name: string): Pro
         const now = timeOf(ts, node.arguments[0], consts);
         if (now !== undefined) out.now = now;
       }
-      if (failureOnly) out.expectError ??= rejectionOf(ts, node);
+      if (failureOnly && !out.expectError) {
+        const rejection = rejectionOf(ts, node);
+        if (rejection) out.expectError = rejection;
+      }
       ts.forEachChild(node, visit);
     };
     visit(source);

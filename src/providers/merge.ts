@@ -6,6 +6,9 @@
 import type { Pagination } from '../define/context.ts';
 import type { ProviderProxy } from './types.ts';
 
+/** integration.json's `proxy`: any field of a provider's proxy; an undefined field is skipped. */
+export type ProxyOverride = { [K in keyof ProviderProxy]?: ProviderProxy[K] | undefined };
+
 /**
  * Overrides onto a provider's proxy: scalars replace, `headers` / `query` / `retry` merge key by
  * key, `paginate` merges when the type is the same (or not given) and replaces otherwise, and
@@ -14,7 +17,7 @@ import type { ProviderProxy } from './types.ts';
  * @example
  * mergeProxy(github.proxy, { headers: { 'X-GitHub-Api-Version': '2022-11-28' } })
  */
-export function mergeProxy(base: ProviderProxy, override: Partial<ProviderProxy>): ProviderProxy {
+export function mergeProxy(base: ProviderProxy, override: ProxyOverride): ProviderProxy {
   const out: ProviderProxy = { ...base };
   for (const [key, value] of Object.entries(override) as Array<[keyof ProviderProxy, unknown]>) {
     if (value === undefined) continue;
@@ -24,9 +27,11 @@ export function mergeProxy(base: ProviderProxy, override: Partial<ProviderProxy>
       case 'retry':
         (out as unknown as Record<string, unknown>)[key] = { ...(base[key] ?? {}), ...(value as object) };
         break;
-      case 'paginate':
-        out.paginate = mergePagination(base.paginate, value as Partial<Pagination>);
+      case 'paginate': {
+        const paginate = mergePagination(base.paginate, value as Partial<Pagination>);
+        if (paginate) out.paginate = paginate;
         break;
+      }
       default:
         (out as unknown as Record<string, unknown>)[key] = value;
     }

@@ -26,11 +26,11 @@ export interface RecordScope {
 }
 
 export interface RecordQuery {
-  modifiedAfter?: string;
-  cursor?: string;
-  limit?: number;
-  filter?: Array<'added' | 'updated' | 'deleted'>;
-  ids?: string[];
+  modifiedAfter?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+  filter?: Array<'added' | 'updated' | 'deleted'> | undefined;
+  ids?: string[] | undefined;
 }
 
 export interface SaveSummary {

@@ -110,7 +110,7 @@ let nextJob = 0;
  * const executor = createExecutor({ manifest, scope: liveScopes(deps) });
  * const { output } = await executor.run({ integrationId: 'github', name: 'create-issue', connectionId: 'alice', input });
  */
-export function createExecutor(options: ExecutorOptions): Executor & { readonly pool?: WorkerPool; readonly syncPool?: WorkerPool } {
+export function createExecutor(options: ExecutorOptions): Executor & { readonly pool: WorkerPool | undefined; readonly syncPool: WorkerPool | undefined } {
   const isolation = options.isolation ?? 'worker';
   const pool = isolation === 'worker' ? new WorkerPool(options.pool) : undefined;
   const syncPool = isolation === 'worker' ? new WorkerPool({ ...options.pool, minWorkers: 0, ...options.syncPool }) : undefined;

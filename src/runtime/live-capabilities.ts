@@ -156,7 +156,7 @@ async function liveScope(
       const t = key || id ? await target(key ?? integrationId, id ?? connectionId) : own;
       const fresh = await loadConnection(t.connection.integration_id, t.connection.connection_id);
       return {
-        id: fresh.id,
+        ...(fresh.id !== undefined ? { id: fresh.id } : {}),
         connection_id: fresh.connection_id,
         provider_config_key: fresh.provider_config_key,
         provider: fresh.provider,

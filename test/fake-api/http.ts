@@ -3,7 +3,7 @@
  * credential checks. Kept apart so each route file reads as a list of endpoints.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FakeApiState, RecordedRequest } from './state.ts';
+import type { AuthKind, FakeApiState, RecordedRequest } from './state.ts';
 
 /** What a route handler receives. */
 export interface RouteContext {
@@ -55,7 +55,7 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
  * Which credential the request carries, if a valid one: API key (header or query), the static
  * bearer token, an unexpired OAuth access token, or basic credentials.
  */
-export function authenticate(ctx: RouteContext): RecordedRequest['auth'] {
+export function authenticate(ctx: RouteContext): AuthKind | null {
   const { state, req, url } = ctx;
   const o = state.options;
   if (req.headers['x-api-key'] === o.apiKey || url.searchParams.get('api_key') === o.apiKey) return 'api_key';

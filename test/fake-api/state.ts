@@ -4,6 +4,9 @@
  * puts it back to how `startFakeApi(options)` created it.
  */
 
+/** A credential the fake API accepts. */
+export type AuthKind = 'api_key' | 'bearer' | 'oauth' | 'basic';
+
 /** One request as the server saw it (headers lowercase, body parsed as JSON when it is JSON). */
 export interface RecordedRequest {
   method: string;
@@ -12,7 +15,7 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: unknown;
   /** Which credential authenticated the request, when the route needs one. */
-  auth?: 'api_key' | 'bearer' | 'oauth' | 'basic' | null;
+  auth?: AuthKind | null;
 }
 
 /** One call to `POST /oauth/token`. */

@@ -61,6 +61,6 @@ describe('mergeProxy', () => {
   });
 
   it('ignores undefined override fields', () => {
-    assert.deepEqual(mergeProxy(base, { base_url: undefined, headers: undefined } as Partial<ProviderProxy>), base);
+    assert.deepEqual(mergeProxy(base, { base_url: undefined, headers: undefined }), base);
   });
 });

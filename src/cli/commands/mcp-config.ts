@@ -28,7 +28,7 @@ interface McpConfigOptions {
 }
 
 /** The stdio server entry: absolute node, absolute CLI, global paths as flags and env. */
-export function serverEntry(options: { root: string; integrationsDir: string; home: string; connection?: string; catalog?: boolean; tools?: string }) {
+export function serverEntry(options: { root: string; integrationsDir: string; home: string; connection?: string | undefined; catalog?: boolean | undefined; tools?: string | undefined }) {
   const cli = process.argv[1] ? path.resolve(process.argv[1]) : fileURLToPath(new URL('../main.ts', import.meta.url));
   const args = [cli, '--integrations', options.integrationsDir, '--home', options.home, 'serve', '--stdio'];
   if (options.connection) args.push('--connection', options.connection);

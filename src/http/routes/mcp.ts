@@ -87,7 +87,7 @@ export function createMcpRoute(options: { handlers: McpHandlers; info: McpServer
       const streaming = requests.some((message) => message.params?._meta?.progressToken !== undefined);
 
       const server = createMcpServer(options.handlers, { scope, selection: selectionFromHeaders(c.req.header()) }, { ...options.info, signal: controller.signal });
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streaming });
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !streaming });
       let done = false;
       const finish = () => {
         if (done) return;
