@@ -159,7 +159,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         credentials,
         executor: () => executor!,
         // runtime → sync, filled here: a function's triggerSync starts runs of the sync runner.
-        startSyncs: (request, log) => startSyncRuns(app, request, log),
+        startSyncs: (request, log, scope) => startSyncRuns(app, request, log, scope),
         ...(options.capabilityOverrides ? { overrides: options.capabilityOverrides } : {}),
       }),
     });

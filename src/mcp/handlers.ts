@@ -104,7 +104,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
       const plan = await planFor(caller, integrationId);
       const { [tool.connectionArg]: connectionArg, ...rest } = args;
       connectionId = resolveConnection(integrationId, plan, connectionArg, caller.scope, tool.connectionArg);
-      const request: ExecutionRequest = { integrationId, name: tool.fn.name, connectionId, input: unwrapArguments(rest, tool.input.wrap) };
+      const request: ExecutionRequest = { integrationId, name: tool.fn.name, connectionId, input: unwrapArguments(rest, tool.input.wrap), scope: caller.scope };
       if (extras.signal) request.signal = extras.signal;
       if (extras.onProgress) request.onProgress = extras.onProgress;
       const result = await services.executor.run(request);

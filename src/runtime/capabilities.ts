@@ -4,6 +4,7 @@
  * context calls them directly. `patchbay test` swaps in fixture-backed ones. The `nango` object
  * itself (runtime/context.ts) is a thin layer over this interface plus pure pagination.
  */
+import type { ApiScope } from '../access/scope.ts';
 import type { Connection, EnvironmentVariable, ProxyConfiguration, ProxyResponse, PublicIntegration } from '../define/context.ts';
 import type { LogEntry, ProgressUpdate } from './types.ts';
 
@@ -90,9 +91,10 @@ export interface Capabilities {
 /**
  * Starts sync runs for `nango.triggerSync` / `startSync` without waiting for them. The sync layer
  * implements it (sync/start.ts) and the composition root hands it down: the runtime sits below
- * the sync runner and never imports it.
+ * the sync runner and never imports it. Without a connection it starts every connection of the
+ * integration that `scope` allows.
  */
-export type SyncStarter = (request: SyncStartRequest, log: (entry: LogEntry) => void) => Promise<void>;
+export type SyncStarter = (request: SyncStartRequest, log: (entry: LogEntry) => void, scope: ApiScope) => Promise<void>;
 
 /** Static facts the context needs besides capabilities (sent to the worker with the job). */
 export interface ContextInfo {

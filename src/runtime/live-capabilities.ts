@@ -12,6 +12,7 @@
  */
 import type { Connection, Credentials, EnvironmentVariable, ProxyConfiguration, PublicIntegration } from '../define/context.ts';
 import type { ConnectionService, LoadedConnection } from '../connections/types.ts';
+import { connectionAllowed, FULL_SCOPE } from '../access/scope.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import type { Store } from '../store/types.ts';
@@ -90,11 +91,23 @@ async function liveScope(
   const connectionId = request.connectionId;
   const dryRun = request.dryRun === true;
   const http: HttpCallLog[] = [];
+  // The caller's scope holds inside the function too: another connection is reachable only if
+  // the caller (the API key behind the tool call) may use it. The own connection was checked by
+  // the front end before the execution started.
+  const scope = request.scope ?? FULL_SCOPE;
+  const mayReach = (key: string, id: string, how: string): void => {
+    if (connectionAllowed(scope, key, id)) return;
+    throw new PatchbayError(
+      'FORBIDDEN',
+      `${how} refused: this execution runs for an API key that may not use connection "${id}" of "${key}". A function reaches only the connections its caller may use.`,
+    );
+  };
   const targets = new Map<string, Promise<Target>>();
-  const target = (key: string, id: string): Promise<Target> => {
+  const target = (key: string, id: string, how = 'nango.getConnection'): Promise<Target> => {
     const cacheKey = `${key}\u0000${id}`;
     let pending = targets.get(cacheKey);
     if (!pending) {
+      mayReach(key, id, how);
       pending = (async () => {
         const integration = await deps.integration(key);
         const connection = await loadConnection(key, id);
@@ -119,13 +132,13 @@ async function liveScope(
   let records: RecordCapabilities | undefined;
   let outcome: () => ScopeOutcome = () => ({ http });
   if (fn.type === 'sync') {
-    const scope = { integrationId, connectionId };
+    const owner = { integrationId, connectionId };
     if (dryRun) {
       const collector = createRecordCollector(async (model, ids) => {
-        const found = await deps.store.records.getByIds({ ...scope, model }, ids);
+        const found = await deps.store.records.getByIds({ ...owner, model }, ids);
         return [...found].filter(([, r]) => r.deleted_at === null).map(([id, r]) => [id, r.data] as [string, Record<string, unknown>]);
       });
-      records = { ...collector.caps, list: (model, page) => listPage(deps.store.records, { ...scope, model }, page) };
+      records = { ...collector.caps, list: (model, page) => listPage(deps.store.records, { ...owner, model }, page) };
       outcome = () => ({ http, records: collector.records(), changes: collector.changes() });
     } else {
       const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId);
@@ -136,7 +149,7 @@ async function liveScope(
 
   const caps: Omit<Capabilities, 'log' | 'progress'> = {
     async proxy(config: ProxyConfiguration) {
-      const t = config.providerConfigKey || config.connectionId ? await target(config.providerConfigKey ?? integrationId, config.connectionId ?? connectionId) : own;
+      const t = config.providerConfigKey || config.connectionId ? await target(config.providerConfigKey ?? integrationId, config.connectionId ?? connectionId, 'nango.proxy') : own;
       return deps.http.request(
         {
           integration: t.integration,
@@ -177,7 +190,8 @@ async function liveScope(
       return deps.webhookUrl?.(integrationId, connectionId) ?? null;
     },
     async triggerAction(key, id, actionName, input) {
-      const nested = { integrationId: key, connectionId: id, name: actionName, input, signal, dryRun, depth: (request.depth ?? 0) + 1 };
+      mayReach(key, id, 'nango.triggerAction');
+      const nested = { integrationId: key, connectionId: id, name: actionName, input, signal, dryRun, scope, depth: (request.depth ?? 0) + 1 };
       const result = await deps.executor().run(request.validate === undefined ? nested : { ...nested, validate: request.validate });
       return result.output;
     },
@@ -201,7 +215,8 @@ async function liveScope(
         log({ time: new Date().toISOString(), level: 'info', message: `sync start requested for ${wanted.integrationId}/${wanted.syncNames.join(', ')} (${dryRun ? 'dry run: not started' : 'no sync runner here: not started'})` });
         return;
       }
-      await deps.startSyncs(wanted, log);
+      if (wanted.connectionId !== undefined) mayReach(wanted.integrationId, wanted.connectionId, 'nango.triggerSync');
+      await deps.startSyncs(wanted, log, scope);
     },
     ...(records ? { records } : {}),
     ...deps.overrides,

@@ -2,6 +2,7 @@
  * The executor's contract: one way to run a function, used alike by dryrun, the MCP server,
  * the HTTP API, `patchbay test` and the sync scheduler.
  */
+import type { ApiScope } from '../access/scope.ts';
 import type { FunctionManifest } from '../build/manifest.ts';
 import type { HttpCallLog, LogEntry } from '../observability/types.ts';
 
@@ -38,6 +39,13 @@ export interface ExecutionRequest {
   runId?: string;
   /** Sync: set when called by a webhook (onWebhook). */
   webhookPayload?: unknown;
+  /**
+   * What the caller may reach (its API key's scope; full for the CLI and the scheduler). It
+   * travels with the execution: a function's cross-connection calls (`getConnection`, `proxy`
+   * with another `connectionId`, `triggerAction`, `triggerSync`/`startSync`) are checked
+   * against it, and nested executions inherit it.
+   */
+  scope?: ApiScope;
   /** Set by `nango.triggerAction`: how many executions deep this one is (the executor refuses past 8). */
   depth?: number;
   onProgress?: (update: ProgressUpdate) => void;

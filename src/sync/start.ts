@@ -4,6 +4,7 @@
  * like Nango's trigger API, starting is the contract; each run's outcome goes to the server log
  * and its run row (`patchbay sync status`).
  */
+import { connectionAllowed, FULL_SCOPE, type ApiScope } from '../access/scope.ts';
 import { PatchbayError } from '../errors.ts';
 import type { SyncStartRequest } from '../runtime/capabilities.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
@@ -13,16 +14,19 @@ import type { SyncRuntime } from './types.ts';
 
 /**
  * Validates the request (unknown syncs fail the caller with FUNCTION_NOT_FOUND), applies reset and
- * unpause, then starts one background run per (sync, connection).
+ * unpause, then starts one background run per (sync, connection) — without a connection, per
+ * connection of the integration that `scope` allows.
  *
  * @example
  * await startSyncRuns(runtime, { integrationId: 'github', syncNames: ['issues'], connectionId: 'alice' }, log);
  */
-export async function startSyncRuns(runtime: SyncRuntime, request: SyncStartRequest, log: (entry: LogEntry) => void): Promise<void> {
+export async function startSyncRuns(runtime: SyncRuntime, request: SyncStartRequest, log: (entry: LogEntry) => void, scope: ApiScope = FULL_SCOPE): Promise<void> {
   for (const name of request.syncNames) findSync(runtime, request.integrationId, name);
   const connectionIds = request.connectionId
     ? [request.connectionId]
-    : (await runtime.store.connections.list({ integrationId: request.integrationId })).map((c) => c.connection_id);
+    : (await runtime.store.connections.list({ integrationId: request.integrationId }))
+        .map((c) => c.connection_id)
+        .filter((id) => connectionAllowed(scope, request.integrationId, id));
   if (request.connectionId && !(await runtime.store.connections.get(request.integrationId, request.connectionId))) {
     throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${request.connectionId}" for integration "${request.integrationId}"; the sync was not started.`);
   }
