@@ -341,7 +341,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       mcp,
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
-      health: () => ({ version, tools, inFlight: mcp.inFlight() }),
+      health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight() }),
       logger: app.logger,
     });
     const server = await listenHttp(http, { host: options.host, port: options.port, auth: options.auth });

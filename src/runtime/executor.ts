@@ -117,6 +117,8 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
   const manifestOf = typeof options.manifest === 'function' ? options.manifest : () => options.manifest as Manifest;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
+  let running = 0;
+
   async function run<T>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
     for (const field of ['integrationId', 'name', 'connectionId'] as const) {
       if (typeof request?.[field] !== 'string' || request[field] === '') {
@@ -165,6 +167,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     };
     let scope: ExecutionScope | undefined;
     let ok = false;
+    running++;
     try {
       // After the timer, on purpose: replay's scope patches the global setTimeout (see ScopeFactory).
       scope = await options.scope({ fn, request, executionId, signal: controller.signal, deadline: Date.now() + timeoutMs, log });
@@ -226,6 +229,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
       publishFinish(() => ({ ...event(), durationMs: failed.durationMs, httpCalls: failed.http.length, error: { code: error.code, message: error.message } }));
       throw error;
     } finally {
+      running--;
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onCallerAbort);
     }
@@ -235,6 +239,7 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     pool,
     syncPool,
     run,
+    inFlight: () => running,
     async close() {
       await Promise.all([pool?.close(), syncPool?.close()]);
     },

@@ -71,5 +71,7 @@ export interface ExecutionResult<T = unknown> {
 /** Runs functions. Failures reject with a `PatchbayError` (see errors.ts for codes). */
 export interface Executor {
   run<T = unknown>(request: ExecutionRequest): Promise<ExecutionResult<T>>;
+  /** Executions running now (actions, syncs, on-events, nested ones included): what `/health` reports. */
+  inFlight(): number;
   close(): Promise<void>;
 }

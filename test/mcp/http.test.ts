@@ -167,6 +167,27 @@ test('cancelling a plain JSON call (no progress token) aborts it through notific
   assert.equal(health.inFlight, 0);
 });
 
+test('two clients sharing a key and a JSON-RPC id: cancelling one leaves the other running; /health counts both', async () => {
+  const a = await connect(SECRET);
+  const b = await connect(SECRET);
+  const slow = () => api.requests.filter((request) => request.path === '/slow').length;
+  const slowBefore = slow();
+  const cancel = new AbortController();
+  // Both clients' first call after initialize has JSON-RPC id 1.
+  const callA = a.callTool({ name: 'fake_slow-call', arguments: { ms: 60_000 } }, undefined, { signal: cancel.signal });
+  callA.catch(() => {});
+  const callB = b.callTool({ name: 'fake_slow-call', arguments: { ms: 4000 } });
+  await waitFor(() => slow() >= slowBefore + 2, 'both slow requests');
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { inFlight: number; executions: number };
+  assert.ok(health.inFlight >= 2, `inFlight ${health.inFlight}`);
+  assert.ok(health.executions >= 2, `executions ${health.executions}`);
+  cancel.abort();
+  await assert.rejects(callA);
+  const result = (await callB) as CallToolResult;
+  assert.notEqual(result.isError, true, JSON.stringify(result.content));
+  assert.deepEqual(result.structuredContent, { waited: 4000 });
+});
+
 test('the connect routes are mounted: /connect needs a key, /oauth/callback is public', async () => {
   assert.equal((await fetch(`${server.url}/connect/fake?connection_id=zed`)).status, 401);
   const withKey = await fetch(`${server.url}/connect/fake?connection_id=zed`, { headers: { authorization: `Bearer ${SECRET}` } });

@@ -7,14 +7,19 @@
  *
  * Plain requests (list, calls without a progress token) are answered as JSON; calls with a
  * progress token stream SSE so progress notifications reach the client. Because the SDK's own
- * cancellation needs one session, this route keeps a small table of in-flight calls: a
- * `notifications/cancelled` POST from the same key aborts the call, and so does the client
- * closing the connection. Either way the executor's signal fires and the upstream request ends.
+ * cancellation needs one session, this route keeps a small table of in-flight requests, one
+ * entry per HTTP request. The answer to `initialize` carries an `Mcp-Session-Id` that is only a
+ * client tag (no state is kept for it; any process accepts any tag): clients echo it, so a
+ * `notifications/cancelled` POST aborts the call of the same key and tag, never another client's
+ * that happens to share the key and the JSON-RPC id. A cancel without a tag aborts a call only
+ * when exactly one untagged call of that key has that id. The client closing the connection
+ * aborts its call too. Either way the executor's signal fires and the upstream request ends.
  *
  * @example
  * const mcp = createMcpRoute({ handlers, info: { version } });
  * app.post('/mcp', requireKey(verify), limitBody(max), (c) => mcp.handle(c));
  */
+import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
 import type { ApiScope } from '../../access/scope.ts';
@@ -36,7 +41,7 @@ export interface McpRoute {
   handle(c: Context<AppEnv>): Promise<Response>;
   /** Aborts every in-flight call (shutdown). */
   abortAll(): void;
-  /** In-flight calls, for tests and /health. */
+  /** HTTP requests in flight, for tests and /health. */
   inFlight(): number;
 }
 
@@ -62,28 +67,38 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
 
 /** Builds the `/mcp` handler around shared handlers. */
 export function createMcpRoute(options: { handlers: McpHandlers; info: McpServerInfo }): McpRoute {
-  const running = new Map<string, AbortController>();
-  const keyOf = (scope: ApiScope, id: string | number) => `${scope.keyId ?? '-'}\u0000${typeof id}:${id}`;
+  /** Every HTTP request in flight, and the same requests by (key, client tag, JSON-RPC id). */
+  const active = new Set<AbortController>();
+  const byCall = new Map<string, Set<AbortController>>();
+  const callKey = (scope: ApiScope, tag: string | undefined, id: string | number) => `${scope.keyId ?? '-'}\u0000${tag ?? ''}\u0000${typeof id}:${id}`;
 
   return {
-    inFlight: () => running.size,
+    inFlight: () => active.size,
     abortAll() {
-      for (const controller of running.values()) controller.abort(new Error('server shutting down'));
+      for (const controller of active) controller.abort(new Error('server shutting down'));
     },
     async handle(c) {
       const body = await readJson(c);
       const scope = c.get('scope');
+      const tag = c.req.header('mcp-session-id') || undefined;
       const messages = messagesOf(body);
-      // Cancellation for a call running under another (stateless) request of the same key.
+      // Cancellation of a call running under another (stateless) request of the same client.
       for (const message of messages) {
         if (message.method === 'notifications/cancelled' && message.params?.requestId !== undefined) {
-          running.get(keyOf(scope, message.params.requestId))?.abort(new Error('cancelled by the client'));
+          const matches = byCall.get(callKey(scope, tag, message.params.requestId));
+          if (matches && (tag !== undefined || matches.size === 1)) for (const match of matches) match.abort(new Error('cancelled by the client'));
         }
       }
       const requests = messages.filter((message) => message.id !== undefined && typeof message.method === 'string');
       const controller = new AbortController();
-      const keys = requests.map((message) => keyOf(scope, message.id!));
-      for (const key of keys) running.set(key, controller);
+      const keys = requests.map((message) => callKey(scope, tag, message.id!));
+      active.add(controller);
+      for (const key of keys) {
+        let set = byCall.get(key);
+        if (!set) byCall.set(key, (set = new Set()));
+        set.add(controller);
+      }
+      const initializing = requests.some((message) => message.method === 'initialize');
       const streaming = requests.some((message) => message.params?._meta?.progressToken !== undefined);
 
       const server = createMcpServer(options.handlers, { scope, selection: selectionFromHeaders(c.req.header()) }, { ...options.info, signal: controller.signal });
@@ -92,7 +107,12 @@ export function createMcpRoute(options: { handlers: McpHandlers; info: McpServer
       const finish = () => {
         if (done) return;
         done = true;
-        for (const key of keys) if (running.get(key) === controller) running.delete(key);
+        active.delete(controller);
+        for (const key of keys) {
+          const set = byCall.get(key);
+          set?.delete(controller);
+          if (set?.size === 0) byCall.delete(key);
+        }
         void transport.close().catch(() => {});
         void server.close().catch(() => {});
       };
@@ -110,6 +130,7 @@ export function createMcpRoute(options: { handlers: McpHandlers; info: McpServer
       const response = await transport.handleRequest(c.req.raw, { parsedBody: body });
       // Without node bindings (app.request in tests) a JSON answer is complete here.
       if (!outgoing && !streaming) finish();
+      if (initializing && response.ok && !response.headers.has('mcp-session-id')) response.headers.set('mcp-session-id', tag ?? randomUUID());
       return response;
     },
   };
