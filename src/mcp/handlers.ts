@@ -14,7 +14,8 @@
  * const tools = await handlers.listTools({ scope: FULL_SCOPE, selection: {} });
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from './protocol-error.ts';
 import type { Manifest } from '../build/manifest.ts';
 import type { ConnectionSummary } from '../connections/types.ts';
 import { closest } from '../config/similar.ts';
@@ -65,7 +66,7 @@ export interface CallExtras {
 export interface McpHandlers {
   readonly catalog: ToolCatalog;
   listTools(caller: McpCaller): Promise<Tool[]>;
-  /** Throws McpError only for unknown tools; every other failure is an `isError` result. */
+  /** Throws a ProtocolError only for unknown tools; every other failure is an `isError` result. */
   callTool(caller: McpCaller, name: string, args: Record<string, unknown> | undefined, extras?: CallExtras): Promise<CallToolResult>;
 }
 
@@ -74,10 +75,10 @@ function shownName(name: string): string {
   return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name).replace(/[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function unknownTool(name: string, visible: readonly ActionTool[]): McpError {
+function unknownTool(name: string, visible: readonly ActionTool[]): ProtocolError {
   const similar = closest(name, visible.map((tool) => tool.name));
   const hint = similar.length > 0 ? ` Did you mean ${similar.join(', ')}?` : '';
-  return new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}.${hint}`);
+  return new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}.${hint}`);
 }
 
 /** Builds the handlers once per server; everything per-request is cheap. */
@@ -159,7 +160,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
           if (args['connection_id'] !== undefined) inner[tool.connectionArg] = args['connection_id'];
           return runAction(caller, tool, inner, extras);
         }
-        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}. In catalog mode the tools are search_actions, describe_action and call_action.`);
+        throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: ${shownName(name)}. In catalog mode the tools are search_actions, describe_action and call_action.`);
       }
       const tool = visibleTool(caller, name);
       if (!tool) throw unknownTool(name, catalog.visible(caller.scope, caller.selection));

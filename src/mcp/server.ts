@@ -9,7 +9,8 @@
  * await server.connect(new StdioServerTransport());
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from './protocol-error.ts';
 import { z } from 'zod';
 import type { ProgressUpdate } from '../runtime/types.ts';
 import type { CallExtras, McpCaller, McpHandlers } from './handlers.ts';
@@ -46,7 +47,7 @@ const CallToolRequest = CallToolRequestSchema.extend({
     const parsed = CallToolRequestParamsSchema.safeParse(params);
     if (parsed.success) return parsed.data;
     const fields = parsed.error.issues.map((issue) => `${['params', ...issue.path].join('.')}: ${issue.message}`);
-    throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call request (${fields.join('; ')}). Send {"name": "<tool>", "arguments": {...}}.`);
+    throw new ProtocolError(ErrorCode.InvalidParams, `Invalid tools/call request (${fields.join('; ')}). Send {"name": "<tool>", "arguments": {...}}.`);
   }),
 });
 

@@ -88,7 +88,13 @@ test('no connection: the tool is listed and its call says how to add one', async
 });
 
 test('unknown tool is a protocol error', async () => {
-  await assert.rejects(client.callTool({ name: 'fake_nope', arguments: {} }), (error: unknown) => error instanceof McpError && /Unknown tool/.test(error.message));
+  await assert.rejects(client.callTool({ name: 'fake_nope', arguments: {} }), (error: unknown) => {
+    assert.ok(error instanceof McpError);
+    // The client adds "MCP error -32602: " once; the server's message must not carry it too.
+    assert.match(error.message, /^MCP error -32602: Unknown tool: "fake_nope"/);
+    assert.doesNotMatch(error.message, /MCP error -32602: MCP error/);
+    return true;
+  });
 });
 
 test('query_records reads synced records with Nango metadata and a cursor', async () => {
