@@ -72,7 +72,12 @@ export async function verifyConnection(deps: VerifyDeps, integrationId: string, 
   }
   throw new PatchbayError(
     last?.code === 'UPSTREAM_HTTP_ERROR' && (last.status === 401 || last.status === 403) ? 'INVALID_CREDENTIALS' : (last?.code ?? 'UPSTREAM_HTTP_ERROR'),
-    `The credentials of "${connectionId}" (${integrationId}) did not pass verification: ${last?.message ?? 'no endpoint answered'}. Replace them: patchbay connection remove ${integrationId} ${connectionId}, then add or connect again.`,
+    `The credentials of "${connectionId}" (${integrationId}) did not pass verification: ${withoutStop(last?.message ?? 'no endpoint answered')}. Replace them: patchbay connection remove ${integrationId} ${connectionId}, then add or connect again.`,
     { cause: last, ...(last?.status !== undefined ? { status: last.status } : {}) },
   );
+}
+
+/** A sentence without its final period, to continue it with another (no "..". in messages). */
+function withoutStop(message: string): string {
+  return message.replace(/[.\s]+$/, '');
 }

@@ -71,6 +71,7 @@ describe('patchbay connection / key / connect', () => {
     run = await cli('connection', 'test', 'bearer', 'bob');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /did not pass verification.*patchbay connection remove bearer bob/);
+    assert.doesNotMatch(run.stderr, /\.\.|\. \./, 'no double period');
 
     run = await cli('connection', 'list', '--json');
     const list = JSON.parse(run.stdout) as Array<{ connection_id: string; credentials_masked: { token: string }; metadata: unknown }>;
@@ -120,6 +121,12 @@ describe('patchbay connection / key / connect', () => {
     assert.equal((await cli('key', 'revoke', 'claude')).code, 0);
     assert.match((await cli('key', 'list')).stdout, /revoked/);
     assert.equal((await cli('key', 'revoke', 'claude')).code, 3);
+    // The default name is free on every use, the same day included.
+    const first = JSON.parse((await cli('key', 'create', '--json')).stdout) as { name: string };
+    const second = await cli('key', 'create', '--json');
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(first.name, /^key-\d{4}-\d{2}-\d{2}$/);
+    assert.equal((JSON.parse(second.stdout) as { name: string }).name, `${first.name}-2`);
 
     const before = readFileSync(path.join(state, 'encryption.key'), 'utf8');
     run = await cli('key', 'rotate-encryption');

@@ -21,6 +21,16 @@ async function withStore<T>(paths: ProjectPaths, fn: (store: Store) => Promise<T
   }
 }
 
+/** `key-2026-11-29`, or `key-2026-11-29-2`, `-3`… when an active key already has that name. */
+async function freeDefaultName(store: Store): Promise<string> {
+  const base = `key-${new Date().toISOString().slice(0, 10)}`;
+  const taken = new Set((await store.keys.list()).filter((row) => row.revoked_at === null).map((row) => row.name));
+  if (!taken.has(base)) return base;
+  let n = 2;
+  while (taken.has(`${base}-${n}`)) n++;
+  return `${base}-${n}`;
+}
+
 const list = (value: string | undefined): string[] | null =>
   value === undefined ? null : value.split(',').map((part) => part.trim()).filter((part) => part !== '');
 
@@ -31,13 +41,14 @@ export function register(program: Command): void {
   key
     .command('create')
     .description('Create an API key (the secret is printed once)')
-    .option('--name <name>', 'a label for the key', `key-${new Date().toISOString().slice(0, 10)}`)
+    .option('--name <name>', 'a label for the key (default key-<date>, numbered when taken)')
     .option('--connections <list>', 'comma-separated connections it may use (integration:connection or connection); default all')
     .option('--tools <globs>', 'comma-separated tool-name globs it may call, e.g. github_*; default all')
     .option('--json', 'print { id, name, secret } as JSON')
-    .action(async (options: { name: string; connections?: string; tools?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { name?: string; connections?: string; tools?: string; json?: boolean }, command: Command) => {
       await withStore(pathsFrom(command), async (store) => {
-        const { row, secret } = await createApiKey(store, { name: options.name, connections: list(options.connections), tools: list(options.tools) });
+        const name = options.name ?? (await freeDefaultName(store));
+        const { row, secret } = await createApiKey(store, { name, connections: list(options.connections), tools: list(options.tools) });
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ id: row.id, name: row.name, secret, connections: row.connections, tools: row.tools })}\n`);
           return;
