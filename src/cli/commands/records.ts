@@ -4,9 +4,12 @@
  */
 import type { Command } from 'commander';
 import { openProjectStore } from '../../app.ts';
+import type { Manifest } from '../../build/manifest.ts';
+import { readManifest } from '../../build/output.ts';
+import { closest } from '../../config/similar.ts';
 import { PatchbayError } from '../../errors.ts';
 import { queryRecords } from '../../records/query.ts';
-import type { RecordQuery } from '../../store/types.ts';
+import type { RecordQuery, Store } from '../../store/types.ts';
 import { pathsFrom } from '../options.ts';
 
 interface RecordsOptions {
@@ -33,6 +36,41 @@ export function recordsQueryFrom(options: RecordsOptions): RecordQuery {
   return query;
 }
 
+/**
+ * Typos end here with "did you mean", not with an empty page: the connection must exist, and
+ * when a build exists, the model must be one of the integration's syncs' models. Returns the
+ * syncs that produce the model (for the "run the sync first" hint).
+ */
+async function checkNames(store: Store, manifest: Manifest | undefined, integrationId: string, connectionId: string, model: string): Promise<string[]> {
+  if (!(await store.connections.get(integrationId, connectionId))) {
+    const all = await store.connections.list();
+    const ofIntegration = all.filter((c) => c.integration_id === integrationId).map((c) => c.connection_id);
+    if (ofIntegration.length === 0) {
+      const integrations = [...new Set(all.map((c) => c.integration_id))];
+      const close = closest(integrationId, integrations);
+      throw new PatchbayError(
+        'CONNECTION_NOT_FOUND',
+        `No connection for integration "${integrationId}".${close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''} See patchbay connection list.`,
+      );
+    }
+    const close = closest(connectionId, ofIntegration);
+    throw new PatchbayError(
+      'CONNECTION_NOT_FOUND',
+      `No connection "${connectionId}" for integration "${integrationId}".${close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''} Connections: ${ofIntegration.join(', ')}.`,
+    );
+  }
+  if (!manifest) return [];
+  const syncs = manifest.functions.filter((f) => f.type === 'sync' && f.integrationId === integrationId);
+  const producers = syncs.filter((f) => Object.keys(f.models ?? {}).includes(model)).map((f) => f.name);
+  if (producers.length > 0 || syncs.length === 0) return producers;
+  const models = [...new Set(syncs.flatMap((f) => Object.keys(f.models ?? {})))];
+  const close = closest(model, models);
+  throw new PatchbayError(
+    'NOT_FOUND',
+    `No model "${model}" in the syncs of "${integrationId}".${close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''} Models: ${models.join(', ')}.`,
+  );
+}
+
 function cell(value: unknown, width: number): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
@@ -56,6 +94,7 @@ export function register(program: Command): void {
       const query = recordsQueryFrom(options);
       const store = await openProjectStore(paths);
       try {
+        const producers = await checkNames(store, readManifest(paths.manifestFile), integrationId, connectionId, model);
         const page = await queryRecords(store.records, { integrationId, connectionId, model }, query);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
@@ -65,7 +104,7 @@ export function register(program: Command): void {
           const total = await store.records.count({ integrationId, connectionId, model }, { includeDeleted: true });
           process.stdout.write(
             total === 0
-              ? `No records for ${integrationId}/${connectionId}/${model}. Run the sync first: patchbay sync run <sync> --integration ${integrationId} --connection ${connectionId}\n`
+              ? `No records for ${integrationId}/${connectionId}/${model} yet. Run the sync first: patchbay sync run ${producers[0] ?? '<sync>'} --integration ${integrationId} --connection ${connectionId}\n`
               : 'No records match.\n',
           );
           return;

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ensureBuilt } from '../../build/index.ts';
 import type { FunctionManifest, Manifest } from '../../build/manifest.ts';
+import { closest } from '../../config/similar.ts';
 import { PatchbayError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { createApp, openProjectStore } from '../../app.ts';
@@ -28,7 +29,15 @@ export function resolveSync(manifest: Manifest, name: string, integrationId?: st
   if (matches.length > 1) {
     throw new PatchbayError('INVALID_ARGUMENT', `Sync "${name}" exists in ${matches.map((m) => m.integrationId).join(', ')}. Pass --integration <id>.`);
   }
-  return findSync({ manifest }, integrationId ?? matches[0]?.integrationId ?? '?', name);
+  if (integrationId !== undefined) return findSync({ manifest }, integrationId, name);
+  const syncs = manifest.functions.filter((f) => f.type === 'sync');
+  const close = closest(name, syncs.map((f) => f.name));
+  throw new PatchbayError(
+    'FUNCTION_NOT_FOUND',
+    `No sync "${name}".${close.length > 0 ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''} ${
+      syncs.length > 0 ? `Syncs: ${syncs.map((f) => `${f.integrationId}/${f.name}`).join(', ')}.` : 'The project has no syncs yet.'
+    } See patchbay sync list.`,
+  );
 }
 
 async function connectionIds(store: Store, integrationId: string, only?: string): Promise<string[]> {
