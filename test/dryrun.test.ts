@@ -108,3 +108,16 @@ test('dryrun of an on-event function says it ran and lists its calls', async () 
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^on-event fake\/validate-connection ran\nHTTP calls \(1\):\n {2}GET http:\/\/127\.0\.0\.1:\d+\/me → 200/);
 });
+
+test('dryrun --json of a failing run prints the failure as one JSON document with its HTTP calls', async () => {
+  const { code, stdout, stderr } = await dryrun('get-issue', 'c1', '--input', '{"id":"does-not-exist"}', '--json');
+  assert.equal(code, 1, stderr);
+  const doc = JSON.parse(stdout) as { function: { name: string }; executionId: string; error: { code: string; message: string }; http: Array<{ method: string; status: number }>; logs: unknown[] };
+  assert.equal(doc.function.name, 'get-issue');
+  assert.equal(doc.error.code, 'UPSTREAM_HTTP_ERROR');
+  assert.ok(doc.executionId);
+  assert.deepEqual(doc.http.map((call) => [call.method, call.status]), [['GET', 404]]);
+  assert.ok(Array.isArray(doc.logs));
+  assert.match(stderr, /^error \[UPSTREAM_HTTP_ERROR\]/);
+  assert.doesNotMatch(stdout + stderr, /test-api-key/);
+});

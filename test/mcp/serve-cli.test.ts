@@ -94,3 +94,11 @@ test('stdio: console output of an action run inline never reaches stdout', async
     await stopChild(child);
   }
 });
+
+test('dryrun says plainly when the provider side was real (a POST reached it), and not for a read', async () => {
+  const write = await run(process.execPath, [CLI, 'dryrun', 'create-issue', 'alice', '--input', '{"title":"from a dry run"}'], { cwd: project.root, env: project.env });
+  assert.match(write.stdout, /nothing was saved in patchbay/);
+  assert.match(write.stdout, /note: the provider's side was real: 1 request\(s\) that can change data \(POST\) reached it\..*--save-responses/);
+  const read = await run(process.execPath, [CLI, 'dryrun', 'get-issue', 'alice', '--input', '{"id":"1"}'], { cwd: project.root, env: project.env });
+  assert.doesNotMatch(read.stdout, /provider's side was real/);
+});

@@ -9,7 +9,7 @@
  * always, as in every patchbay run.
  */
 import type { Command } from 'commander';
-import { PatchbayError } from '../../errors.ts';
+import { PatchbayError, toPatchbayError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { executionOf } from '../../runtime/executor.ts';
 import { findFunctionByName } from '../../runtime/lookup.ts';
@@ -34,7 +34,7 @@ const SHOWN_RECORDS = 3;
 export function register(program: Command): void {
   program
     .command('dryrun')
-    .description('run a function once against a connection and show the result; nothing is saved')
+    .description('run a function once against a connection and show the result; nothing is saved in patchbay, but calls to the provider are real')
     .argument('<function>', 'function name, or <integration>/<name>')
     .argument('<connection-id>', 'the connection to run with')
     .option('--integration <id>', 'the integration, when several have a function of that name')
@@ -80,7 +80,14 @@ export function register(program: Command): void {
         if (recorder) process.stderr.write(`saved ${await saveDryRun(runtime, recorder, { fn, connectionId, input, ...(metadata ? { metadata } : {}), ...(checkpoint ? { checkpoint } : {}), result })}\n`);
       } catch (error) {
         const failed = executionOf(error);
-        if (failed && failed.http.length > 0 && !opts.json) printCalls(failed.http, process.stderr);
+        if (opts.json) {
+          // The failure as one JSON document on stdout, like a success: scripts read one shape.
+          const err = toPatchbayError(error);
+          const doc: Record<string, unknown> = { ...(fn ? { function: { integrationId: fn.integrationId, name: fn.name, type: fn.type } } : {}) };
+          if (failed) Object.assign(doc, { executionId: failed.executionId, durationMs: Math.round(failed.durationMs) });
+          Object.assign(doc, { error: err.toJSON(), logs: failed?.logs ?? [], http: failed?.http ?? [] });
+          process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        } else if (failed && failed.http.length > 0) printCalls(failed.http, process.stderr);
         if (error instanceof PatchbayError && error.code === 'ACTION_ERROR') {
           process.stderr.write(`action error payload: ${JSON.stringify(error.details)}\n`);
         }
@@ -140,7 +147,14 @@ function printResult(result: ExecutionResult): void {
     }
   }
   printCalls(result.http, out);
-  out.write(`dry run in ${Math.round(result.durationMs)} ms; nothing was saved\n`);
+  out.write(`dry run in ${Math.round(result.durationMs)} ms; nothing was saved in patchbay\n`);
+  const writes = result.http.filter((call) => !['GET', 'HEAD', 'OPTIONS'].includes(call.method.toUpperCase()));
+  if (writes.length > 0) {
+    out.write(
+      `note: the provider's side was real: ${writes.length} request(s) that can change data (${[...new Set(writes.map((call) => call.method))].join(', ')}) reached it. ` +
+        'Record a run with --save-responses and replay it with `patchbay test` to repeat it without calling the provider.\n',
+    );
+  }
 }
 
 function printCalls(calls: HttpCallLog[], stream: NodeJS.WritableStream): void {
