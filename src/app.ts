@@ -17,6 +17,7 @@
 import { ensureBuilt } from './build/index.ts';
 import type { Manifest } from './build/manifest.ts';
 import type { ProjectPaths } from './config/paths.ts';
+import { ensurePrivateDir } from './config/private-files.ts';
 import { packageVersion } from './config/version.ts';
 import { FULL_SCOPE } from './access/scope.ts';
 import { ensureInitialKey, verifyApiKey } from './connections/api-keys.ts';
@@ -178,6 +179,9 @@ export async function createApp(options: AppOptions): Promise<App> {
  * `PATCHBAY_DATABASE_URL` is refused rather than ignored: Postgres is not served yet, and
  * silently writing to SQLite instead would lose an operator's data to the wrong place.
  *
+ * PATCHBAY_HOME is made (or tightened to) 0700 first: it is patchbay's own folder and holds the
+ * key and the database; `build/` may already have created it with the umask's 0755.
+ *
  * @example
  * const store = await openProjectStore(paths);
  */
@@ -189,6 +193,7 @@ export async function openProjectStore(paths: ProjectPaths, env: NodeJS.ProcessE
       `PATCHBAY_DATABASE_URL is set, but this version of patchbay has no Postgres store yet. Unset it to use the embedded SQLite database (${paths.databaseFile}).`,
     );
   }
+  ensurePrivateDir(paths.home);
   return openStore({ kind: 'sqlite', file: paths.databaseFile });
 }
 
