@@ -117,6 +117,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       integrations,
       onEvent: (event, connection) => runOnEvents(manifest, executor!, event, connection),
       onEventError: (event, error) => logger.warn({ event, err: error }, 'on-event function failed'),
+      onEventSkipped: (event, connection, reason) =>
+        logger.warn({ event, integration: connection.integration_id, connection: connection.connection_id, reason: reason.message }, 'on-event functions skipped: the credentials cannot be opened'),
     });
     const http = createHttpClient(options.transport ? { transport: options.transport } : {});
     closers.unshift(() => http.close());
@@ -199,15 +201,21 @@ export async function openProjectStore(paths: ProjectPaths, env: NodeJS.ProcessE
 
 /**
  * The store and a connection service without a build or an executor (no on-event functions):
- * enough to list and show connections.
+ * enough to list and show connections. `allowUnknownKeys` loads even when no stored row opens
+ * with the configured key (see `loadKeyRing`), for commands that report rows as unreadable.
  *
  * @example
  * const { connections, close } = await openConnections(paths);
  */
-export async function openConnections(paths: ProjectPaths, env: NodeJS.ProcessEnv = process.env): Promise<{ store: Store; connections: ConnectionService; close(): Promise<void> }> {
+export async function openConnections(
+  paths: ProjectPaths,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { allowUnknownKeys?: boolean } = {},
+): Promise<{ store: Store; connections: ConnectionService; close(): Promise<void> }> {
   const store = await openProjectStore(paths, env);
   try {
-    const connections = createConnectionService({ store, key: await loadKeyRing({ keyFile: paths.keyFile, store, env }), integrations: (id) => loadIntegrationConfig(paths, id, env) });
+    const key = await loadKeyRing({ keyFile: paths.keyFile, store, env, ...(options.allowUnknownKeys ? { allowUnknownKeys: true } : {}) });
+    const connections = createConnectionService({ store, key, integrations: (id) => loadIntegrationConfig(paths, id, env) });
     return { store, connections, close: () => store.close() };
   } catch (error) {
     await store.close();
