@@ -199,4 +199,16 @@ describe('key rotate-encryption', () => {
     const after = createConnectionService({ store, key: await loadKeyRing({ keyFile: home.keyFile, store, env: { PATCHBAY_ENCRYPTION_KEY: newKey.toString('hex') } }) });
     assert.deepEqual((await after.get('gh', 'c1')).credentials, { type: 'BEARER', token: 'token-1' });
   });
+
+  it('a row no held key opens is left as it was and reported; the others are re-sealed', async () => {
+    await seed(2);
+    const elsewhere = createConnectionService({ store, key: generateKey() });
+    await elsewhere.add({ integrationId: 'gh', connectionId: 'orphan', credentials: { type: 'BEARER', token: 'orphan-token' } });
+    const orphanKey = sealedKeyId((await store.connections.get('gh', 'orphan'))!.credentials);
+    const result = await rotateEncryptionKey({ store, keyFile: home.keyFile, env: {} });
+    assert.equal(result.resealed, 2);
+    assert.deepEqual(result.unreadable, [{ integration_id: 'gh', connection_id: 'orphan', key_id: orphanKey }]);
+    assert.deepEqual(await keyIds(), new Set([result.keyId, orphanKey]));
+    assert.deepEqual(await readAll(2), tokens(2));
+  });
 });
