@@ -15,6 +15,7 @@ import { encryptionKey, seal, sealedKeyId, staticKeyRing, unseal, type Encryptio
 
 const KV_KEY = 'encryption:retired-keys';
 
+/** One retired key as stored: only a holder of the key it is sealed under can use it. */
 export interface RetiredKeyEntry {
   /** Id of the retired key. */
   id: string;
