@@ -17,6 +17,7 @@
 import { ensureBuilt } from './build/index.ts';
 import type { Manifest } from './build/manifest.ts';
 import type { ProjectPaths } from './config/paths.ts';
+import { ensurePrivateDir } from './config/private-files.ts';
 import { packageVersion } from './config/version.ts';
 import { FULL_SCOPE } from './access/scope.ts';
 import { ensureInitialKey, verifyApiKey } from './connections/api-keys.ts';
@@ -116,6 +117,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       integrations,
       onEvent: (event, connection) => runOnEvents(manifest, executor!, event, connection),
       onEventError: (event, error) => logger.warn({ event, err: error }, 'on-event function failed'),
+      onEventSkipped: (event, connection, reason) =>
+        logger.warn({ event, integration: connection.integration_id, connection: connection.connection_id, reason: reason.message }, 'on-event functions skipped: the credentials cannot be opened'),
     });
     const http = createHttpClient(options.transport ? { transport: options.transport } : {});
     closers.unshift(() => http.close());
@@ -178,6 +181,9 @@ export async function createApp(options: AppOptions): Promise<App> {
  * `PATCHBAY_DATABASE_URL` is refused rather than ignored: Postgres is not served yet, and
  * silently writing to SQLite instead would lose an operator's data to the wrong place.
  *
+ * PATCHBAY_HOME is made (or tightened to) 0700 first: it is patchbay's own folder and holds the
+ * key and the database; `build/` may already have created it with the umask's 0755.
+ *
  * @example
  * const store = await openProjectStore(paths);
  */
@@ -189,20 +195,27 @@ export async function openProjectStore(paths: ProjectPaths, env: NodeJS.ProcessE
       `PATCHBAY_DATABASE_URL is set, but this version of patchbay has no Postgres store yet. Unset it to use the embedded SQLite database (${paths.databaseFile}).`,
     );
   }
+  ensurePrivateDir(paths.home);
   return openStore({ kind: 'sqlite', file: paths.databaseFile });
 }
 
 /**
  * The store and a connection service without a build or an executor (no on-event functions):
- * enough to list and show connections.
+ * enough to list and show connections. `allowUnknownKeys` loads even when no stored row opens
+ * with the configured key (see `loadKeyRing`), for commands that report rows as unreadable.
  *
  * @example
  * const { connections, close } = await openConnections(paths);
  */
-export async function openConnections(paths: ProjectPaths, env: NodeJS.ProcessEnv = process.env): Promise<{ store: Store; connections: ConnectionService; close(): Promise<void> }> {
+export async function openConnections(
+  paths: ProjectPaths,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { allowUnknownKeys?: boolean } = {},
+): Promise<{ store: Store; connections: ConnectionService; close(): Promise<void> }> {
   const store = await openProjectStore(paths, env);
   try {
-    const connections = createConnectionService({ store, key: await loadKeyRing({ keyFile: paths.keyFile, store, env }), integrations: (id) => loadIntegrationConfig(paths, id, env) });
+    const key = await loadKeyRing({ keyFile: paths.keyFile, store, env, ...(options.allowUnknownKeys ? { allowUnknownKeys: true } : {}) });
+    const connections = createConnectionService({ store, key, integrations: (id) => loadIntegrationConfig(paths, id, env) });
     return { store, connections, close: () => store.close() };
   } catch (error) {
     await store.close();

@@ -77,21 +77,36 @@ export function validateCredentials(input: unknown, mode: AuthMode, integrationI
   }
 }
 
-/** `ghp_…abcd`: enough to recognise a secret, never enough to use it. */
+/** Secrets shorter than this are masked whole: four characters of a short one give too much away. */
+const SHORTEST_HINTED = 16;
+
+/**
+ * `…abcd`: the last 4 characters of a secret of 16 or more (enough to tell two apart, never
+ * enough to use one), `****` for a shorter one. Never more than 4 characters of the value.
+ *
+ * @example
+ * maskSecret('ghp_0123456789abcdef'); // '…cdef'
+ * maskSecret('hunter2');              // '****'
+ */
 export function maskSecret(value: string): string {
-  if (value.length < 12) return '****';
-  return `${value.slice(0, 4)}…${value.slice(-4)}`;
+  if (value.length < SHORTEST_HINTED) return '****';
+  return `…${value.slice(-4)}`;
 }
 
-const SECRET_FIELDS = new Set(['access_token', 'refresh_token', 'api_key', 'password', 'token']);
+/** Fields shown as they are; every other field is treated as a secret. */
+const PUBLIC_FIELDS = new Set(['type', 'expires_at']);
 
-/** Credentials with every secret masked and the raw token response hidden, for lists and `show`. */
+/**
+ * Credentials for lists and `show`: every field but `type` and `expires_at` masked, including
+ * ones patchbay does not know (a provider's extra token field, Nango's `apiKey`) and `username`
+ * (Stripe-style BASIC auth puts the secret key there); the raw token response hidden.
+ */
 export function maskCredentials(credentials: Credentials): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(credentials)) {
-    if (field === 'raw') out[field] = '[hidden]';
-    else if (SECRET_FIELDS.has(field) && typeof value === 'string') out[field] = maskSecret(value);
-    else out[field] = value;
+    if (PUBLIC_FIELDS.has(field) || value === null || value === undefined || typeof value === 'boolean') out[field] = value;
+    else if (typeof value === 'string' || typeof value === 'number') out[field] = maskSecret(String(value));
+    else out[field] = '[hidden]';
   }
   return out;
 }

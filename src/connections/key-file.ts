@@ -6,13 +6,18 @@
  *
  * During a rotation the new key waits in `encryption.key.next`: every process that sees it seals
  * with it and still reads with the old key, so both keys stay valid until the rotation renames it
- * over `encryption.key`.
+ * over `encryption.key`. Keys a rotation retired are read from the database (retired-keys.ts).
+ *
+ * Key files are written 0600 (whatever the umask), fsync'd, and linked or renamed into place with
+ * the folder fsync'd too, so a crash never leaves a key file that exists but is empty.
  */
-import { existsSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, restrictFile, syncDir } from '../config/private-files.ts';
 import { PatchbayError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { encryptionKey, generateKey, parseKey, sealedKeyId, type EncryptionKey, type KeyRing } from './crypto.ts';
+import { openRetiredKeys, readRetiredKeys } from './retired-keys.ts';
 
 /** The file holding the next key while a rotation is under way. */
 export function pendingKeyFile(keyFile: string): string {
@@ -25,9 +30,16 @@ export interface LoadKeyRingOptions {
   env?: NodeJS.ProcessEnv;
   /** Consulted before generating a key: sealed data without a key is refused. */
   store: Store;
+  /**
+   * Load even when no stored row opens with the configured keys. By default that is refused (the
+   * key is probably the wrong one, and new rows would be sealed under it); commands that only
+   * list, show or remove connections pass true so each row can be reported as unreadable.
+   */
+  allowUnknownKeys?: boolean;
 }
 
-function readKeyFile(file: string): Buffer {
+/** The key a key file holds; ENCRYPTION_KEY_ERROR naming the file when unreadable or corrupt. */
+export function readKeyFile(file: string): Buffer {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -50,11 +62,12 @@ function readKeyFile(file: string): Buffer {
  * Returns false when the file already existed.
  */
 export function writeKeyFileExclusive(file: string, key: Uint8Array): boolean {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, `${Buffer.from(key).toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${Buffer.from(key).toString('hex')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx', flush: true });
   try {
     linkSync(tmp, file);
+    syncDir(path.dirname(file));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -64,11 +77,18 @@ export function writeKeyFileExclusive(file: string, key: Uint8Array): boolean {
   }
 }
 
-/** Replaces `file` with `key` atomically (write to a temporary file, fsync'd by close, rename). */
+/** Replaces `file` with `key` atomically (write to a temporary file, fsync, rename, fsync the folder). */
 export function replaceKeyFile(file: string, key: Uint8Array): void {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, `${Buffer.from(key).toString('hex')}\n`, { mode: 0o600, flush: true });
+  writeFileSync(tmp, `${Buffer.from(key).toString('hex')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx', flush: true });
   renameSync(tmp, file);
+  syncDir(path.dirname(file));
+}
+
+/** Moves `from` over `to` atomically and makes the rename durable (the pending key becomes the key). */
+export function promoteKeyFile(from: string, to: string): void {
+  renameSync(from, to);
+  syncDir(path.dirname(to));
 }
 
 /** Identity of a file's current version ('' when absent), to notice a replacement cheaply. */
@@ -100,6 +120,9 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
   const env = options.env ?? process.env;
   const { keyFile, store } = options;
   const envValue = env['PATCHBAY_ENCRYPTION_KEY'];
+  // Written 0644 by an older patchbay or restored with a plain cp: owner-only from now on.
+  restrictFile(keyFile);
+  restrictFile(pendingKeyFile(keyFile));
   let primary: EncryptionKey;
   const previous: EncryptionKey[] = [];
   if (envValue !== undefined && envValue !== '') {
@@ -152,12 +175,17 @@ export async function loadKeyRing(options: LoadKeyRingOptions): Promise<KeyRing>
     known.set(primary.id, primary);
   };
 
+  // Keys earlier rotations retired, sealed under keys held now (rows written late under them).
+  for (const key of openRetiredKeys(await readRetiredKeys(store), (id) => (pending?.id === id ? pending : known.get(id)))) {
+    if (!known.has(key.id)) known.set(key.id, key);
+  }
+
   const sealed = await sealedKeyIds(store);
   const all = (): string[] => [...new Set([...(pending ? [pending.id] : []), ...known.keys()])];
-  if (sealed.size > 0 && ![...sealed].some((id) => known.has(id) || pending?.id === id)) {
+  if (!options.allowUnknownKeys && sealed.size > 0 && ![...sealed].some((id) => known.has(id) || pending?.id === id)) {
     throw new PatchbayError(
       'ENCRYPTION_KEY_ERROR',
-      `The database holds credentials sealed with key ${[...sealed].join(', ')}, but the configured key is ${primary.id} (${envValue ? 'PATCHBAY_ENCRYPTION_KEY' : keyFile}). Use the key that sealed them.`,
+      `The database holds credentials sealed with key ${[...sealed].join(', ')}, but the configured key is ${primary.id} (${envValue ? 'PATCHBAY_ENCRYPTION_KEY' : keyFile}). Use the key that sealed them; if it is lost for good, remove those connections (patchbay connection list shows them as unreadable) and add them again.`,
     );
   }
 

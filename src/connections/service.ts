@@ -8,7 +8,7 @@ import type { Credentials } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
 import { AUTH_MODES, type AuthMode, type IntegrationConfig } from '../providers/types.ts';
 import type { ConnectionRow, Store } from '../store/types.ts';
-import { seal, staticKeyRing, unseal, type KeyRing } from './crypto.ts';
+import { seal, sealedKeyId, staticKeyRing, unseal, type KeyRing } from './crypto.ts';
 import { maskCredentials, validateCredentials } from './credentials.ts';
 import type { ConnectionService, ConnectionSummary, LoadedConnection } from './types.ts';
 
@@ -28,7 +28,14 @@ export interface ConnectionServiceOptions {
   /** Runs on-event functions (the runtime wires it). A failure is reported to `onEventError`, never undoes the add/remove. */
   onEvent?: (event: ConnectionEvent, connection: LoadedConnection) => Promise<void>;
   onEventError?: (event: ConnectionEvent, error: unknown) => void;
+  /**
+   * Told when an event's functions are not run because the connection's credentials cannot be
+   * opened (removing a connection sealed under a key patchbay does not have). The add/remove goes on.
+   */
+  onEventSkipped?: (event: ConnectionEvent, connection: { integration_id: string; connection_id: string }, reason: PatchbayError) => void;
 }
+
+const isKeyError = (error: unknown): error is PatchbayError => error instanceof PatchbayError && error.code === 'ENCRYPTION_KEY_ERROR';
 
 /**
  * Builds the service over a store.
@@ -54,12 +61,33 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
     return JSON.parse(plain) as Credentials;
   };
 
+  /** Why `row`'s credentials do not open, naming the connection and the way out. */
+  const unreadable = (row: ConnectionRow, cause: PatchbayError): PatchbayError => {
+    const id = sealedKeyId(row.credentials);
+    const remove = `remove the connection and add it again: patchbay connection remove ${row.integration_id} ${row.connection_id}`;
+    const why =
+      id !== undefined && !ring.find(id)
+        ? `are sealed with encryption key ${id}, which patchbay does not have (it holds ${ring.ids().join(', ')}). Restore that key (the encryption.key file or PATCHBAY_ENCRYPTION_KEY in use when they were saved; an old one goes in PATCHBAY_ENCRYPTION_KEY_PREVIOUS), or ${remove}`
+        : id === undefined
+          ? `are not in the sealed format patchbay writes (the database was edited or is damaged). ${remove[0]!.toUpperCase()}${remove.slice(1)}`
+          : `failed their integrity check under key ${id} (altered in the database, or the key file was replaced by another with the same id). ${remove[0]!.toUpperCase()}${remove.slice(1)}`;
+    return new PatchbayError('ENCRYPTION_KEY_ERROR', `The credentials of connection "${row.connection_id}" (${row.integration_id}) ${why}.`, { cause });
+  };
+
+  const credentialsOf = (row: ConnectionRow): Credentials => {
+    try {
+      return open(row.credentials);
+    } catch (error) {
+      throw isKeyError(error) ? unreadable(row, error) : error;
+    }
+  };
+
   const load = (row: ConnectionRow): LoadedConnection => ({
     connection_id: row.connection_id,
     provider_config_key: row.integration_id,
     integration_id: row.integration_id,
     provider: row.provider,
-    credentials: open(row.credentials),
+    credentials: credentialsOf(row),
     connection_config: row.connection_config,
     metadata: row.metadata,
     created_at: row.created_at,
@@ -69,20 +97,29 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
     refresh_error: row.refresh_error,
   });
 
+  /** A row whose credentials do not open is listed with `credentials_error` rather than failing the list. */
   const summarize = (row: ConnectionRow): ConnectionSummary => {
-    const credentials = open(row.credentials);
+    let credentials: Credentials | undefined;
+    let failure: PatchbayError | undefined;
+    try {
+      credentials = credentialsOf(row);
+    } catch (error) {
+      if (!isKeyError(error)) throw error;
+      failure = error;
+    }
     return {
       integration_id: row.integration_id,
       connection_id: row.connection_id,
       provider: row.provider,
-      auth_mode: credentials.type,
+      auth_mode: credentials ? credentials.type : null,
       created_at: row.created_at,
       updated_at: row.updated_at,
       refresh_status: row.refresh_status,
       refresh_error: row.refresh_error,
-      credentials_masked: maskCredentials(credentials),
+      credentials_masked: credentials ? maskCredentials(credentials) : {},
       connection_config: row.connection_config,
       metadata: row.metadata,
+      ...(failure ? { credentials_error: failure.message } : {}),
     };
   };
 
@@ -186,7 +223,15 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
     async remove(integrationId: string, connectionId: string) {
       const row = await store.connections.get(integrationId, connectionId);
       if (!row) return false;
-      await fire('pre-connection-deletion', load(row));
+      let loaded: LoadedConnection | undefined;
+      try {
+        loaded = load(row);
+      } catch (error) {
+        // Unreadable credentials: its functions could not act for it anyway; remove it so it can be re-added.
+        if (!isKeyError(error)) throw error;
+        if (options.onEvent) options.onEventSkipped?.('pre-connection-deletion', row, error);
+      }
+      if (loaded) await fire('pre-connection-deletion', loaded);
       return store.connections.delete(integrationId, connectionId);
     },
   };

@@ -9,15 +9,21 @@ export interface ConnectionSummary {
   integration_id: string;
   connection_id: string;
   provider: string;
-  auth_mode: Credentials['type'];
+  /** Null when the credentials cannot be opened (see `credentials_error`). */
+  auth_mode: Credentials['type'] | null;
   created_at: string;
   updated_at: string;
   refresh_status: 'ok' | 'failed' | null;
   refresh_error: string | null;
-  /** Credentials with every secret masked (`ghp_…abcd`). */
+  /** Credentials with every secret masked (`…abcd`: at most 4 characters of one); `{}` when unreadable. */
   credentials_masked: Record<string, unknown>;
   connection_config: Record<string, unknown>;
   metadata: Record<string, unknown> | null;
+  /**
+   * Present when the credentials cannot be opened (sealed under a key patchbay does not have, or
+   * altered): what happened and how to fix it. Functions cannot use the connection until then.
+   */
+  credentials_error?: string;
 }
 
 export interface NewConnection {

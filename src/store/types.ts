@@ -133,5 +133,12 @@ export interface Store {
   readonly records: RecordStore;
   readonly syncs: SyncStore;
   readonly keys: ApiKeyStore;
+  /**
+   * Moves every committed write into the main database file and empties the write-ahead log
+   * (SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone holds the current data and no
+   * older copy of a page lingers in the log. `complete` is false when another process kept reading
+   * an older snapshot past the busy timeout. A no-op in memory.
+   */
+  checkpoint(): Promise<{ complete: boolean }>;
   close(): Promise<void>;
 }

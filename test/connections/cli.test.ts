@@ -10,8 +10,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { generateKey } from '../../src/connections/crypto.ts';
+import { createConnectionService } from '../../src/connections/service.ts';
+import { openStore } from '../../src/store/open.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { tempHome } from './helpers.ts';
+import { assertRevealsAtMost4, secretOf, tempHome } from './helpers.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 const home = tempHome('patchbay-cli-');
@@ -43,6 +46,8 @@ function writeIntegration(id: string, body: Record<string, unknown>): void {
 before(async () => {
   api = await startFakeApi();
   writeIntegration('bearer', { provider: { auth_mode: 'BEARER', base_url: api.url, proxy: { verification: { endpoints: ['/me'] } } } });
+  writeIntegration('keyed', { provider: { auth_mode: 'API_KEY', base_url: api.url } });
+  writeIntegration('basic', { provider: { auth_mode: 'BASIC', base_url: api.url } });
   writeIntegration('machine', {
     provider: { auth_mode: 'OAUTH2_CC', base_url: api.url, token_url: `${api.url}/oauth/token` },
     oauth: { client_id: 'test-client-id', client_secret: 'test-client-secret' },
@@ -76,7 +81,7 @@ describe('patchbay connection / key / connect', () => {
     run = await cli('connection', 'list', '--json');
     const list = JSON.parse(run.stdout) as Array<{ connection_id: string; credentials_masked: { token: string }; metadata: unknown }>;
     assert.deepEqual(list.map((c) => c.connection_id), ['alice', 'bob']);
-    assert.equal(list[0]!.credentials_masked.token, 'test…oken');
+    assert.equal(list[0]!.credentials_masked.token, '…oken');
     assert.deepEqual(list[0]!.metadata, { team: 'core' });
     assert.ok(!run.stdout.includes('test-bearer-token'));
     run = await cli('connection', 'show', 'bearer', 'alice');
@@ -162,6 +167,75 @@ describe('patchbay connection / key / connect', () => {
     const shown = await cli('connection', 'show', 'fake', 'dana');
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /"auth_mode": "OAUTH2"/);
+  });
+
+  it('every output showing a secret shows at most 4 characters of it: connection add/list/show (--json too), key create/list', async () => {
+    const at = ['--home', path.join(project, '.patchbay-masks')];
+    const s = { token: secretOf(40), api: secretOf(32), user: secretOf(20), pass: secretOf(24), access: secretOf(40), refresh: secretOf(40) };
+    const outputs: string[] = [];
+    const run = async (...args: string[]) => {
+      const result = await cli(...args, ...at);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      outputs.push(result.stdout + result.stderr);
+      return result;
+    };
+    await run('connection', 'add', 'bearer', 'm-t', '--token', s.token);
+    await run('connection', 'add', 'keyed', 'm-k', '--api-key', s.api);
+    await run('connection', 'add', 'basic', 'm-b', '--basic', `${s.user}:${s.pass}`);
+    await run('connection', 'add', 'fake', 'm-o', '--credentials', JSON.stringify({ access_token: s.access, refresh_token: s.refresh, raw: { access_token: s.access } }));
+    await run('connection', 'list');
+    const listed = JSON.parse((await run('connection', 'list', '--json')).stdout) as Array<{ connection_id: string; credentials_masked: Record<string, string> }>;
+    assert.equal(listed.find((c) => c.connection_id === 'm-t')!.credentials_masked['token'], `…${s.token.slice(-4)}`);
+    for (const [integration, id] of [['bearer', 'm-t'], ['keyed', 'm-k'], ['basic', 'm-b'], ['fake', 'm-o']] as const) await run('connection', 'show', integration, id);
+    for (const secret of Object.values(s)) for (const output of outputs) assertRevealsAtMost4(output, secret);
+
+    // API keys: the secret is printed once, in full, by create (that is its purpose); nothing else shows any of it.
+    const created = await cli('key', 'create', '--name', 'masked', ...at);
+    const secret = /(pb_sk_\S+)/.exec(created.stdout)![1]!;
+    assert.equal(created.stdout.split(secret).length - 1, 1, 'printed once');
+    const json = JSON.parse((await cli('key', 'create', '--name', 'masked-json', '--json', ...at)).stdout) as { secret: string };
+    for (const args of [['key', 'list'], ['key', 'list', '--json']]) {
+      const listedKeys = await cli(...args, ...at);
+      assert.equal(listedKeys.code, 0, listedKeys.stderr);
+      for (const shown of [secret, json.secret]) assertRevealsAtMost4(listedKeys.stdout.replaceAll('pb_sk_', ''), shown.slice('pb_sk_'.length), args.join(' '));
+    }
+  });
+
+  it('a connection sealed under a key patchbay does not have: list marks it, show explains, remove skips the hook, add again works', async () => {
+    const dir = path.join(project, '.patchbay-orphan');
+    const at = ['--home', dir];
+    // The only row is sealed under a key this home never had (a database restored next to another key file).
+    const store = await openStore({ kind: 'sqlite', file: path.join(dir, 'patchbay.db') });
+    await createConnectionService({ store, key: generateKey() }).add({ integrationId: 'bearer', connectionId: 'ghost', credentials: { type: 'BEARER', token: 'ghost-token-value' } });
+    await store.close();
+    writeFileSync(path.join(dir, 'encryption.key'), `${generateKey().toString('hex')}\n`, { mode: 0o600 });
+
+    let run = await cli('connection', 'list', ...at);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /bearer\s+ghost\s+UNREADABLE/);
+    assert.match(run.stderr, /^warning: 1 connection\(s\) cannot be opened.*patchbay connection show bearer ghost\n$/);
+    run = await cli('connection', 'list', '--json', ...at);
+    assert.match((JSON.parse(run.stdout) as Array<{ credentials_error: string }>)[0]!.credentials_error, /sealed with encryption key [0-9a-f]{8}, which patchbay does not have/);
+    run = await cli('connection', 'show', 'ghost', ...at);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /"auth_mode": null/);
+    assert.match(run.stderr, /^warning: The credentials of connection "ghost" \(bearer\) are sealed with encryption key [0-9a-f]{8}, which patchbay does not have.*Restore that key.*or remove the connection and add it again: patchbay connection remove bearer ghost\.\n$/);
+
+    // Anything that would use or add credentials is refused while no row opens with the configured key.
+    run = await cli('connection', 'add', 'bearer', 'other', '--token', 'other-token-value', ...at);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error \[ENCRYPTION_KEY_ERROR\]: .*if it is lost for good, remove those connections/);
+
+    run = await cli('connection', 'remove', 'bearer', 'ghost', ...at);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^warning: skipping the pre-connection-deletion functions of "ghost" \(bearer\)/);
+    assert.match(run.stdout, /Removed connection "ghost" from bearer/);
+    run = await cli('connection', 'add', 'bearer', 'ghost', '--token', 'ghost-token-value-2', ...at);
+    assert.equal(run.code, 0, run.stderr);
+    run = await cli('connection', 'show', 'bearer', 'ghost', ...at);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    assert.match(run.stdout, /"auth_mode": "BEARER"/);
   });
 
   it('refuses to start when the key file is gone but credentials exist', async () => {

@@ -1,4 +1,6 @@
-/** Shared set-up for connection tests: a temp PATCHBAY_HOME with a SQLite store and key file. */
+/** Shared set-up for connection tests: a temp PATCHBAY_HOME with a SQLite store and key file; mask checks. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,4 +26,16 @@ export function tempHome(prefix = 'patchbay-conn-'): TempHome {
     open: () => openStore({ kind: 'sqlite', file: dbFile }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A random secret of `length` characters (base64url). */
+export function secretOf(length: number): string {
+  return randomBytes(length).toString('base64url').slice(0, length);
+}
+
+/** Fails when `output` holds 5 consecutive characters of `secret`. */
+export function assertRevealsAtMost4(output: string, secret: string, where = 'output'): void {
+  for (let i = 0; i + 5 <= secret.length; i++) {
+    assert.ok(!output.includes(secret.slice(i, i + 5)), `${where} reveals "${secret.slice(i, i + 5)}…" (5+ characters) of a secret: ${output}`);
+  }
 }

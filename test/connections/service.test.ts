@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { generateKey } from '../../src/connections/crypto.ts';
 import { loadKeyRing } from '../../src/connections/key-file.ts';
 import { createConnectionService, type ConnectionEvent } from '../../src/connections/service.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 import { PatchbayError } from '../../src/errors.ts';
 import { loadIntegrationConfig } from '../../src/providers/index.ts';
 import type { Store } from '../../src/store/types.ts';
-import { tempHome } from './helpers.ts';
+import { assertRevealsAtMost4, secretOf, tempHome } from './helpers.ts';
 
 const home = tempHome();
 const paths = resolvePaths({ cwd: home.dir, home: home.dir });
@@ -44,7 +45,7 @@ after(async () => {
   home.cleanup();
 });
 
-async function service(events: Array<[ConnectionEvent, string]> = []) {
+async function service(events: Array<[ConnectionEvent, string]> = [], skipped: Array<[ConnectionEvent, string]> = []) {
   return createConnectionService({
     store,
     key: await loadKeyRing({ keyFile: home.keyFile, store, env: {} }),
@@ -53,6 +54,7 @@ async function service(events: Array<[ConnectionEvent, string]> = []) {
       events.push([event, connection.connection_id]);
       if (connection.connection_id === 'hook-fails') throw new Error('hook failed');
     },
+    onEventSkipped: (event, connection) => skipped.push([event, connection.connection_id]),
   });
 }
 
@@ -62,7 +64,7 @@ describe('connection service', () => {
     const connections = await service(events);
     const token = 'ghp_PLAINTEXT_MARKER_0123456789';
     const summary = await connections.add({ integrationId: 'bearer-api', connectionId: 'alice', credentials: { type: 'BEARER', token }, metadata: { team: 'core' }, connectionConfig: { org: 'acme' } });
-    assert.deepEqual(summary.credentials_masked, { type: 'BEARER', token: 'ghp_…6789' });
+    assert.deepEqual(summary.credentials_masked, { type: 'BEARER', token: '…6789' });
     assert.deepEqual(events, [['post-connection-creation', 'alice']]);
     const loaded = await connections.get('bearer-api', 'alice');
     assert.deepEqual(loaded.credentials, { type: 'BEARER', token });
@@ -135,5 +137,56 @@ describe('connection service', () => {
     assert.deepEqual(events, [['post-connection-creation', 'hook-fails'], ['pre-connection-deletion', 'hook-fails']]);
     assert.equal(await connections.find('bearer-api', 'hook-fails'), undefined);
     assert.equal(await connections.remove('bearer-api', 'hook-fails'), false);
+  });
+
+  it('list and add show at most 4 characters of any secret, for every auth mode', async () => {
+    const connections = await service();
+    const secrets = [secretOf(40), secretOf(40), secretOf(32), secretOf(24), secretOf(24), secretOf(36)];
+    const added = [
+      await connections.add({ integrationId: 'oauth-api', connectionId: 'mask-o', credentials: { type: 'OAUTH2', access_token: secrets[0]!, refresh_token: secrets[1]!, raw: { access_token: secrets[0] } } }),
+      await connections.add({ integrationId: 'key-api', connectionId: 'mask-k', credentials: { type: 'API_KEY', api_key: secrets[2]! } }),
+      await connections.add({ integrationId: 'basic-api', connectionId: 'mask-b', credentials: { type: 'BASIC', username: secrets[3]!, password: secrets[4]! } }),
+      await connections.add({ integrationId: 'bearer-api', connectionId: 'mask-t', credentials: { type: 'BEARER', token: secrets[5]! } }),
+    ];
+    const shown = JSON.stringify([added, await connections.list()]);
+    for (const secret of secrets) assertRevealsAtMost4(shown, secret);
+  });
+
+  it('a row sealed under a key patchbay does not have: listed as unreadable, get says why, removed without its pre-deletion hook, then re-added', async () => {
+    const events: Array<[ConnectionEvent, string]> = [];
+    const skipped: Array<[ConnectionEvent, string]> = [];
+    const connections = await service(events, skipped);
+    await connections.add({ integrationId: 'bearer-api', connectionId: 'readable', credentials: { type: 'BEARER', token: 'readable-token' } });
+    // Sealed under a key this home never had (a database restored from elsewhere, a lost key).
+    const elsewhere = createConnectionService({ store, key: generateKey() });
+    await elsewhere.add({ integrationId: 'bearer-api', connectionId: 'orphan', credentials: { type: 'BEARER', token: 'orphan-token' } });
+    events.length = 0;
+
+    const listed = await connections.list({ integrationId: 'bearer-api' });
+    assert.equal(listed.find((c) => c.connection_id === 'readable')!.auth_mode, 'BEARER');
+    const orphan = listed.find((c) => c.connection_id === 'orphan')!;
+    assert.equal(orphan.auth_mode, null);
+    assert.deepEqual(orphan.credentials_masked, {});
+    assert.match(orphan.credentials_error!, /"orphan" \(bearer-api\) are sealed with encryption key [0-9a-f]{8}, which patchbay does not have \(it holds [0-9a-f]{8}\)\. Restore that key .*patchbay connection remove bearer-api orphan\.$/);
+    await assert.rejects(connections.get('bearer-api', 'orphan'), code('ENCRYPTION_KEY_ERROR', /connection "orphan" \(bearer-api\) are sealed with encryption key/));
+
+    assert.equal(await connections.remove('bearer-api', 'orphan'), true);
+    assert.deepEqual(events, [], 'the pre-deletion hook did not run: it could not get the credentials');
+    assert.deepEqual(skipped, [['pre-connection-deletion', 'orphan']]);
+    await connections.add({ integrationId: 'bearer-api', connectionId: 'orphan', credentials: { type: 'BEARER', token: 'orphan-token-2' } });
+    assert.deepEqual((await connections.get('bearer-api', 'orphan')).credentials, { type: 'BEARER', token: 'orphan-token-2' });
+    assert.equal((await connections.list()).some((c) => c.credentials_error !== undefined), false);
+  });
+
+  it('a row whose sealed text was altered is unreadable too, with its own reason', async () => {
+    const connections = await service();
+    await connections.add({ integrationId: 'bearer-api', connectionId: 'altered', credentials: { type: 'BEARER', token: 'altered-token' } });
+    const row = (await store.connections.get('bearer-api', 'altered'))!;
+    await store.connections.update('bearer-api', 'altered', { credentials: `${row.credentials.slice(0, -4)}AAAA` });
+    const listed = (await connections.list()).find((c) => c.connection_id === 'altered')!;
+    assert.match(listed.credentials_error!, /failed their integrity check.*patchbay connection remove bearer-api altered/);
+    await store.connections.update('bearer-api', 'altered', { credentials: 'not sealed' });
+    assert.match((await connections.list()).find((c) => c.connection_id === 'altered')!.credentials_error!, /not in the sealed format/);
+    assert.equal(await connections.remove('bearer-api', 'altered'), true);
   });
 });

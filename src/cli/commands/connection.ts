@@ -60,9 +60,12 @@ function jsonObject(value: string | undefined, option: string): Record<string, u
   return parsed as Record<string, unknown>;
 }
 
-/** Opens the store and the service alone: enough for reads, no build needed. */
+/**
+ * Opens the store and the service alone: enough for reads, no build needed. Loads even when no
+ * row opens with the configured key, so each one is reported as unreadable (and can be removed).
+ */
 async function withService<T>(paths: ProjectPaths, fn: (service: ConnectionService) => Promise<T>): Promise<T> {
-  const opened = await openConnections(paths);
+  const opened = await openConnections(paths, process.env, { allowUnknownKeys: true });
   try {
     return await fn(opened.connections);
   } finally {
@@ -91,6 +94,13 @@ async function resolveTarget(service: ConnectionService, first: string, second: 
 
 function printSummary(summary: ConnectionSummary): void {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (summary.credentials_error) process.stderr.write(`warning: ${summary.credentials_error}\n`);
+}
+
+async function summaryOf(service: ConnectionService, integrationId: string, connectionId: string): Promise<ConnectionSummary> {
+  const found = (await service.list({ integrationId })).find((c) => c.connection_id === connectionId);
+  if (!found) throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" for integration "${integrationId}". See patchbay connection list.`);
+  return found;
 }
 
 /** Registers `patchbay connection …`. */
@@ -147,9 +157,19 @@ export function register(program: Command): void {
           process.stdout.write('No connections yet. Add one: patchbay connection add <integration> <connection-id> --token <T>\n');
           return;
         }
-        const rows = [['INTEGRATION', 'CONNECTION', 'AUTH', 'REFRESH', 'CREATED'], ...list.map((c) => [c.integration_id, c.connection_id, c.auth_mode, c.refresh_status ?? '-', c.created_at])];
+        const rows = [
+          ['INTEGRATION', 'CONNECTION', 'AUTH', 'REFRESH', 'CREATED'],
+          ...list.map((c) => [c.integration_id, c.connection_id, c.auth_mode ?? 'UNREADABLE', c.refresh_status ?? '-', c.created_at]),
+        ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const row of rows) process.stdout.write(`${row.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+        const unreadable = list.filter((c) => c.credentials_error !== undefined);
+        if (unreadable.length > 0) {
+          const first = unreadable[0]!;
+          process.stderr.write(
+            `warning: ${unreadable.length} connection(s) cannot be opened (AUTH UNREADABLE): sealed under a key patchbay does not have. See why and how to fix it: patchbay connection show ${first.integration_id} ${first.connection_id}\n`,
+          );
+        }
       });
     });
 
@@ -161,8 +181,7 @@ export function register(program: Command): void {
     .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
       await withService(pathsFrom(command), async (service) => {
         const [integrationId, connectionId] = await resolveTarget(service, first, second);
-        await service.get(integrationId, connectionId);
-        printSummary((await service.list({ integrationId })).find((c) => c.connection_id === connectionId)!);
+        printSummary(await summaryOf(service, integrationId, connectionId));
       });
     });
 
@@ -173,7 +192,19 @@ export function register(program: Command): void {
     .argument('[connection-id]')
     .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const paths = pathsFrom(command);
-      const [integrationId, connectionId] = await withService(paths, (service) => resolveTarget(service, first, second));
+      const target = await withService(paths, async (service) => {
+        const [integrationId, connectionId] = await resolveTarget(service, first, second);
+        const summary = await summaryOf(service, integrationId, connectionId);
+        if (summary.credentials_error === undefined) return [integrationId, connectionId] as const;
+        // No function can act for it without its credentials, and the runtime may refuse to start
+        // when no row opens: remove it here, without pre-connection-deletion functions.
+        process.stderr.write(`warning: skipping the pre-connection-deletion functions of "${connectionId}" (${integrationId}): its credentials cannot be opened, so they could not act for it.\n`);
+        await service.remove(integrationId, connectionId);
+        process.stdout.write(`Removed connection "${connectionId}" from ${integrationId}. Add it again with: patchbay connection add ${integrationId} ${connectionId} …\n`);
+        return undefined;
+      });
+      if (!target) return;
+      const [integrationId, connectionId] = target;
       await withRuntime(paths, async (runtime) => {
         if (!(await runtime.connections.remove(integrationId, connectionId))) {
           throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" for integration "${integrationId}". See patchbay connection list.`);

@@ -102,6 +102,17 @@ export function register(program: Command): void {
       await withStore(paths, async (store) => {
         const result = await rotateEncryptionKey({ store, keyFile: paths.keyFile, ...(options.newKey ? { newKey: options.newKey } : {}) });
         process.stdout.write(`Re-encrypted ${result.resealed} connection(s) under key ${result.keyId}.\n`);
+        if (result.retired.length > 0) {
+          process.stdout.write(`Kept ${result.retired.join(', ')} in the database, sealed under the new key, for rows written late under it; the next rotation drops it once no row uses it.\n`);
+        }
+        for (const row of result.unreadable) {
+          process.stderr.write(
+            `warning: "${row.connection_id}" (${row.integration_id}) was left as it was: it is sealed with key ${row.key_id ?? '(none)'}, which patchbay does not have. Restore that key, or remove and re-add the connection: patchbay connection remove ${row.integration_id} ${row.connection_id}\n`,
+          );
+        }
+        if (!result.checkpointed) {
+          process.stderr.write('warning: another process kept reading an old snapshot, so the write-ahead log was not emptied; every row is readable, but back up patchbay.db with its -wal file (or run the rotation again when idle).\n');
+        }
         if (result.mode === 'env') {
           process.stdout.write('Now set PATCHBAY_ENCRYPTION_KEY to the new key (and keep the old one in PATCHBAY_ENCRYPTION_KEY_PREVIOUS until every process has restarted).\n');
         } else {

@@ -20,6 +20,9 @@ export function createMemoryStore(): Store {
     records: createMemoryRecordStore(),
     syncs: createMemorySyncStore(),
     keys: createMemoryApiKeyStore(),
+    async checkpoint() {
+      return { complete: true };
+    },
     async close() {},
   };
 }

@@ -5,6 +5,7 @@
 import type { Store } from '../types.ts';
 import { createSqliteConnectionStore } from './connections.ts';
 import { openDatabase } from './database.ts';
+import { explainOpenFailure } from './file-check.ts';
 import { createSqliteApiKeyStore } from './keys.ts';
 import { createSqliteKeyValueStore } from './kv.ts';
 import { createSqliteLockStore } from './locks.ts';
@@ -24,6 +25,11 @@ export function createSqliteStore(file: string): Store {
       records: createSqliteRecordStore(db),
       syncs: createSqliteSyncStore(db),
       keys: createSqliteApiKeyStore(db),
+      async checkpoint() {
+        // TRUNCATE waits (busy_timeout) for readers of older snapshots; busy = 1 when some stayed.
+        const row = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number } | undefined;
+        return { complete: row !== undefined && row.busy === 0 && row.log === row.checkpointed };
+      },
       async close() {
         if (closed) return;
         closed = true;
@@ -32,6 +38,6 @@ export function createSqliteStore(file: string): Store {
     };
   } catch (error) {
     db.close();
-    throw error;
+    throw explainOpenFailure(file, error);
   }
 }
