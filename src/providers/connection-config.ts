@@ -38,8 +38,8 @@ export interface CheckOptions {
 /** Longest value accepted in any checked field. */
 export const MAX_CONFIG_VALUE_LENGTH = 2048;
 
-/** Where a provider puts a field: a whole URL, a whole host, part of a host, a path, or a header/parameter. */
-type Use = { kind: 'url' } | { kind: 'host' } | { kind: 'host-part'; authority: string } | { kind: 'path' } | { kind: 'text' };
+/** Where a provider puts a field: a whole URL, a whole host, part of a host (with the host's template), a path, or a header/parameter. */
+export type ConnectionConfigUse = { kind: 'url' } | { kind: 'host' } | { kind: 'host-part'; authority: string } | { kind: 'path' } | { kind: 'text' };
 
 const CONFIG_PLACEHOLDER = /\$\{connectionConfig\.([\w.]+)\}/g;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,10 +63,16 @@ function textTemplates(provider: ProviderConfig): string[] {
   return texts;
 }
 
-/** Every use of every `${connectionConfig.<field>}` in the provider, by field. */
-export function connectionConfigUses(provider: ProviderConfig): Map<string, Use[]> {
-  const uses = new Map<string, Use[]>();
-  const add = (field: string, use: Use): void => {
+/**
+ * Every use of every `${connectionConfig.<field>}` in the provider, by field: what shape a field
+ * has even when the provider declares none.
+ *
+ * @example
+ * connectionConfigUses(getProvider('zoho-crm')!).get('extension') // [{ kind: 'host-part', authority: 'accounts.zoho.${connectionConfig.extension}' }, …]
+ */
+export function connectionConfigUses(provider: ProviderConfig): Map<string, ConnectionConfigUse[]> {
+  const uses = new Map<string, ConnectionConfigUse[]>();
+  const add = (field: string, use: ConnectionConfigUse): void => {
     uses.set(field, [...(uses.get(field) ?? []), use]);
   };
   for (const template of urlTemplates(provider)) {
@@ -92,7 +98,7 @@ function orList(items: readonly string[]): string {
 }
 
 /** The declared or implied format: a field that is a whole URL is a uri, a whole host a hostname. */
-function formatOf(declared: ConnectionConfigField | undefined, uses: Use[]): ConnectionConfigField['format'] {
+function formatOf(declared: ConnectionConfigField | undefined, uses: ConnectionConfigUse[]): ConnectionConfigField['format'] {
   if (declared?.format) return declared.format;
   if (uses.some((use) => use.kind === 'url')) return 'uri';
   if (uses.some((use) => use.kind === 'host')) return 'hostname';
@@ -100,10 +106,10 @@ function formatOf(declared: ConnectionConfigField | undefined, uses: Use[]): Con
 }
 
 /** What a field should look like, in words, for the message. */
-function expectedShape(declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: Use[]): string {
+function expectedShape(declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: ConnectionConfigUse[]): string {
   const suffixes = declared?.allowed_host_suffixes;
   const under = suffixes ? ` under ${orList(suffixes)}` : '';
-  const hostPart = uses.find((use): use is Extract<Use, { kind: 'host-part' }> => use.kind === 'host-part');
+  const hostPart = uses.find((use): use is Extract<ConnectionConfigUse, { kind: 'host-part' }> => use.kind === 'host-part');
   let shape: string;
   if (declared?.enum) shape = `one of ${orList(declared.enum)}`;
   else if (format === 'hostname') shape = `a host name${under}, without scheme, path, user info${declared?.allow_port ? '; a :port may follow' : ' or port'}`;
@@ -129,7 +135,7 @@ function filledAuthority(authority: string, config: Record<string, unknown>): st
 }
 
 /** The first syntax problem of one value, or undefined. */
-function syntaxProblem(value: string, declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: Use[], config: Record<string, unknown>): string | undefined {
+function syntaxProblem(value: string, declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: ConnectionConfigUse[], config: Record<string, unknown>): string | undefined {
   const allowPort = declared?.allow_port === true;
   if (value.length > MAX_CONFIG_VALUE_LENGTH) return `is longer than ${MAX_CONFIG_VALUE_LENGTH} characters`;
   if (/[\x00-\x1f\x7f]/.test(value)) return 'has control characters';
@@ -160,7 +166,7 @@ function syntaxProblem(value: string, declared: ConnectionConfigField | undefine
 }
 
 /** The first policy problem of a value that passed the syntax rules, or undefined. */
-function policyProblem(value: string, declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: Use[], config: Record<string, unknown>): string | undefined {
+function policyProblem(value: string, declared: ConnectionConfigField | undefined, format: ConnectionConfigField['format'], uses: ConnectionConfigUse[], config: Record<string, unknown>): string | undefined {
   if (declared?.enum && !declared.enum.includes(value)) return `is not one of ${orList(declared.enum)}`;
   if (declared?.pattern && !new RegExp(declared.pattern).test(value)) return `does not match ${declared.pattern}`;
   const suffixes = declared?.allowed_host_suffixes;
