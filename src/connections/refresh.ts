@@ -99,8 +99,11 @@ export function createCredentialManager(options: CredentialManagerOptions): Cred
     const previous = current.credentials;
     let next: OAuth2Credentials;
     try {
-      // The stored connection config fills `${connectionConfig.subdomain}` & co. in token_url.
-      const options = { ...tokenOptions, connectionConfig: current.connection_config, connectionId: current.connection_id };
+      // The stored connection config fills `${connectionConfig.subdomain}` & co. in token_url. It
+      // was checked against the provider's declared shape when stored, under the rights of whoever
+      // stored it (a full-access key may have chosen a host outside the provider's suffixes), so
+      // only the syntax rules are checked again here, before the client secret is sent.
+      const options = { ...tokenOptions, connectionConfig: current.connection_config, connectionId: current.connection_id, fullAccess: true };
       if (previous.type === 'OAUTH2_CC') next = await clientCredentialsToken(integration, options);
       else if (previous.type === 'OAUTH2') next = await refreshAccessToken(integration, previous, options);
       else return current;

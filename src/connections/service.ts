@@ -6,6 +6,7 @@
  */
 import type { Credentials } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
+import { assertConnectionConfig } from '../providers/index.ts';
 import { AUTH_MODES, type AuthMode, type IntegrationConfig } from '../providers/types.ts';
 import type { ConnectionRow, Store } from '../store/types.ts';
 import { seal, sealedKeyId, staticKeyRing, unseal, type KeyRing } from './crypto.ts';
@@ -163,6 +164,8 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
         throw new PatchbayError('INVALID_CREDENTIALS', `Credentials for "${integrationId}" need a "type" (one of ${AUTH_MODES.join(', ')}).`);
       }
       const credentials = validateCredentials(connection.credentials, config ? config.provider.auth_mode : (declared as AuthMode), integrationId);
+      // Every way a connection is stored passes here: its config is what later fills the token URL.
+      if (config) assertConnectionConfig(config, connection.connectionConfig, { fullAccess: connection.fullAccess === true });
       const now = new Date().toISOString();
       const row: ConnectionRow = {
         integration_id: integrationId,

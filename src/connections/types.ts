@@ -32,6 +32,12 @@ export interface NewConnection {
   credentials: Credentials;
   connectionConfig?: Record<string, unknown>;
   metadata?: Record<string, unknown> | null;
+  /**
+   * The config comes from a full-access caller (a full-access API key, the local CLI operator):
+   * values outside the provider's declared suffixes, pattern or enum are kept. Default false:
+   * every rule applies. Syntax rules (no path, user info, IP address…) apply to everyone.
+   */
+  fullAccess?: boolean;
 }
 
 /** A decrypted connection plus the version its credentials were read at (for compare-and-set). */
@@ -47,7 +53,10 @@ export interface ConnectionService {
   get(integrationId: string, connectionId: string): Promise<LoadedConnection>;
   find(integrationId: string, connectionId: string): Promise<LoadedConnection | undefined>;
   list(filter?: { integrationId?: string }): Promise<ConnectionSummary[]>;
-  /** Validates the credential shape against the integration's auth mode; CONNECTION_EXISTS when taken. */
+  /**
+   * Validates the credential shape against the integration's auth mode and the connection config
+   * against the provider's declared shape (INVALID_ARGUMENT); CONNECTION_EXISTS when taken.
+   */
   add(connection: NewConnection): Promise<ConnectionSummary>;
   /**
    * Persists new credentials (after a refresh). With `expectVersion`, only when nobody else wrote

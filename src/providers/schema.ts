@@ -106,11 +106,44 @@ export const proxyOverrideSchema = z.strictObject({
   ...proxyFields,
 });
 
-const connectionConfigSchema = z.record(
-  z.string(),
-  // Loose: Nango's entries carry more keys (pattern, format, prefix, doc_section…) that patchbay ignores.
-  z.looseObject({ type: z.literal('string'), title: z.string().optional(), description: z.string().optional(), example: z.string().optional() }),
+/** A regular expression that compiles. */
+const regexSource = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a valid regular expression' },
 );
+
+/** A domain a host must sit under: lower-case labels, no scheme, dot or wildcard in front. */
+const hostSuffix = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'allowed_host_suffixes are domains such as "workday.com" (no scheme, no leading dot or *)');
+
+/**
+ * One connection config field (see ConnectionConfigField). Loose: Nango's entries carry more keys
+ * (prefix, suffix, doc_section, order, automated…) that patchbay accepts and ignores.
+ */
+const connectionConfigFieldSchema = z
+  .looseObject({
+    type: z.literal('string'),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    example: z.string().optional(),
+    format: z.enum(['hostname', 'uri', 'uuid', 'email']).optional(),
+    pattern: regexSource.optional(),
+    enum: z.array(z.string().min(1)).min(1).optional(),
+    allowed_host_suffixes: z.array(hostSuffix).min(1).optional(),
+    allow_port: z.boolean().optional(),
+  })
+  .refine((field) => field.allowed_host_suffixes === undefined || field.format === 'hostname' || field.format === 'uri', {
+    message: 'allowed_host_suffixes needs format "hostname" or "uri"',
+    path: ['allowed_host_suffixes'],
+  });
+
+const connectionConfigSchema = z.record(z.string(), connectionConfigFieldSchema);
 
 const providerFields = {
   display_name: z.string().min(1).optional(),

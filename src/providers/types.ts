@@ -32,6 +32,33 @@ export interface ProviderProxy {
   allowed_hosts?: string[];
 }
 
+/**
+ * One connection config field, as Nango's providers.yaml declares it (`type`, `title`,
+ * `description`, `example`, `pattern`, `format`, `enum`) plus patchbay's `allowed_host_suffixes`
+ * and `allow_port`. A value that lands in the provider's URLs is checked against it when a
+ * connection is made (src/providers/connection-config.ts); Nango's other keys (`prefix`,
+ * `suffix`, `doc_section`, `order`…) are accepted and ignored.
+ *
+ * @example
+ * { "type": "string", "title": "Host name", "format": "hostname", "allowed_host_suffixes": ["workday.com", "myworkday.com"], "example": "wd2-impl-services1.workday.com" }
+ */
+export interface ConnectionConfigField {
+  type: 'string';
+  title?: string;
+  description?: string;
+  example?: string;
+  /** What the value is: a bare host name (`acme.workday.com`), an absolute https URL, a UUID or an e-mail address. */
+  format?: 'hostname' | 'uri' | 'uuid' | 'email';
+  /** A regular expression the value must match; write `^…$` to match the whole value. */
+  pattern?: string;
+  /** The only values accepted (Zoho's data centre: `com`, `eu`, `in`…). */
+  enum?: string[];
+  /** With format hostname or uri: the host must be one of these domains or a subdomain of one. */
+  allowed_host_suffixes?: string[];
+  /** With format hostname or uri: a `:port` is accepted (self-hosted services). */
+  allow_port?: boolean;
+}
+
 export interface ProviderConfig {
   /** Catalog key, e.g. 'github'. */
   name: string;
@@ -53,8 +80,8 @@ export interface ProviderConfig {
   /** Whether refresh tokens rotate on every refresh (most OAuth2 providers may). */
   disable_pkce?: boolean;
   proxy: ProviderProxy;
-  /** Connection config fields the user must supply (e.g. `subdomain`). */
-  connection_config?: Record<string, { type: 'string'; title?: string; description?: string; example?: string }>;
+  /** Connection config fields the user must supply (e.g. `subdomain`), and the shape each must have. */
+  connection_config?: Record<string, ConnectionConfigField>;
   docs?: string;
   /** Other keys that resolve to this provider (e.g. `outlook` → `microsoft`), so Nango integration ids work as is. */
   aliases?: string[];

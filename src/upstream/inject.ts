@@ -109,7 +109,9 @@ const PATH_SAFE = /^[A-Za-z0-9._~:@!$&'()*+,;=%/-]+$/;
  * redirect `https://${subdomain}.example.com` to evil.io), one in the path may not hold `? #` or
  * `..`. A whole URL is accepted only where the template starts with the placeholder (Salesforce's
  * `${connectionConfig.instance_url}`), since the template then fixes nothing anyway. Also guards
- * the OAuth URLs (src/runtime/auth/oauth-templates.ts); `label` names the URL in the message.
+ * the OAuth URLs (src/connections/oauth/templates.ts); `label` names the URL in the message. The
+ * declared shape of each field (host suffixes, patterns) is checked where config enters, by
+ * src/providers/connection-config.ts.
  */
 export function checkUrlValues(integration: IntegrationConfig, template: string, values: Record<string, string>, label = 'base URL'): void {
   const authorityEnd = template.indexOf('/', template.indexOf('://') + 3);
@@ -120,7 +122,8 @@ export function checkUrlValues(integration: IntegrationConfig, template: string,
     const index = match.index ?? 0;
     if (index === 0 && /^https?:\/\/[^\s]+$/.test(value)) continue;
     const inHost = authorityEnd === -1 || index < authorityEnd;
-    const ok = inHost ? HOST_SAFE.test(value) : PATH_SAFE.test(value) && !value.split('/').includes('..');
+    // `%2e%2e` climbs like `..`: WHATWG URL parsing resolves both.
+    const ok = inHost ? HOST_SAFE.test(value) : PATH_SAFE.test(value) && !value.split('/').some((segment) => /^(\.|%2e){2}$/i.test(segment));
     if (!ok) {
       throw new PatchbayError(
         'INVALID_CONFIG',

@@ -85,6 +85,8 @@ export function register(program: Command): void {
           redirectUri: callbackUrl(publicUrl),
           ...(metadata ? { metadata } : {}),
           ...(connectionConfig ? { connectionConfig } : {}),
+          // The local operator has full access: a host outside the provider's suffixes is theirs to choose.
+          fullAccess: true,
         });
         const outcome = new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new PatchbayError('TIMEOUT', `No OAuth callback within ${options.timeout}s. Run the command again.`)), timeoutMs);

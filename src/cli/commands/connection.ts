@@ -12,7 +12,7 @@ import { createConnectionService } from '../../connections/service.ts';
 import type { ConnectionService, ConnectionSummary } from '../../connections/types.ts';
 import { verifyConnection } from '../../runtime/verify-connection.ts';
 import type { ProjectPaths } from '../../config/paths.ts';
-import { loadIntegrationConfig } from '../../providers/index.ts';
+import { assertConnectionConfig, loadIntegrationConfig } from '../../providers/index.ts';
 import type { AuthMode } from '../../providers/types.ts';
 import { clientCredentialsToken } from '../../connections/oauth/oauth2.ts';
 import { createApp, openConnections, type App } from '../../app.ts';
@@ -126,8 +126,11 @@ export function register(program: Command): void {
       // Client credentials need no user secret: fetch the first token with the integration's oauth client.
       const metadata = jsonObject(options.metadata, '--metadata');
       const connectionConfig = jsonObject(options.config, '--config');
+      // Before the client-credentials request below sends the client secret to a URL the config fills.
+      // The local operator has full access: only the syntax rules can refuse a value.
+      assertConnectionConfig(integration, connectionConfig, { fullAccess: true });
       const credentials = (
-        mode === 'OAUTH2_CC' && noFlags ? await clientCredentialsToken(integration, { connectionConfig: connectionConfig ?? {}, connectionId }) : credentialsFromFlags(options, mode)
+        mode === 'OAUTH2_CC' && noFlags ? await clientCredentialsToken(integration, { connectionConfig: connectionConfig ?? {}, connectionId, fullAccess: true }) : credentialsFromFlags(options, mode)
       ) as Credentials;
       await withRuntime(paths, async (runtime) => {
         const summary = await runtime.connections.add({
@@ -136,6 +139,7 @@ export function register(program: Command): void {
           credentials,
           ...(metadata ? { metadata } : {}),
           ...(connectionConfig ? { connectionConfig } : {}),
+          fullAccess: true,
         });
         process.stdout.write(`Added connection "${connectionId}" to ${integrationId} (${summary.auth_mode}). Try it: patchbay connection test ${integrationId} ${connectionId}\n`);
       });

@@ -83,7 +83,14 @@ function describe(p: ProviderConfig): string {
   if (p.proxy.retry) lines.push(`  rate limits: ${JSON.stringify(p.proxy.retry)}`);
   if (p.proxy.verification) lines.push(`  verify:      ${p.proxy.verification.method ?? 'GET'} ${p.proxy.verification.endpoints.join(', ')}`);
   for (const [name, field] of Object.entries(p.connection_config ?? {})) {
-    lines.push(`  connection config "${name}": ${field.title ?? name}${field.example ? ` (e.g. ${field.example})` : ''}`);
+    const shape = [
+      field.format,
+      field.allowed_host_suffixes && `under ${field.allowed_host_suffixes.join(', ')}`,
+      field.allow_port && 'port allowed',
+      field.enum && `one of ${field.enum.join(', ')}`,
+      field.pattern && `matching ${field.pattern}`,
+    ].filter(Boolean);
+    lines.push(`  connection config "${name}": ${field.title ?? name}${field.example ? ` (e.g. ${field.example})` : ''}${shape.length ? `; ${shape.join(', ')}` : ''}`);
   }
   if (p.docs) lines.push(`  docs:        ${p.docs}`);
   lines.push('', `  integrations/<id>/integration.json: { "provider": "${p.name}" }`);

@@ -32,7 +32,8 @@ export function createState(): string {
  * provider's `default_scopes`, joined with `scope_separator` (default a space). PKCE is added
  * unless the provider sets `disable_pkce`. `${connectionConfig.<field>}` and `${clientId}` in the
  * URL and `authorization_params` are filled from `connectionConfig` and `oauth.client_id`
- * (INVALID_CONFIG naming the `--config` field when one is missing).
+ * (INVALID_CONFIG naming the `--config` field when one is missing, or when a value does not have
+ * its declared shape; `fullAccess` waives the suffix, pattern and enum rules).
  *
  * @example
  * const pkce = createPkce(); const state = createState();
@@ -40,7 +41,7 @@ export function createState(): string {
  */
 export function authorizationUrl(
   integration: IntegrationConfig,
-  input: { redirectUri: string; state: string; pkce?: PkcePair; connectionConfig?: Record<string, unknown>; connectionId?: string },
+  input: { redirectUri: string; state: string; pkce?: PkcePair; connectionConfig?: Record<string, unknown>; connectionId?: string; fullAccess?: boolean },
 ): URL {
   const provider = integration.provider;
   if (!provider.authorization_url) {
@@ -49,7 +50,7 @@ export function authorizationUrl(
   if (!integration.oauth.client_id) {
     throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no oauth.client_id; add it to integrations/${integration.id}/integration.json (e.g. "client_id": "\${${integration.id.toUpperCase().replace(/\W/g, '_')}_CLIENT_ID}").`);
   }
-  const connection = { connectionConfig: input.connectionConfig ?? {}, ...(input.connectionId ? { connectionId: input.connectionId } : {}) };
+  const connection = { connectionConfig: input.connectionConfig ?? {}, fullAccess: input.fullAccess === true, ...(input.connectionId ? { connectionId: input.connectionId } : {}) };
   const url = fillOAuthUrl(integration, 'authorization_url', provider.authorization_url, connection);
   const params = fillOAuthParams(integration, 'authorization_params', connection);
   url.searchParams.set('response_type', 'code');

@@ -2,17 +2,21 @@
  * The OAuth 2.0 authorization-code flow with PKCE (S256), shared by `patchbay connect` (a callback
  * server on 127.0.0.1) and the HTTP routes a backend uses to connect its own users.
  *
- * start:  checks the integration is OAUTH2 and the connection id free, keeps { verifier, ids,
- *         connection config } in store.kv under the `state` for 10 minutes, returns the provider's
- *         authorization URL (`${connectionConfig.subdomain}` & co. filled).
+ * start:  checks the integration is OAUTH2, the connection id free and the connection config of
+ *         the shape the provider declares (a scoped caller may not point `hostname` outside
+ *         workday.com: the token request carries the client secret), keeps { verifier, ids,
+ *         connection config, fullAccess } in store.kv under the `state` for 10 minutes, returns
+ *         the provider's authorization URL (`${connectionConfig.subdomain}` & co. filled).
  * finish: takes the callback URL, consumes the state (single use), exchanges the code at the
- *         token_url filled with the remembered connection config, then stores
- *         the connection in one insert (post-connection-creation runs through the service).
+ *         token_url filled with the remembered connection config (checked again, with the same
+ *         rights), then stores the connection in one insert (post-connection-creation runs
+ *         through the service).
  *
  * Nothing is half-stored: tokens exist only in memory until the single insert. A crash between the
  * exchange and the insert leaves no row and no usable state; starting again works.
  */
 import { PatchbayError } from '../../errors.ts';
+import { assertConnectionConfig } from '../../providers/index.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { authorizationUrl, checkCallback, createPkce, createState } from './authorize.ts';
 import { exchangeCode, type TokenRequestOptions } from './oauth2.ts';
@@ -32,6 +36,7 @@ interface PendingFlow {
   redirectUri: string;
   metadata?: Record<string, unknown>;
   connectionConfig?: Record<string, unknown>;
+  fullAccess?: boolean;
 }
 
 export interface OAuthFlowDeps {
@@ -51,6 +56,12 @@ export interface StartInput {
   redirectUri: string;
   metadata?: Record<string, unknown>;
   connectionConfig?: Record<string, unknown>;
+  /**
+   * The caller holds a full-access key, or is the local CLI operator: a connection config value
+   * outside the provider's declared suffixes, pattern or enum is accepted (syntax still checked).
+   * Default false.
+   */
+  fullAccess?: boolean;
 }
 
 /**
@@ -73,13 +84,17 @@ export async function startOAuthFlow(deps: OAuthFlowDeps, input: StartInput): Pr
       `A connection "${input.connectionId}" already exists for integration "${input.integrationId}". Pick another id, or remove it first: patchbay connection remove ${input.integrationId} ${input.connectionId}`,
     );
   }
+  const fullAccess = input.fullAccess === true;
+  // Before anything else: a value outside the provider's declared shape is the caller's mistake (400).
+  assertConnectionConfig(integration, input.connectionConfig, { fullAccess });
   const pkce = createPkce();
   const state = createState();
   // Filled with the connection config now, so a missing field fails before the user is sent anywhere.
-  const url = authorizationUrl(integration, { redirectUri: input.redirectUri, state, pkce, connectionConfig: input.connectionConfig ?? {}, connectionId: input.connectionId });
+  const url = authorizationUrl(integration, { redirectUri: input.redirectUri, state, pkce, connectionConfig: input.connectionConfig ?? {}, connectionId: input.connectionId, fullAccess });
   const pending: PendingFlow = { integrationId: input.integrationId, connectionId: input.connectionId, verifier: pkce.verifier, redirectUri: input.redirectUri };
   if (input.metadata) pending.metadata = input.metadata;
   if (input.connectionConfig) pending.connectionConfig = input.connectionConfig;
+  if (fullAccess) pending.fullAccess = true;
   await deps.kv.set(stateKey(state), pending, OAUTH_STATE_TTL_MS);
   return { url: url.toString(), state, expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS).toISOString() };
 }
@@ -104,7 +119,8 @@ export async function finishOAuthFlow(deps: OAuthFlowDeps, callback: URL): Promi
   const credentials = await exchangeCode(
     integration,
     { code, redirectUri: pending.redirectUri, codeVerifier: pending.verifier },
-    { ...deps.tokenOptions, connectionConfig: pending.connectionConfig ?? {}, connectionId: pending.connectionId },
+    // The same rights as at start: the token URL is checked with them before it gets the client secret.
+    { ...deps.tokenOptions, connectionConfig: pending.connectionConfig ?? {}, connectionId: pending.connectionId, fullAccess: pending.fullAccess === true },
   );
   await deps.onTokens?.(credentials);
   return deps.connections.add({
@@ -113,5 +129,6 @@ export async function finishOAuthFlow(deps: OAuthFlowDeps, callback: URL): Promi
     credentials,
     ...(pending.metadata ? { metadata: pending.metadata } : {}),
     ...(pending.connectionConfig ? { connectionConfig: pending.connectionConfig } : {}),
+    fullAccess: pending.fullAccess === true,
   });
 }

@@ -16,7 +16,9 @@ import { fillOAuthParams, fillOAuthUrl, type OAuthConnection } from './templates
 /**
  * How token requests are sent (the transport seam; tests and replays plug in here), and for which
  * connection: its `connectionConfig` fills `${connectionConfig.<field>}` in token_url / refresh_url
- * and the params (Zendesk, Okta, Auth0, Microsoft app-only…).
+ * and the params (Zendesk, Okta, Auth0, Microsoft app-only…), after the fields used there passed
+ * the provider's declared shape (with `fullAccess`'s rights; templates.ts), since the request
+ * carries the client secret.
  */
 export interface TokenRequestOptions extends OAuthConnection {
   transport?: Transport;

@@ -2,11 +2,13 @@
  * Placeholders in a provider's OAuth endpoints and parameters: Zendesk, Shopify, Okta, Zoho,
  * Auth0, Workday and Microsoft app-only tokens live at `https://${connectionConfig.subdomain}…`,
  * Checkr and TikTok put `${clientId}` into the authorization URL or its params. They are filled
- * per connection with the same machinery as the proxy base URL (src/runtime/http/inject.ts): a
- * connection-config value may not move the host, and a missing field is an INVALID_CONFIG that
- * says which `--config` field to pass.
+ * per connection with the same machinery as the proxy base URL (src/upstream/inject.ts): a
+ * connection-config value may not move the host, it must have the shape its provider declares
+ * (providers/connection-config.ts), and a missing field is an INVALID_CONFIG that says which
+ * `--config` field to pass.
  */
 import { PatchbayError } from '../../errors.ts';
+import { assertConnectionConfig } from '../../providers/index.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { checkUrlValues, fillTemplate, missingPlaceholders, placeholderValues } from '../../upstream/inject.ts';
 
@@ -16,11 +18,30 @@ export interface OAuthConnection {
   connectionId?: string;
   /** Which command creates such a connection, for the hint (default `connect`; OAUTH2_CC: `connection add`). */
   command?: 'connect' | 'connection add';
+  /**
+   * The config was set by a full-access caller (a full-access API key, the local CLI operator) or
+   * read back from a stored connection, whose config was checked under its creator's rights when
+   * stored: the provider's suffix, pattern and enum rules are waived. Syntax rules never are.
+   * Default false: every rule applies.
+   */
+  fullAccess?: boolean;
 }
 
 type Field = 'authorization_url' | 'token_url' | 'refresh_url' | 'authorization_params' | 'token_params' | 'refresh_params';
 
 const CONFIG_PREFIX = 'connectionConfig.';
+const CONFIG_FIELD = /\$\{connectionConfig\.([\w.]+)\}/g;
+
+/**
+ * The fields of `template` must have their declared shape (providers/connection-config.ts), as at
+ * connect time: this is the last check before the URL receives the authorization code, the client
+ * secret or a refresh token. INVALID_CONFIG, like a host-moving value.
+ */
+function checkShape(integration: IntegrationConfig, template: string, connection: OAuthConnection): void {
+  const config = connection.connectionConfig ?? {};
+  const used = Object.fromEntries([...template.matchAll(CONFIG_FIELD)].map((m) => m[1]!).filter((name) => Object.hasOwn(config, name)).map((name) => [name, config[name]]));
+  assertConnectionConfig(integration, used, { fullAccess: connection.fullAccess === true, code: 'INVALID_CONFIG' });
+}
 
 /** `${connectionConfig.<field>}` and `${clientId}` values for one connection (nothing else: no secret is ever filled here). */
 function templateValues(integration: IntegrationConfig, connectionConfig: Record<string, unknown>): Record<string, string> {
@@ -70,6 +91,7 @@ export function fillOAuthUrl(integration: IntegrationConfig, field: 'authorizati
   const filled = fillTemplate(template, values);
   if (filled === undefined) throw missingError(integration, field, missingPlaceholders(template, values), connection);
   checkUrlValues(integration, template, values, field);
+  checkShape(integration, template, connection);
   try {
     return new URL(filled);
   } catch (cause) {
@@ -88,7 +110,10 @@ export function fillOAuthParams(integration: IntegrationConfig, field: 'authoriz
   for (const [key, template] of Object.entries(params)) {
     const filled = fillTemplate(template, values);
     if (filled === undefined) throw missingError(integration, field, missingPlaceholders(template, values), connection);
-    if (/^https?:\/\//.test(template)) checkUrlValues(integration, template, values, `${field}.${key}`);
+    if (/^https?:\/\//.test(template)) {
+      checkUrlValues(integration, template, values, `${field}.${key}`);
+      checkShape(integration, template, connection);
+    }
     out[key] = filled;
   }
   return out;

@@ -10,7 +10,7 @@
  * the single-use `state`.
  */
 import type { Context } from 'hono';
-import { connectionAllowed } from '../../access/scope.ts';
+import { connectionAllowed, isFullScope } from '../../access/scope.ts';
 import { finishOAuthFlow, startOAuthFlow, type OAuthFlowDeps } from '../../connections/oauth/flow.ts';
 import { PatchbayError, toPatchbayError } from '../../errors.ts';
 import type { AppEnv } from '../middleware.ts';
@@ -58,7 +58,10 @@ export function callbackPage(ok: boolean, message: string): string {
 
 /**
  * `GET /connect/<integration>`, behind the API-key middleware: a key scoped to some connections
- * may only start flows for those (403 otherwise).
+ * may only start flows for those (403 otherwise), and only with connection config of the shape
+ * the provider declares (400 INVALID_ARGUMENT otherwise: `connection_config[hostname]` outside
+ * workday.com would receive the client secret). A full-access key may set a host outside the
+ * declared suffixes; the syntax rules hold for every key.
  *
  * @example
  * app.get('/connect/:integration', requireKey(verify), startConnect(deps));
@@ -78,6 +81,7 @@ export function startConnect(deps: ConnectRoutesDeps): (c: Context<AppEnv>) => P
       connectionId,
       redirectUri: callbackUrl(deps.publicUrl ?? localOrigin(c)),
       ...(connectionConfig ? { connectionConfig } : {}),
+      fullAccess: isFullScope(c.get('scope')),
     });
     return c.json({ url: started.url, state: started.state, expires_at: started.expiresAt });
   };
