@@ -21,6 +21,7 @@ import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from '.
 import type { CredentialSource, HttpClient } from '../upstream/client.ts';
 import { listPage, liveRecords } from './live-records.ts';
 import type { Executor, HttpCallLog } from './types.ts';
+import { defaultDeleteGuard } from '../records/delete-guard.ts';
 
 /** What live capabilities are made of; runtime.ts wires them. */
 export interface LiveDeps {
@@ -128,7 +129,7 @@ async function liveScope(
       records = { ...collector.caps, list: (model, page) => listPage(deps.store.records, { ...scope, model }, page) };
       outcome = () => ({ http, records: collector.records(), changes: collector.changes() });
     } else {
-      const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId);
+      const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId, request.deleteGuard ?? defaultDeleteGuard(fn.name));
       records = live.caps;
       outcome = () => ({ http, changes: live.changes() });
     }

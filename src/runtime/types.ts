@@ -4,6 +4,7 @@
  */
 import type { FunctionManifest } from '../build/manifest.ts';
 import type { HttpCallLog, LogEntry } from '../observability/types.ts';
+import type { DeleteGuard } from '../records/delete-guard.ts';
 
 export type { HttpCallLog, LogEntry } from '../observability/types.ts';
 
@@ -38,6 +39,11 @@ export interface ExecutionRequest {
   runId?: string;
   /** Sync: set when called by a webhook (onWebhook). */
   webhookPayload?: unknown;
+  /**
+   * Sync: how `trackDeletesEnd` / `deleteRecordsFromPreviousExecutions` weigh their pass (the sync
+   * runner resolves it). Absent: the default guard (half a model, no opt-in).
+   */
+  deleteGuard?: DeleteGuard;
   /** Set by `nango.triggerAction`: how many executions deep this one is (the executor refuses past 8). */
   depth?: number;
   onProgress?: (update: ProgressUpdate) => void;

@@ -1,6 +1,7 @@
 /**
  * One sync run for one connection, start to finish: lease, stale-run cleanup, the run row,
- * delete tracking, the executor, full-refresh deletes, counts, state, webhooks. The scheduler,
+ * delete tracking, the executor, full-refresh deletes (weighed by the delete guard first), counts,
+ * state, webhooks. The scheduler,
  * `patchbay sync run` and the API all call `runSync`.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,6 +12,7 @@ import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { SyncRunRow } from '../store/types.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
+import { checkDeletePasses, deleteGuardFor } from './delete-guard.ts';
 import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
@@ -158,13 +160,15 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
       // Manual trackDeletesStart/End: carry an interrupted run's open session over to this run.
       for (const model of models) await store.records.markSeenStart({ integrationId, connectionId, model }, runId, { resume: true, ifOpen: true });
     }
-    const request = { integrationId, name: syncName, connectionId, runId } as Parameters<typeof runtime.executor.run>[0];
+    const guard = await deleteGuardFor(runtime, options, env);
+    const request = { integrationId, name: syncName, connectionId, runId, deleteGuard: guard } as Parameters<typeof runtime.executor.run>[0];
     if (options.signal) request.signal = options.signal;
     if (options.onProgress) request.onProgress = options.onProgress;
     if (options.onLog) request.onLog = options.onLog;
     const result = await runtime.executor.run(request);
     changes = structuredClone(result.changes ?? {});
     if (fn.trackDeletes) {
+      await checkDeletePasses(store.records, { integrationId, connectionId }, models, runId, changes, guard);
       for (const model of models) {
         const deleted = await store.records.deleteUnseen({ integrationId, connectionId, model }, runId);
         const entry = (changes[model] ??= { added: 0, updated: 0, deleted: 0, unchanged: 0 });
