@@ -39,15 +39,15 @@ export interface ExecutionRequest {
   runId?: string;
   /** Sync: set when called by a webhook (onWebhook). */
   webhookPayload?: unknown;
+  /** Set by `nango.triggerAction`: how many executions deep this one is (the executor refuses past 8). */
+  depth?: number;
+  onProgress?: (update: ProgressUpdate) => void;
+  onLog?: (entry: LogEntry) => void;
   /**
    * Sync: how `trackDeletesEnd` / `deleteRecordsFromPreviousExecutions` weigh their pass (the sync
    * runner resolves it). Absent: the default guard (half a model, no opt-in).
    */
   deleteGuard?: DeleteGuard;
-  /** Set by `nango.triggerAction`: how many executions deep this one is (the executor refuses past 8). */
-  depth?: number;
-  onProgress?: (update: ProgressUpdate) => void;
-  onLog?: (entry: LogEntry) => void;
 }
 
 /** What a sync run changed, per model. */

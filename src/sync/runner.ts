@@ -1,7 +1,6 @@
 /**
  * One sync run for one connection, start to finish: lease, stale-run cleanup, the run row,
- * delete tracking, the executor, full-refresh deletes (weighed by the delete guard first), counts,
- * state, webhooks. The scheduler,
+ * delete tracking, the executor, full-refresh deletes, counts, state, webhooks. The scheduler,
  * `patchbay sync run` and the API all call `runSync`.
  */
 import { randomUUID } from 'node:crypto';
