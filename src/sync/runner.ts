@@ -11,10 +11,10 @@ import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { SyncRunRow } from '../store/types.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
-import { checkDeletePasses, deleteGuardFor } from './delete-guard.ts';
 import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
+import { checkDeletePasses, deleteGuardFor } from './delete-guard.ts';
 
 /** Default lease of a running sync (ms). */
 export const DEFAULT_LEASE_MS = 60_000;
