@@ -13,5 +13,5 @@ export { INTEGRATION_FILE, listIntegrationIds, loadIntegrationConfig } from './i
 export { interpolate, interpolateString } from './interpolate.ts';
 export { mergePagination, mergeProxy } from './merge.ts';
 export { catalogSchema, integrationFileSchema, integrationJsonSchema, paginationSchema, providerSchema } from './schema.ts';
-export type { AuthMode, ConnectionConfigField, IntegrationConfig, IntegrationFile, ProviderConfig, ProviderProxy } from './types.ts';
+export type { AuthMode, ConnectionConfigField, IntegrationConfig, IntegrationFile, ProviderConfig, ProviderProxy, SyncSettings } from './types.ts';
 export { AUTH_MODES } from './types.ts';

@@ -73,6 +73,7 @@ export async function loadIntegrationConfig(paths: ProjectPaths, integrationId: 
   };
   if (data.oauth?.client_id !== undefined) config.oauth.client_id = data.oauth.client_id;
   if (data.oauth?.client_secret !== undefined) config.oauth.client_secret = data.oauth.client_secret;
+  if (data.syncs !== undefined) config.syncs = data.syncs;
   return config;
 }
 

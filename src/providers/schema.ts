@@ -211,6 +211,21 @@ export const integrationFileSchema = z.strictObject({
     .strictObject({ urls: z.array(z.url()), secret: z.string().optional() })
     .optional()
     .describe("Your backend's URLs that receive sync webhooks."),
+  syncs: z
+    .record(
+      z.string(),
+      z.strictObject({
+        allowMassDeletes: z.boolean().optional().describe('Let delete passes remove any share of a model (turns the delete guard off for this sync).'),
+        maxDeleteShare: z
+          .number({ message: 'must be a number from 0 to 1 (e.g. 0.8)' })
+          .min(0, { message: 'must be a number from 0 to 1 (e.g. 0.8)' })
+          .max(1, { message: 'must be a number from 0 to 1 (e.g. 0.8)' })
+          .optional()
+          .describe('Largest share of a model one delete pass may remove while the model shrinks (default PATCHBAY_SYNC_MAX_DELETE_SHARE or 0.5).'),
+      }),
+    )
+    .optional()
+    .describe('Settings per sync (keyed by sync name) that patchbay reads and Nango does not: the delete guard (docs/syncs.md).'),
 });
 
 /**

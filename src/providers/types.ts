@@ -98,6 +98,19 @@ export interface IntegrationFile {
   environment?: Record<string, string>;
   /** URLs of the user's backend that receive sync webhooks. */
   webhooks?: { urls: string[]; secret?: string };
+  /** Per-sync settings keyed by sync name (patchbay's own; Nango's createSync has no place for them). */
+  syncs?: Record<string, SyncSettings>;
+}
+
+/**
+ * What integration.json may set for one sync. They live here rather than in `createSync` so a
+ * function file still compiles under Nango's CLI, whose createSync props admit no unknown field.
+ */
+export interface SyncSettings {
+  /** Turns the delete guard off: delete passes may remove any share of a model. */
+  allowMassDeletes?: boolean;
+  /** Largest share (0 to 1) of a model's live records a shrinking delete pass may remove. */
+  maxDeleteShare?: number;
 }
 
 /** An integration's resolved configuration: provider merged, `${ENV}` interpolated. */
@@ -107,4 +120,6 @@ export interface IntegrationConfig {
   oauth: { client_id?: string; client_secret?: string; scopes: string[] };
   environment: Record<string, string>;
   webhooks: { urls: string[]; secret?: string };
+  /** Per-sync settings from integration.json, keyed by sync name; absent when the file sets none. */
+  syncs?: Record<string, SyncSettings>;
 }

@@ -52,6 +52,11 @@ export interface RecordStore {
   /** trackDeletes: records not seen since `runId` started are soft-deleted; returns how many. */
   deleteUnseen(scope: RecordScope, runId: string): Promise<number>;
   /**
+   * How many live records `deleteUnseen(scope, runId)` would delete now, deleting nothing (0 when
+   * `runId` holds no open session). The delete guard weighs a pass with it before running it.
+   */
+  countUnseen(scope: RecordScope, runId: string): Promise<number>;
+  /**
    * Marks the start of deletion tracking for a run. `resume: true` continues the session an
    * interrupted run left open (the run resumes from a checkpoint); otherwise a new session starts
    * unless this run already opened one. `ifOpen: true` (with resume) starts no session when none is open.

@@ -22,6 +22,7 @@ import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from '.
 import type { CredentialSource, HttpClient } from '../upstream/client.ts';
 import { listPage, liveRecords } from './live-records.ts';
 import type { Executor, HttpCallLog } from './types.ts';
+import { defaultDeleteGuard } from '../records/delete-guard.ts';
 
 /** What live capabilities are made of; runtime.ts wires them. */
 export interface LiveDeps {
@@ -141,7 +142,7 @@ async function liveScope(
       records = { ...collector.caps, list: (model, page) => listPage(deps.store.records, { ...owner, model }, page) };
       outcome = () => ({ http, records: collector.records(), changes: collector.changes() });
     } else {
-      const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId);
+      const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId, request.deleteGuard ?? defaultDeleteGuard(fn.name));
       records = live.caps;
       outcome = () => ({ http, changes: live.changes() });
     }

@@ -2,6 +2,7 @@
  * Record capabilities of a live sync run: `batchSave` & co. written to the store's RecordStore
  * under the run's id, with the per-model change counts the run reports (ExecutionResult.changes).
  */
+import { checkDeletePass, type DeleteGuard } from '../records/delete-guard.ts';
 import { recordId, toRecordInputs } from '../records/hash.ts';
 import { toNangoRecord } from '../records/query.ts';
 import type { RecordScope, RecordStore, SaveSummary } from '../store/types.ts';
@@ -9,12 +10,19 @@ import type { RecordCapabilities, RecordPage } from './capabilities.ts';
 import type { SyncChanges } from './types.ts';
 
 /**
- * Records of one (integration, connection) written through `store` with `runId`.
+ * Records of one (integration, connection) written through `store` with `runId`. `guard` weighs
+ * each `trackDeletesEnd` pass first (MASS_DELETE_REFUSED, nothing deleted); none: not weighed.
  *
  * @example
- * const { caps, changes } = liveRecords(store.records, 'github', 'alice', runId);
+ * const { caps, changes } = liveRecords(store.records, 'github', 'alice', runId, guard);
  */
-export function liveRecords(store: RecordStore, integrationId: string, connectionId: string, runId: string): { caps: RecordCapabilities; changes(): SyncChanges } {
+export function liveRecords(
+  store: RecordStore,
+  integrationId: string,
+  connectionId: string,
+  runId: string,
+  guard?: DeleteGuard,
+): { caps: RecordCapabilities; changes(): SyncChanges } {
   const totals: SyncChanges = {};
   const scope = (model: string) => ({ integrationId, connectionId, model });
   const add = (model: string, summary: Partial<SaveSummary>) => {
@@ -44,6 +52,7 @@ export function liveRecords(store: RecordStore, integrationId: string, connectio
     async trackDeletesEnd(model) {
       // deleteUnseen counts; the ids are the records it just marked deleted (at or after `since`).
       // Records this run deleted earlier were deleted already, so deleteUnseen never touches them.
+      await checkDeletePass(store, scope(model), runId, totals[model]?.added ?? 0, guard);
       const since = new Date().toISOString();
       const deleted = await store.deleteUnseen(scope(model), runId);
       add(model, { deleted });

@@ -5,6 +5,7 @@
 import type { ApiScope } from '../access/scope.ts';
 import type { FunctionManifest } from '../build/manifest.ts';
 import type { HttpCallLog, LogEntry } from '../observability/types.ts';
+import type { DeleteGuard } from '../records/delete-guard.ts';
 
 export type { HttpCallLog, LogEntry } from '../observability/types.ts';
 
@@ -50,6 +51,11 @@ export interface ExecutionRequest {
   depth?: number;
   onProgress?: (update: ProgressUpdate) => void;
   onLog?: (entry: LogEntry) => void;
+  /**
+   * Sync: how `trackDeletesEnd` / `deleteRecordsFromPreviousExecutions` weigh their pass (the sync
+   * runner resolves it). Absent: the default guard (half a model, no opt-in).
+   */
+  deleteGuard?: DeleteGuard;
 }
 
 /** What a sync run changed, per model. */

@@ -14,6 +14,7 @@ import { checkpointKey } from '../runtime/live-capabilities.ts';
 import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
+import { checkDeletePasses, deleteGuardFor } from './delete-guard.ts';
 
 /** Default lease of a running sync (ms). */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -158,13 +159,15 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
       // Manual trackDeletesStart/End: carry an interrupted run's open session over to this run.
       for (const model of models) await store.records.markSeenStart({ integrationId, connectionId, model }, runId, { resume: true, ifOpen: true });
     }
-    const request = { integrationId, name: syncName, connectionId, runId } as Parameters<typeof runtime.executor.run>[0];
+    const guard = await deleteGuardFor(runtime, options, env);
+    const request = { integrationId, name: syncName, connectionId, runId, deleteGuard: guard } as Parameters<typeof runtime.executor.run>[0];
     if (options.signal) request.signal = options.signal;
     if (options.onProgress) request.onProgress = options.onProgress;
     if (options.onLog) request.onLog = options.onLog;
     const result = await runtime.executor.run(request);
     changes = structuredClone(result.changes ?? {});
     if (fn.trackDeletes) {
+      await checkDeletePasses(store.records, { integrationId, connectionId }, models, runId, changes, guard);
       for (const model of models) {
         const deleted = await store.records.deleteUnseen({ integrationId, connectionId, model }, runId);
         const entry = (changes[model] ??= { added: 0, updated: 0, deleted: 0, unchanged: 0 });

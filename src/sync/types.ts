@@ -38,6 +38,11 @@ export interface RunSyncOptions {
    * mid-run blocks the next run for at most this long. Default PATCHBAY_SYNC_LEASE_MS or 60 s.
    */
   leaseMs?: number;
+  /**
+   * Lets this run's delete passes remove any share of a model (`sync run --allow-mass-deletes`):
+   * the one-off opt-out of the delete guard, for when the records really are gone.
+   */
+  allowMassDeletes?: boolean;
   /** Webhook delivery tuning (retry delays, timeout). */
   webhooks?: Omit<DeliveryOptions, 'logger'>;
   env?: NodeJS.ProcessEnv;

@@ -1,7 +1,8 @@
 /**
  * From a function's `ProxyConfiguration` to what goes on the wire and back: the URL (base URL +
  * endpoint + params, Nango's joining rules), the encoded body with its content type, and the
- * response body decoded per `responseType` the way axios would (JSON when it parses, else text).
+ * response body decoded per `responseType` the way axios would (JSON when it parses, else text),
+ * except that a body labelled JSON must be JSON.
  */
 import { Readable } from 'node:stream';
 import type { ProxyConfiguration } from '../define/context.ts';
@@ -87,7 +88,56 @@ export async function encodeBody(data: unknown, headers: Record<string, string>)
   return JSON.stringify(data);
 }
 
-/** Decodes a response body per `responseType` (default: JSON when it parses, else text; empty → ''). */
+/**
+ * True for a Content-Type that promises JSON: `application/json` or `application/<anything>+json`
+ * (`vnd.api+json`, `problem+json`), any case, parameters such as `charset` ignored.
+ *
+ * @example isJsonContentType('application/json; charset=utf-8') // true
+ */
+export function isJsonContentType(type: string | undefined): boolean {
+  const essence = type?.split(';')[0]!.trim().toLowerCase() ?? '';
+  return essence === 'application/json' || /^application\/[^/\s]+\+json$/.test(essence);
+}
+
+/**
+ * Thrown by {@link decodeBody} for a body whose Content-Type promises JSON but that does not
+ * parse. Internal to upstream/: the client turns it into UPSTREAM_HTTP_ERROR (`invalid_json`).
+ */
+export class InvalidJsonBody extends Error {
+  readonly text: string;
+  readonly contentType: string;
+
+  constructor(text: string, contentType: string, cause: unknown) {
+    super(`The body is not valid JSON although its content-type is ${contentType}.`, { cause });
+    this.name = 'InvalidJsonBody';
+    this.text = text;
+    this.contentType = contentType;
+  }
+}
+
+/** The body as text, a leading byte-order mark dropped (axios does the same). */
+export function bodyText(body: Uint8Array): string {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** JSON when it parses, else the text itself: how axios reads a body it is not sure about. */
+export function parseJsonOrText(text: string): unknown {
+  if (text === '') return '';
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Decodes a response body per `responseType`, like axios: `text`, `arraybuffer`, `blob`, `stream`
+ * as asked; by default (or `json`) JSON when it parses, else text, and `''` when empty. One
+ * difference on purpose: a non-blank body whose Content-Type promises JSON and does not parse
+ * throws {@link InvalidJsonBody} instead of reaching the function as a string (axios would hand
+ * over the string, and a sync reading `data.items ?? []` would then save nothing).
+ */
 export function decodeBody(body: Uint8Array, headers: Record<string, string>, responseType: ProxyConfiguration['responseType']): unknown {
   switch (responseType) {
     case 'arraybuffer':
@@ -100,12 +150,13 @@ export function decodeBody(body: Uint8Array, headers: Record<string, string>, re
     case 'document':
       return Buffer.from(body).toString('utf8');
     default: {
-      const text = Buffer.from(body).toString('utf8');
-      if (text === '') return '';
+      const text = bodyText(body);
+      const type = headers['content-type'];
+      if (!isJsonContentType(type) || text.trim() === '') return parseJsonOrText(text);
       try {
         return JSON.parse(text);
-      } catch {
-        return text;
+      } catch (cause) {
+        throw new InvalidJsonBody(text, type!, cause);
       }
     }
   }

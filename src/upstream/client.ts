@@ -6,20 +6,21 @@
  * The HTTP client behind `nango.proxy/get/post/…`: builds the request from a Nango
  * `ProxyConfiguration`, injects the connection's credentials (only towards the provider's origin),
  * retries per `retry.ts`, refreshes an OAuth token once on 401, follows redirects safely, reports
- * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do.
+ * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do (a 2xx
+ * body labelled JSON that does not parse among them: logged, never handed over as text).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Credentials, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import type { HttpCallLog, LogEntry } from '../observability/types.ts';
-import { buildUrl, decodeBody, encodeBody } from './build.ts';
+import { buildUrl, decodeBody, encodeBody, InvalidJsonBody } from './build.ts';
 import { injectAuth, mayReceiveCredentials, publicDefaults, resolveBaseUrl } from './inject.ts';
 import { redactText, redactUrl } from './redact.ts';
-import { sendAttempt, type AttemptResult } from './redirect.ts';
+import { sendAttempt, type AttemptResult, type Hop } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, isRateLimited, nextDelay, rateLimitDelay, type RetryPolicy } from './retry.ts';
 import { createUndiciTransport, type Transport, type TransportTimeouts } from './transport.ts';
-import { abortError, httpError, networkError, rateLimitedError } from './failures.ts';
+import { abortError, httpError, invalidJsonError, networkError, rateLimitedError } from './failures.ts';
 
 /** Where the client gets credentials; the credential manager implements it (refresh, single-flight). */
 export interface CredentialSource {
@@ -120,22 +121,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     let refreshed = false;
     // `attempt` numbers what was sent (logs); `spent` what counts against the retry budget.
     for (let attempt = 1, spent = 1; ; attempt++, spent++) {
+      const report = (hop: Hop): void => {
+        const call: HttpCallLog = {
+          method: hop.method,
+          url: redactUrl(hop.url, auth.secrets),
+          status: hop.status,
+          durationMs: Math.round(hop.durationMs * 10) / 10,
+          attempt,
+        };
+        if (hop.error !== undefined) call.error = redactText(hop.error instanceof Error ? hop.error.message : String(hop.error), auth.secrets);
+        safeCall(ctx.onCall, call);
+      };
       let result: AttemptResult;
       try {
-        result = await sendAttempt({
-          method, url, headers, body, auth, trusted, transport, signal, config, maxRedirects,
-          onHop: (hop) => {
-            const call: HttpCallLog = {
-              method: hop.method,
-              url: redactUrl(hop.url, auth.secrets),
-              status: hop.status,
-              durationMs: Math.round(hop.durationMs * 10) / 10,
-              attempt,
-            };
-            if (hop.error !== undefined) call.error = redactText(hop.error instanceof Error ? hop.error.message : String(hop.error), auth.secrets);
-            safeCall(ctx.onCall, call);
-          },
-        });
+        result = await sendAttempt({ method, url, headers, body, auth, trusted, transport, signal, config, maxRedirects, onHop: report });
       } catch (error) {
         if (signal.aborted) throw abortError(signal, integration, error);
         if (error instanceof PatchbayError) throw error;
@@ -146,6 +145,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
 
       const { response } = result;
+      if (response.status < 400) {
+        let data: unknown;
+        try {
+          data = decodeBody(response.body, response.headers, config.responseType);
+        } catch (error) {
+          if (!(error instanceof InvalidJsonBody)) throw error;
+          const failure = invalidJsonError(integration, response, method, result.url, error, auth.secrets);
+          report({ ...result.hop, error: `invalid JSON body (content-type ${error.contentType})` });
+          safeCall(ctx.onLog, { time: new Date().toISOString(), level: 'error', message: failure.message });
+          throw failure;
+        }
+        report(result.hop);
+        return { data: data as T, status: response.status, headers: response.headers };
+      }
+      report(result.hop);
+
       const isOAuth = credentials.type === 'OAUTH2' || credentials.type === 'OAUTH2_CC';
       if (response.status === 401 && isOAuth && result.authenticated && !refreshed) {
         refreshed = true;
@@ -153,13 +168,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         auth = injectAuth(integration, credentials, connectionConfig);
         spent -= 1; // the retry after a refresh is not one of the call's retries
         continue;
-      }
-      if (response.status < 400) {
-        return {
-          data: decodeBody(response.body, response.headers, config.responseType) as T,
-          status: response.status,
-          headers: response.headers,
-        };
       }
 
       const delay = nextDelay(spent, { status: response.status, headers: response.headers }, retryConfig);

@@ -1,11 +1,12 @@
 /**
  * The HTTP layer's final errors, each a PatchbayError with a stable code and a sentence saying
  * what happened and what to do: RATE_LIMITED (with `retryAfter` seconds), UPSTREAM_HTTP_ERROR
- * (status + a redacted excerpt of the body), UPSTREAM_NETWORK_ERROR, ABORTED and TIMEOUT.
+ * (status + a redacted excerpt of the body; `details.reason: 'invalid_json'` for a 2xx body
+ * labelled JSON that is not), UPSTREAM_NETWORK_ERROR, ABORTED and TIMEOUT.
  */
 import { PatchbayError, excerptOf } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
-import { decodeBody } from './build.ts';
+import { bodyText, parseJsonOrText, type InvalidJsonBody } from './build.ts';
 import { redactText, redactUrl, type Secrets } from './redact.ts';
 import type { TransportResponse } from './transport.ts';
 
@@ -20,7 +21,7 @@ function where(method: string, url: URL, secrets: Secrets): string {
 }
 
 function bodyExcerpt(response: TransportResponse, secrets: Secrets): string {
-  return redactText(excerptOf(decodeBody(response.body, response.headers, undefined)), secrets);
+  return redactText(excerptOf(parseJsonOrText(bodyText(response.body))), secrets);
 }
 
 /** The provider said no (4xx/5xx) and retrying did not or may not help. */
@@ -36,6 +37,21 @@ export function httpError(integration: IntegrationConfig, response: TransportRes
     'UPSTREAM_HTTP_ERROR',
     `${providerName(integration)} answered ${response.status} to ${where(method, url, secrets)}${tried}${excerpt ? `: ${excerpt}` : ''}.${hint}`,
     { status: response.status, excerpt, details: { method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers) } },
+  );
+}
+
+/**
+ * The provider answered 2xx with a body its Content-Type calls JSON that does not parse: an error
+ * page behind a proxy, a truncated body, a maintenance banner. Failing here keeps a sync from
+ * reading the text as "no records" (and deleting what it had).
+ */
+export function invalidJsonError(integration: IntegrationConfig, response: TransportResponse, method: string, url: URL, body: InvalidJsonBody, secrets: Secrets): PatchbayError {
+  const excerpt = redactText(excerptOf(body.text, 200), secrets);
+  return new PatchbayError(
+    'UPSTREAM_HTTP_ERROR',
+    `${providerName(integration)} answered ${response.status} to ${where(method, url, secrets)} with a body that is not valid JSON although its content-type is ${body.contentType}: ${excerpt}. ` +
+      "The provider (or a proxy in front of it) sent an error page or a cut-off answer; retry later. If this endpoint really returns text, pass responseType: 'text'.",
+    { status: response.status, excerpt, details: { reason: 'invalid_json', method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers) } },
   );
 }
 

@@ -2,7 +2,8 @@
  * One attempt of a request, redirects included: at most `maxRedirects` hops, each validated
  * (http/https only) and each re-deciding whether credentials go along. A hop that leaves the
  * provider's origin (and its allowed hosts) loses `authorization`, `cookie` and every header or
- * query parameter that carried a credential. Every hop is reported through `onHop`.
+ * query parameter that carried a credential. Every hop is reported through `onHop`, except the
+ * final one: the caller reports that (`AttemptResult.hop`) once it knows whether the body is usable.
  */
 import { PatchbayError } from '../errors.ts';
 import type { InjectedAuth } from './inject.ts';
@@ -25,7 +26,16 @@ export interface AttemptInput {
   signal: AbortSignal;
   config: TransportRequest['config'];
   maxRedirects: number;
-  onHop: (hop: { method: string; url: URL; status: number | null; durationMs: number; error?: unknown }) => void;
+  onHop: (hop: Hop) => void;
+}
+
+/** One request on the wire, as it is logged. */
+export interface Hop {
+  method: string;
+  url: URL;
+  status: number | null;
+  durationMs: number;
+  error?: unknown;
 }
 
 /** The final response of an attempt and where it came from. */
@@ -34,6 +44,8 @@ export interface AttemptResult {
   url: URL;
   /** Whether credentials were sent to the final URL. */
   authenticated: boolean;
+  /** The final hop, not yet reported: the caller passes it to `onHop`, with an error if the body is unusable. */
+  hop: Hop;
 }
 
 /** Builds one hop: credentials in when trusted; out (with any copied into the URL) when not. */
@@ -79,11 +91,12 @@ export async function sendAttempt(input: AttemptInput): Promise<AttemptResult> {
       input.onHop({ method, url: request.url, status: null, durationMs: performance.now() - started, error });
       throw error;
     }
-    input.onHop({ method, url: request.url, status: response.status, durationMs: performance.now() - started });
+    const done: Hop = { method, url: request.url, status: response.status, durationMs: performance.now() - started };
     const location = response.headers['location'];
     if (!REDIRECTS.has(response.status) || !location) {
-      return { response, url: request.url, authenticated: input.trusted(url) };
+      return { response, url: request.url, authenticated: input.trusted(url), hop: done };
     }
+    input.onHop(done);
     if (hop >= input.maxRedirects) {
       throw new PatchbayError('UPSTREAM_HTTP_ERROR', `Too many redirects (more than ${input.maxRedirects}) starting at ${method} ${input.url.origin}${input.url.pathname}; the provider is redirecting in a loop.`, {
         status: response.status,

@@ -8,6 +8,7 @@
  *   /slow?ms=1000                                            answers after `ms`; counts clients that hang up first
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
  *   /echo[?status=400&gzip=1]                                any method: returns { method, path, query, headers, body } (with `status`, gzip-encoded)
+ *   /raw?status=200&type=application/json&body=<text>        answers `status` with `body` as is under Content-Type `type` (a provider's broken answer)
  */
 import { gzipSync } from 'node:zlib';
 import { intParam, json, type Route } from './http.ts';
@@ -87,5 +88,16 @@ export const echo: Route = (ctx) => {
   const zipped = gzipSync(JSON.stringify({ method, path, query, headers, body }));
   ctx.res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': zipped.byteLength });
   ctx.res.end(zipped);
+  return true;
+};
+
+export const raw: Route = (ctx) => {
+  if (ctx.url.pathname !== '/raw') return false;
+  const body = ctx.url.searchParams.get('body') ?? '';
+  const headers: Record<string, string> = { 'content-length': String(Buffer.byteLength(body)) };
+  const type = ctx.url.searchParams.get('type');
+  if (type) headers['content-type'] = type;
+  ctx.res.writeHead(intParam(ctx.url, 'status', 200), headers);
+  ctx.res.end(body);
   return true;
 };

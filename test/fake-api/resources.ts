@@ -5,6 +5,7 @@
  *   GET /paged/link?page=&per_page=         → { items, links: { next } } + `Link: <…>; rel="next"` (`relative=1`: path-only links)
  *   GET /paged/offset?offset=&limit=        → { items }                 (offset counts items)
  *   GET /paged/pages?page=&per_page=        → { items }                 (page numbers from 1)
+ * With `state.pagedBody` set, every /paged/* request answers 200 with that raw body instead.
  */
 import { intParam, json, requireAuth, type Route, type RouteContext } from './http.ts';
 
@@ -67,6 +68,11 @@ export const paged: Route = (ctx) => {
   if (!ctx.url.pathname.startsWith('/paged/')) return false;
   if (!requireAuth(ctx)) return true;
   const { state, res, url } = ctx;
+  if (state.pagedBody) {
+    res.writeHead(200, { 'content-type': state.pagedBody.contentType, 'content-length': Buffer.byteLength(state.pagedBody.body) });
+    res.end(state.pagedBody.body);
+    return true;
+  }
   const all = state.pagedItems;
   const style = url.pathname.slice('/paged/'.length);
   if (style === 'cursor') {

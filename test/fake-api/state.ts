@@ -78,6 +78,8 @@ export interface FakeApiState {
   issues: Map<string, Issue>;
   nextIssueId: number;
   pagedItems: Array<{ id: string; n: number }>;
+  /** When set, every /paged/* request answers 200 with this body and content type (a broken provider answer). */
+  pagedBody: { contentType: string; body: string } | null;
   /** Per-key counters for failure injection (`/flaky?key=`, `/ratelimit/*?key=`). */
   hits: Map<string, number>;
   /** Requests whose client went away before the response was sent (aborted mid-request). */
@@ -118,6 +120,7 @@ export function createState(input: FakeApiOptions = {}): FakeApiState {
     issues,
     nextIssueId: options.issues + 1,
     pagedItems: Array.from({ length: options.pagedItems }, (_, i) => ({ id: `item-${i + 1}`, n: i + 1 })),
+    pagedBody: null,
     hits: new Map(),
     closedEarly: 0,
     issueTokens(this: FakeApiState) {

@@ -143,6 +143,17 @@ describe('loadIntegrationConfig', () => {
     await rejects(loadIntegrationConfig(paths, 'bad-page', {}), 'INVALID_CONFIG', /proxy\.paginate\.type/);
   });
 
+  it('reads per-sync delete guard settings and names a bad one', async () => {
+    await write('guarded', { provider: 'github', syncs: { issues: { allowMassDeletes: true }, pulls: { maxDeleteShare: 0.8 } } });
+    const config = await loadIntegrationConfig(paths, 'guarded', {});
+    assert.deepEqual(config.syncs, { issues: { allowMassDeletes: true }, pulls: { maxDeleteShare: 0.8 } });
+    assert.equal((await loadIntegrationConfig(paths, 'gh', {})).syncs, undefined, 'absent when the file sets none');
+    await write('bad-share', { provider: 'github', syncs: { issues: { maxDeleteShare: 1.5 } } });
+    await rejects(loadIntegrationConfig(paths, 'bad-share', {}), 'INVALID_CONFIG', /syncs\.issues\.maxDeleteShare: must be a number from 0 to 1/);
+    await write('bad-setting', { provider: 'github', syncs: { issues: { allowMassDelete: true } } });
+    await rejects(loadIntegrationConfig(paths, 'bad-setting', {}), 'INVALID_CONFIG', /syncs\.issues: unknown field "allowMassDelete"/);
+  });
+
   it('merges proxy overrides onto the provider without touching the catalog', async () => {
     await write('gh-custom', {
       provider: 'github',

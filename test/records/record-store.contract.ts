@@ -152,6 +152,23 @@ export function runRecordStoreContract({ name, create }: ContractOptions): void 
       assert.deepEqual([...(await store.getByIds(scope, ['1', '3'])).keys()], ['3']);
     });
 
+    it('counts what a delete pass would remove without removing it (the delete guard reads it)', async () => {
+      const store = await fresh();
+      assert.equal(await store.countUnseen(scope, 'nobody'), 0, 'unknown scope');
+      await store.save(scope, [rec('1'), rec('2'), rec('3'), rec('4')]);
+      await store.delete(scope, ['4']);
+      assert.equal(await store.countUnseen(scope, 'run-1'), 0, 'no session open');
+      await store.markSeenStart(scope, 'run-1');
+      assert.equal(await store.countUnseen(scope, 'run-1'), 3, 'every live record is unseen at the start; deleted ones do not count');
+      await store.save(scope, [rec('1'), rec('5')]);
+      await store.update(scope, [{ id: '2', data: { title: 't2' } }]);
+      assert.equal(await store.countUnseen(scope, 'run-1'), 1, 'saved, added and updated records are seen');
+      assert.equal(await store.countUnseen(scope, 'other-run'), 0, 'only the session owner counts');
+      assert.equal(await store.count(scope), 4, 'counting deletes nothing');
+      assert.equal(await store.deleteUnseen(scope, 'run-1'), 1, 'the pass removes what was counted');
+      assert.equal(await store.countUnseen(scope, 'run-1'), 0, 'session closed');
+    });
+
     it('resumes an interrupted tracking session when asked', async () => {
       const store = await fresh();
       await store.save(scope, [rec('1'), rec('2'), rec('3')]);

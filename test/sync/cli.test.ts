@@ -96,3 +96,18 @@ test('status, pause, list and resume', async () => {
   list = JSON.parse((await cli('sync', 'list', '--json')).stdout) as typeof list;
   assert.equal(list.find((s) => s.sync === 'items')!.connections[0]!.paused, false);
 });
+
+test('a refused delete pass fails `sync run` (exit 1) saying how to opt in; `sync status` shows why; --allow-mass-deletes deletes', async () => {
+  project.api.state.pagedItems.splice(5); // 5 of 23 left: 18 to delete (78%)
+  const refused = await cli('sync', 'run', 'items', '--connection', 'c1');
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /MASS_DELETE_REFUSED: Refused to delete 18 of 23 Item records \(78%, more than the 50% limit\)/);
+  assert.match(refused.stderr, /--allow-mass-deletes/);
+  const status = await cli('sync', 'status', 'items', '--limit', '1');
+  assert.match(status.stdout, /failed .*MASS_DELETE_REFUSED: Refused to delete 18 of 23 Item records/);
+  const records = JSON.parse((await cli('records', 'fake', 'c1', 'Item', '--filter', 'deleted', '--json')).stdout) as { records: unknown[] };
+  assert.equal(records.records.length, 0, 'nothing deleted');
+  const allowed = await cli('sync', 'run', 'items', '--connection', 'c1', '--allow-mass-deletes');
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.match(allowed.stderr, /deleted 18/);
+});

@@ -148,8 +148,9 @@ export function register(program: Command): void {
     .argument('<sync>', 'sync name')
     .option('--integration <id>', 'integration id (needed when two integrations have a sync of this name)')
     .option('--connection <id>', 'connection id (default: every connection of the integration)')
+    .option('--allow-mass-deletes', 'let this run delete any share of a model (the delete guard refuses more than PATCHBAY_SYNC_MAX_DELETE_SHARE, default half)')
     .option('--json', 'print the finished run(s) as JSON')
-    .action(async (name: string, options: TargetOptions, command: Command) => {
+    .action(async (name: string, options: TargetOptions & { allowMassDeletes?: boolean }, command: Command) => {
       const paths = pathsFrom(command);
       const level = (process.env['PATCHBAY_LOG_LEVEL'] as 'warn' | undefined) ?? 'warn';
       const runtime = await createApp({ paths, logger: createLogger({ stdio: true, level }) });
@@ -172,6 +173,7 @@ export function register(program: Command): void {
               signal: controller.signal,
               onProgress: progress.onProgress,
               onLog: progress.onLog,
+              ...(options.allowMassDeletes ? { allowMassDeletes: true } : {}),
             });
             progress.done(run);
             runs.push(run);

@@ -24,6 +24,8 @@ interface ScopeState {
   trackRun: string | null;
 }
 
+/** Live records the open tracking session has not seen. */
+const unseenOf = (s: ScopeState): Entry[] => [...s.entries.values()].filter((e) => e.record.deleted_at === null && e.seenGen !== s.trackGen);
 const scopeKey = (s: RecordScope): string => JSON.stringify([s.integrationId, s.connectionId, s.model]);
 const empty = (): SaveSummary => ({ added: 0, updated: 0, deleted: 0, unchanged: 0 });
 
@@ -165,13 +167,17 @@ export function createMemoryRecordStore(): RecordStore {
       if (!s || s.trackRun !== runId) return 0;
       const now = new Date().toISOString();
       let deleted = 0;
-      const unseen = [...s.entries.values()].filter((e) => e.record.deleted_at === null && e.seenGen !== s.trackGen).sort((a, b) => a.cursor - b.cursor);
-      for (const entry of unseen) {
+      for (const entry of unseenOf(s).sort((a, b) => a.cursor - b.cursor)) {
         softDelete(s, entry, now);
         deleted++;
       }
       s.trackRun = null;
       return deleted;
+    },
+
+    async countUnseen(scope, runId) {
+      const s = scopes.get(scopeKey(scope));
+      return !s || s.trackRun !== runId ? 0 : unseenOf(s).length;
     },
 
     async count(scope, options = {}) {

@@ -125,6 +125,7 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
       `UPDATE records SET last_action = 'DELETED', deleted_at = ?, last_modified_at = ?, cursor = ? WHERE scope_id = ? AND id = ?`,
     ),
     unseen: stmt('SELECT id FROM records WHERE scope_id = ? AND deleted_at IS NULL AND seen_gen <> ? ORDER BY cursor'),
+    countUnseen: stmt('SELECT count(*) AS n FROM records WHERE scope_id = ? AND deleted_at IS NULL AND seen_gen <> ?'),
     byIds: stmt(
       `SELECT id, data, hash, first_seen_at, last_modified_at, last_action, deleted_at, cursor FROM records
        WHERE scope_id = ? AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
@@ -304,6 +305,14 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
         s.scopeTrack.run(Number(state.track_gen), null, id);
         return unseen.length;
       });
+    },
+
+    async countUnseen(scope, runId) {
+      const id = scopeId(scope, false);
+      if (id === undefined) return 0;
+      const state = s.scopeRead.get(id) as unknown as ScopeRow;
+      if (state.track_run !== runId) return 0;
+      return Number((s.countUnseen.get(id, Number(state.track_gen)) as { n: number }).n);
     },
 
     async count(scope, options = {}) {
