@@ -75,10 +75,12 @@ export async function savedSince(
   return out;
 }
 
-/** One model's changes not announced yet. */
-export interface PendingAnnouncement {
+/** One model's changes since its last announced point. */
+export interface Announcement {
   model: string;
   window: ChangeSummary;
+  /** False when no point was stored for the model yet (see unannouncedChanges). */
+  known: boolean;
 }
 
 /** Two adjacent windows as one (each record's latest change is in exactly one of them). */
@@ -89,22 +91,49 @@ function join(earlier: ChangeSummary, later: ChangeSummary): ChangeSummary {
 }
 
 /**
- * The changes of each model not announced yet (models without any are left out). `modifiedAfter`
- * of the webhook is `window.since`: the earliest of them, inclusive, so a reader passing it as
- * `modified_after` gets all of them, records written in the same millisecond as announced ones
- * included. `run` (the finishing run's start cursors and what it saved) saves scanning the run's
- * changes twice: only the part before its start is read again.
+ * Where announcing starts for models with no stored point: from the beginning when the sync never
+ * succeeded; otherwise (a model new to the sync, or a database from before announcements were
+ * kept, whose last success was announced by the run itself) from the start cursor of the first
+ * run after the last successful one.
  */
-export async function pendingAnnouncements(
+async function firstUnannounced(store: Store, ids: SyncIds, models: string[], runId: string | undefined): Promise<Map<string, string | undefined>> {
+  const runs = await store.syncs.listRuns({ integrationId: ids.integrationId, connectionId: ids.connectionId, syncName: ids.syncName, limit: 1000 });
+  const since = runs.findIndex((r) => r.status === 'success' && r.id !== runId);
+  const after = new Map<string, string | undefined>();
+  for (const model of models) {
+    if (since === -1) {
+      after.set(model, undefined);
+      continue;
+    }
+    // Newest first: the last mark seen walking back to the success is the earliest run's.
+    let mark: string | undefined;
+    for (const run of runs.slice(0, since)) mark = run.start_cursors[model] ?? mark;
+    after.set(model, mark);
+  }
+  return after;
+}
+
+/**
+ * Each model's changes since its last announced point, empty windows included. A success webhook
+ * carries `window.since` as `modifiedAfter`: the earliest of those changes, inclusive, so a reader
+ * passing it as `modified_after` gets all of them, records written in the same millisecond as
+ * announced ones included. `run` (the finishing run: its id, start cursors and what it saved)
+ * saves scanning the run's changes twice: only the part before its start is read again.
+ */
+export async function unannouncedChanges(
   store: Store,
   ids: SyncIds,
   models: string[],
-  run: { startCursors: Record<string, string>; saved: Record<string, ChangeSummary> } = { startCursors: {}, saved: {} },
-): Promise<PendingAnnouncement[]> {
-  const announced = new Map((await store.syncs.listAnnouncements(ids.integrationId, ids.connectionId, ids.syncName)).map((row) => [row.model, row.cursor]));
-  const pending: PendingAnnouncement[] = [];
-  for (const model of new Set([...models, ...announced.keys()])) {
-    const after = announced.get(model);
+  run: { id?: string; startCursors: Record<string, string>; saved: Record<string, ChangeSummary> } = { startCursors: {}, saved: {} },
+): Promise<Announcement[]> {
+  const stored = new Map((await store.syncs.listAnnouncements(ids.integrationId, ids.connectionId, ids.syncName)).map((row) => [row.model, row.cursor]));
+  const all = [...new Set([...models, ...stored.keys()])];
+  const unknown = all.filter((model) => !stored.has(model));
+  const fallback = unknown.length > 0 ? await firstUnannounced(store, ids, unknown, run.id) : new Map<string, string | undefined>();
+  const out: Announcement[] = [];
+  for (const model of all) {
+    const known = stored.has(model);
+    const after = known ? stored.get(model) : fallback.get(model);
     const start = run.startCursors[model];
     const saved = run.saved[model];
     const scope = scopeOf(ids, model);
@@ -112,13 +141,16 @@ export async function pendingAnnouncements(
       start !== undefined && saved !== undefined && (after === undefined || decodeCursor(after) <= decodeCursor(start))
         ? join(await store.records.changes(scope, { after, until: start }), saved)
         : await store.records.changes(scope, { after });
-    if (window.added + window.updated + window.deleted > 0) pending.push({ model, window });
+    out.push({ model, window, known });
   }
-  return pending;
+  return out;
 }
 
+/** True when a window holds no change. */
+export const isEmpty = (window: ChangeSummary): boolean => window.added + window.updated + window.deleted === 0;
+
 /** Records that the backend now knows of `announcement`'s changes. */
-export async function markAnnounced(store: Store, ids: SyncIds, announcement: PendingAnnouncement, at = new Date()): Promise<void> {
+export async function markAnnounced(store: Store, ids: SyncIds, announcement: Announcement, at = new Date()): Promise<void> {
   const row: SyncAnnouncementRow = {
     integration_id: ids.integrationId,
     connection_id: ids.connectionId,

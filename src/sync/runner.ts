@@ -11,7 +11,7 @@ import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { ChangeSummary, SyncRunRow } from '../store/types.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
-import { markAnnounced, markModels, pendingAnnouncements, savedSince, total, type Counts, type SyncIds } from './announce.ts';
+import { isEmpty, markAnnounced, markModels, savedSince, total, unannouncedChanges, type Announcement, type Counts, type SyncIds } from './announce.ts';
 import { failStaleRuns, holdLocally, leaseOwner, releaseLocally } from './recovery.ts';
 import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
@@ -149,7 +149,7 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   if (failure) log?.warn({ code: failure.code, error: failure.message, ...counts, durationMs }, 'sync run failed');
   else log?.info({ ...counts, durationMs }, 'sync run finished');
 
-  await sendWebhooks(runtime, options, env, { saved, failure, syncType, startedAt, startCursors, windows });
+  await sendWebhooks(runtime, options, env, { id: runId, saved, failure, syncType, startedAt, startCursors, windows });
   const stored = store.syncs.getRun
     ? await store.syncs.getRun(runId)
     : (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 })).find((r) => r.id === runId);
@@ -179,6 +179,7 @@ async function sendWebhooks(
   options: RunSyncOptions,
   env: NodeJS.ProcessEnv,
   run: {
+    id: string;
     saved: Record<string, Counts>;
     failure: ReturnType<typeof toPatchbayError> | undefined;
     syncType: 'INITIAL' | 'INCREMENTAL';
@@ -198,8 +199,8 @@ async function sendWebhooks(
     syncVariant: 'base',
     syncType: run.syncType,
   };
-  const pending = run.failure ? [] : await pendingAnnouncements(store, ids, Object.keys(run.saved), { startCursors: run.startCursors, saved: run.windows });
-  const deliveries: Array<{ body: SyncWebhookBody; announced?: (typeof pending)[number] }> = [];
+  const announcements = run.failure ? [] : await unannouncedChanges(store, ids, Object.keys(run.saved), { id: run.id, startCursors: run.startCursors, saved: run.windows });
+  const deliveries: Array<{ body: SyncWebhookBody; announced?: Announcement }> = [];
   if (run.failure) {
     for (const [model, c] of Object.entries(run.saved)) {
       const responseResults = { added: c.added, updated: c.updated, deleted: c.deleted };
@@ -207,8 +208,13 @@ async function sendWebhooks(
       deliveries.push({ body });
     }
   }
-  for (const announcement of pending) {
+  for (const announcement of announcements) {
     const { model, window } = announcement;
+    if (isEmpty(window)) {
+      // Nothing to say; store the point once, so a later announcement knows where to start.
+      if (!announcement.known) await markAnnounced(store, ids, announcement);
+      continue;
+    }
     const modifiedAfter = window.since!;
     const body: SyncWebhookBody = { ...base, model, success: true, responseResults: { added: window.added, updated: window.updated, deleted: window.deleted }, modifiedAfter, queryTimeStamp: modifiedAfter };
     deliveries.push({ body, announced: announcement });

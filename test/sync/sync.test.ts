@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import { queryRecords } from '../../src/records/query.ts';
 import type { App } from '../../src/app.ts';
 import { runSync } from '../../src/sync/runner.ts';
@@ -180,6 +181,22 @@ test('changes whose webhook could not be delivered are announced again with the 
   const changed = await queryRecords(runtime.store.records, { integrationId: 'fake', connectionId: 'c1', model: 'Item' }, { modifiedAfter: String(hook['modifiedAfter']) });
   const ids = changed.records.map((r) => r['id']);
   assert.ok(ids.includes('item-26') && ids.includes('item-27'), `modifiedAfter reaches both: ${ids.join(', ')}`);
+});
+
+test('a database from before announcements were kept: the first webhook after the upgrade announces only what is new', async () => {
+  // As the previous version left it: no announced points, runs without start cursors.
+  const db = new DatabaseSync(project.paths.databaseFile);
+  db.prepare("DELETE FROM sync_announcements WHERE connection_id = 'c1'").run();
+  db.prepare("UPDATE sync_runs SET start_cursors = NULL WHERE connection_id = 'c1'").run();
+  db.close();
+  const count = project.webhooks.length;
+  project.api.state.pagedItems.push({ id: 'item-28', n: 28 });
+  assert.equal((await run('c1')).added, 1);
+  assert.equal(project.webhooks.length, count + 1);
+  assert.deepEqual(project.webhooks.at(-1)!.body['responseResults'], { added: 1, updated: 0, deleted: 0 }, 'not every record ever saved');
+  project.api.state.pagedItems.push({ id: 'item-29', n: 29 });
+  await run('c1');
+  assert.deepEqual(project.webhooks.at(-1)!.body['responseResults'], { added: 1, updated: 0, deleted: 0 });
 });
 
 test('an unknown sync is FUNCTION_NOT_FOUND naming the syncs that exist', async () => {
