@@ -40,6 +40,30 @@ export interface SaveSummary {
   unchanged: number;
 }
 
+/**
+ * What changed in a scope within a cursor range, each record counted once by its last action:
+ * the changes a reader gets by following cursors (or `modifiedAfter: since`) through that range.
+ */
+export interface ChangeSummary {
+  added: number;
+  updated: number;
+  deleted: number;
+  /**
+   * The earliest `last_modified_at` among them (null when none). `modifiedAfter` is inclusive,
+   * so passed as `modifiedAfter` it returns every one of them, even records written in the same
+   * millisecond as earlier ones (those may come again; none is missed).
+   */
+  since: string | null;
+  /** The newest cursor among them; the range's start when none. A mark for the next range. */
+  until: string;
+}
+
+/** A cursor range `(after, until]`; either end open when omitted. */
+export interface CursorRange {
+  after?: string | undefined;
+  until?: string | undefined;
+}
+
 export interface RecordStore {
   /** Upserts; a record whose content hash is unchanged is not touched (no new cursor). */
   save(scope: RecordScope, records: Array<{ id: string; data: Record<string, unknown> }>, runId?: string): Promise<SaveSummary>;
@@ -63,6 +87,13 @@ export interface RecordStore {
    */
   markSeenStart(scope: RecordScope, runId: string, options?: { resume?: boolean; ifOpen?: boolean }): Promise<void>;
   count(scope: RecordScope, options?: { includeDeleted?: boolean }): Promise<number>;
+  /**
+   * The scope's newest cursor (its start, `c0`, when empty): a mark from which `changes` later
+   * counts what was written after it. Reading it writes nothing.
+   */
+  mark(scope: RecordScope): Promise<string>;
+  /** Records whose latest change has a cursor in `range`, counted by last action (see ChangeSummary). */
+  changes(scope: RecordScope, range?: CursorRange): Promise<ChangeSummary>;
   /** Removes every record of a connection (connection deleted). */
   purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;
 }

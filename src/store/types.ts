@@ -9,7 +9,7 @@
  */
 import type { RecordStore } from '../records/types.ts';
 
-export type { RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../records/types.ts';
+export type { ChangeSummary, CursorRange, RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../records/types.ts';
 
 /** A stored connection. Credentials are sealed; everything else is plain. */
 export interface ConnectionRow {
@@ -63,6 +63,12 @@ export interface LockStore {
   /** True when `owner` now holds `key` until `ttlMs` from now (re-acquiring one's own lease extends it). */
   tryAcquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
   release(key: string, owner: string): Promise<boolean>;
+  /**
+   * Who holds `key` and until when (epoch ms), or undefined when nobody does. An expired lease may
+   * still be shown (with `expiresAt` in the past): it is free to take. For display and for
+   * deciding when to try `tryAcquire`; only `tryAcquire` decides who holds it.
+   */
+  inspect(key: string): Promise<{ owner: string; expiresAt: number } | undefined>;
 }
 
 export interface SyncRunRow {
@@ -78,6 +84,26 @@ export interface SyncRunRow {
   updated: number;
   deleted: number;
   duration_ms: number | null;
+  /**
+   * Each model's record cursor when the run started (`RecordStore.mark`): what the run saved is
+   * what changed after it, so even a killed run's saves can be counted. `{}` when unknown.
+   */
+  start_cursors: Record<string, string>;
+}
+
+/**
+ * How far the changes of one model were announced to the backend (the last delivered success
+ * webhook, or the last successful run when no webhook is configured): records after `cursor` are
+ * not announced yet, and the next success webhook covers them all.
+ */
+export interface SyncAnnouncementRow {
+  integration_id: string;
+  connection_id: string;
+  sync_name: string;
+  model: string;
+  /** The newest record cursor the announcement covered. */
+  cursor: string;
+  announced_at: string;
 }
 
 export interface SyncStateRow {
@@ -91,7 +117,10 @@ export interface SyncStateRow {
 }
 
 export interface SyncStore {
-  startRun(run: Omit<SyncRunRow, 'finished_at' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
+  /** Records a run as started; `start_cursors` defaults to `{}`. */
+  startRun(
+    run: Omit<SyncRunRow, 'finished_at' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms' | 'start_cursors'> & { start_cursors?: Record<string, string> },
+  ): Promise<void>;
   finishRun(id: string, patch: Pick<SyncRunRow, 'status' | 'error' | 'added' | 'updated' | 'deleted' | 'duration_ms'>): Promise<void>;
   /** Newest first; `limit` defaults to 50. */
   listRuns(filter: { integrationId?: string; connectionId?: string; syncName?: string; status?: SyncRunRow['status']; limit?: number }): Promise<SyncRunRow[]>;
@@ -99,6 +128,10 @@ export interface SyncStore {
   getState(integrationId: string, connectionId: string, syncName: string): Promise<SyncStateRow | undefined>;
   setState(row: SyncStateRow): Promise<void>;
   listStates(filter?: { integrationId?: string; syncName?: string }): Promise<SyncStateRow[]>;
+  /** The announced points of one sync for one connection, one per model announced so far. */
+  listAnnouncements(integrationId: string, connectionId: string, syncName: string): Promise<SyncAnnouncementRow[]>;
+  /** Sets one model's announced point (insert or replace). */
+  setAnnouncement(row: SyncAnnouncementRow): Promise<void>;
 }
 
 /** Keys for the HTTP API and `/mcp` (stored hashed). */

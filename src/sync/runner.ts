@@ -1,16 +1,18 @@
 /**
- * One sync run for one connection, start to finish: lease, stale-run cleanup, the run row,
- * delete tracking, the executor, full-refresh deletes, counts, state, webhooks. The scheduler,
- * `patchbay sync run` and the API all call `runSync`.
+ * One sync run for one connection, start to finish: lease, stale-run cleanup, the run row with
+ * its start cursors, delete tracking, the executor, full-refresh deletes, counts (from the record
+ * store, see announce.ts), state, webhooks. The scheduler, `patchbay sync run` and the API all
+ * call `runSync`.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { FunctionManifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
-import type { SyncRunRow } from '../store/types.ts';
+import type { ChangeSummary, SyncRunRow } from '../store/types.ts';
 import { checkpointKey } from '../runtime/live-capabilities.ts';
+import { isEmpty, markAnnounced, markModels, savedSince, total, unannouncedChanges, type Announcement, type Counts, type SyncIds } from './announce.ts';
+import { failStaleRuns, holdLocally, leaseOwner, releaseLocally } from './recovery.ts';
 import { defaultSyncState } from './state.ts';
 import { syncLockKey, type RunSyncOptions, type SyncRuntime } from './types.ts';
 import { deliverWebhook, webhookTarget, type SyncWebhookBody, type WebhookTarget } from './webhooks.ts';
@@ -38,64 +40,6 @@ async function resolveTarget(runtime: SyncRuntime, integrationId: string, env: N
   return webhookTarget(undefined, env);
 }
 
-function totals(changes: SyncChanges): { added: number; updated: number; deleted: number } {
-  const out = { added: 0, updated: 0, deleted: 0 };
-  for (const c of Object.values(changes)) {
-    out.added += c.added;
-    out.updated += c.updated;
-    out.deleted += c.deleted;
-  }
-  return out;
-}
-
-/** Marks runs a dead process left 'running' as failed. Call only while holding the sync's lease. */
-async function failStaleRuns(runtime: SyncRuntime, options: RunSyncOptions): Promise<number> {
-  const stale = await runtime.store.syncs.listRuns({
-    integrationId: options.integrationId,
-    connectionId: options.connectionId,
-    syncName: options.syncName,
-    status: 'running',
-    limit: 1000,
-  });
-  for (const run of stale) {
-    if (run.status !== 'running') continue;
-    await runtime.store.syncs.finishRun(run.id, {
-      status: 'failed',
-      error: 'INTERRUPTED: the process running this sync stopped before it finished (crash or kill). The next run resumes from the last checkpoint.',
-      added: run.added,
-      updated: run.updated,
-      deleted: run.deleted,
-      duration_ms: Math.max(0, Date.now() - Date.parse(run.started_at)),
-    });
-  }
-  return stale.length;
-}
-
-/**
- * Marks every run left 'running' by a dead process as failed: a run whose lease nobody holds is
- * not running anywhere. The scheduler calls it on start, so `sync status` is truthful after a
- * crash even before the sync's next run. Returns how many runs were marked.
- */
-export async function recoverInterruptedRuns(runtime: SyncRuntime): Promise<number> {
-  const running = await runtime.store.syncs.listRuns({ status: 'running', limit: 10_000 });
-  const owner = `${hostname()}:${process.pid}:recover:${randomUUID()}`;
-  let marked = 0;
-  const seen = new Set<string>();
-  for (const run of running) {
-    const key = syncLockKey(run.integration_id, run.connection_id, run.sync_name);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (!(await runtime.store.locks.tryAcquire(key, owner, 30_000))) continue; // alive somewhere
-    try {
-      marked += await failStaleRuns(runtime, { integrationId: run.integration_id, connectionId: run.connection_id, syncName: run.sync_name, trigger: 'schedule' });
-    } finally {
-      await runtime.store.locks.release(key, owner).catch(() => false);
-    }
-  }
-  if (marked > 0) runtime.logger?.warn({ runs: marked }, 'marked sync runs left running by a stopped process as failed');
-  return marked;
-}
-
 /**
  * Runs a sync for one connection and returns its finished run row (status 'success' or
  * 'failed'; a failed run resolves, it does not reject). Rejects only when the run could not
@@ -111,13 +55,21 @@ export async function runSync(runtime: SyncRuntime, options: RunSyncOptions): Pr
   const fn = findSync(runtime, options.integrationId, options.syncName);
   const leaseMs = options.leaseMs ?? (Number(env['PATCHBAY_SYNC_LEASE_MS']) || DEFAULT_LEASE_MS);
   const lockKey = syncLockKey(options.integrationId, options.connectionId, options.syncName);
-  const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
-  if (!(await store.locks.tryAcquire(lockKey, owner, leaseMs))) {
-    throw new PatchbayError(
+  const owner = leaseOwner();
+  const locked = (): PatchbayError =>
+    new PatchbayError(
       'LOCKED',
       `Sync "${options.syncName}" is already running for connection "${options.connectionId}" (another run holds its lease). Wait for it to finish; a crashed run's lease expires within ${Math.ceil(leaseMs / 1000)} s.`,
     );
+  // This process's own run first (its lease may have lapsed under a blocked event loop), then the lease.
+  if (!holdLocally(store, lockKey)) throw locked();
+  let acquired = false;
+  try {
+    acquired = await store.locks.tryAcquire(lockKey, owner, leaseMs);
+  } finally {
+    if (!acquired) releaseLocally(store, lockKey);
   }
+  if (!acquired) throw locked();
   const renew = setInterval(() => {
     store.locks.tryAcquire(lockKey, owner, leaseMs).catch((error: unknown) => runtime.logger?.warn({ error: String(error) }, 'sync lease renewal failed'));
   }, Math.max(250, Math.floor(leaseMs / 3)));
@@ -127,13 +79,15 @@ export async function runSync(runtime: SyncRuntime, options: RunSyncOptions): Pr
   } finally {
     clearInterval(renew);
     await store.locks.release(lockKey, owner).catch(() => false);
+    releaseLocally(store, lockKey);
   }
 }
 
 async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: RunSyncOptions, env: NodeJS.ProcessEnv): Promise<SyncRunRow> {
   const { store, logger } = runtime;
   const { integrationId, connectionId, syncName } = options;
-  await failStaleRuns(runtime, options);
+  const ids: SyncIds = { integrationId, connectionId, syncName };
+  await failStaleRuns(store, ids);
   const [previousRun] = await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 });
   const previousState = await store.syncs.getState(integrationId, connectionId, syncName);
   const checkpoint = await store.kv.get(checkpointKey(integrationId, connectionId, syncName));
@@ -143,10 +97,12 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
 
   const runId = randomUUID();
   const startedAt = new Date();
-  await store.syncs.startRun({ id: runId, integration_id: integrationId, connection_id: connectionId, sync_name: syncName, status: 'running', started_at: startedAt.toISOString() });
+  const models = Object.keys(fn.models ?? {});
+  // Where each model's records stand: whatever comes after is this run's, even if it is killed.
+  const startCursors = await markModels(store.records, ids, models);
+  await store.syncs.startRun({ id: runId, integration_id: integrationId, connection_id: connectionId, sync_name: syncName, status: 'running', started_at: startedAt.toISOString(), start_cursors: startCursors });
   const state = previousState ?? defaultSyncState(integrationId, connectionId, syncName);
   await store.syncs.setState({ ...state, last_run_id: runId });
-  const models = Object.keys(fn.models ?? {});
   const log = logger?.child({ integrationId, connectionId, sync: syncName, runId, trigger: options.trigger });
   log?.info({ resuming, syncType }, 'sync run started');
 
@@ -179,7 +135,12 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   }
 
   const durationMs = Date.now() - startedAt.getTime();
-  const counts = totals(changes);
+  // What the run saved, from the store (true for a failed run too); a model the sync did not
+  // declare has no start cursor, so its counts are the run's own tallies.
+  const windows = await savedSince(store.records, ids, startCursors);
+  const saved: Record<string, Counts> = { ...windows };
+  for (const [model, c] of Object.entries(changes)) saved[model] ??= { added: c.added, updated: c.updated, deleted: c.deleted };
+  const counts = total(saved);
   await store.syncs.finishRun(runId, {
     status: failure ? 'failed' : 'success',
     error: failure ? `${failure.code}: ${failure.message}` : null,
@@ -188,10 +149,10 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   });
   const latest = (await store.syncs.getState(integrationId, connectionId, syncName)) ?? state;
   await store.syncs.setState({ ...latest, last_run_id: runId, last_success_at: failure ? latest.last_success_at : new Date().toISOString() });
-  if (failure) log?.warn({ code: failure.code, error: failure.message, durationMs }, 'sync run failed');
+  if (failure) log?.warn({ code: failure.code, error: failure.message, ...counts, durationMs }, 'sync run failed');
   else log?.info({ ...counts, durationMs }, 'sync run finished');
 
-  await sendWebhooks(runtime, options, env, { fn, models, changes, failure, syncType, startedAt });
+  await sendWebhooks(runtime, options, env, { id: runId, saved, failure, syncType, startedAt, startCursors, windows });
   const stored = store.syncs.getRun
     ? await store.syncs.getRun(runId)
     : (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 })).find((r) => r.id === runId);
@@ -207,15 +168,31 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
     error: failure ? `${failure.code}: ${failure.message}` : null,
     ...counts,
     duration_ms: durationMs,
+    start_cursors: startCursors,
   };
 }
 
+/**
+ * After a run: a failed run sends one failure webhook per model with what it saved; a successful
+ * one announces, per model, every change since the last announcement (announce.ts) and moves the
+ * announced point once every URL accepted the webhook (or at once when there is no URL).
+ */
 async function sendWebhooks(
   runtime: SyncRuntime,
   options: RunSyncOptions,
   env: NodeJS.ProcessEnv,
-  run: { fn: FunctionManifest; models: string[]; changes: SyncChanges; failure: ReturnType<typeof toPatchbayError> | undefined; syncType: 'INITIAL' | 'INCREMENTAL'; startedAt: Date },
+  run: {
+    id: string;
+    saved: Record<string, Counts>;
+    failure: ReturnType<typeof toPatchbayError> | undefined;
+    syncType: 'INITIAL' | 'INCREMENTAL';
+    startedAt: Date;
+    startCursors: Record<string, string>;
+    windows: Record<string, ChangeSummary>;
+  },
 ): Promise<void> {
+  const { store, logger } = runtime;
+  const ids: SyncIds = { integrationId: options.integrationId, connectionId: options.connectionId, syncName: options.syncName };
   const base = {
     from: 'patchbay' as const,
     type: 'sync' as const,
@@ -225,22 +202,35 @@ async function sendWebhooks(
     syncVariant: 'base',
     syncType: run.syncType,
   };
-  const bodies: SyncWebhookBody[] = [];
+  const announcements = run.failure ? [] : await unannouncedChanges(store, ids, Object.keys(run.saved), { id: run.id, startCursors: run.startCursors, saved: run.windows });
+  const deliveries: Array<{ body: SyncWebhookBody; announced?: Announcement }> = [];
   if (run.failure) {
-    for (const model of run.models) {
-      bodies.push({ ...base, model, success: false, error: { type: run.failure.code, description: run.failure.message }, startedAt: run.startedAt.toISOString(), failedAt: new Date().toISOString() });
-    }
-  } else {
-    for (const [model, c] of Object.entries(run.changes)) {
-      if (c.added + c.updated + c.deleted === 0) continue;
-      const modifiedAfter = run.startedAt.toISOString();
-      bodies.push({ ...base, model, success: true, responseResults: { added: c.added, updated: c.updated, deleted: c.deleted }, modifiedAfter, queryTimeStamp: modifiedAfter });
+    for (const [model, c] of Object.entries(run.saved)) {
+      const responseResults = { added: c.added, updated: c.updated, deleted: c.deleted };
+      const body: SyncWebhookBody = { ...base, model, success: false, error: { type: run.failure.code, description: run.failure.message }, responseResults, startedAt: run.startedAt.toISOString(), failedAt: new Date().toISOString() };
+      deliveries.push({ body });
     }
   }
-  if (bodies.length === 0) return;
+  for (const announcement of announcements) {
+    const { model, window } = announcement;
+    if (isEmpty(window)) {
+      // Nothing to say; store the point once, so a later announcement knows where to start.
+      if (!announcement.known) await markAnnounced(store, ids, announcement);
+      continue;
+    }
+    const modifiedAfter = window.since!;
+    const body: SyncWebhookBody = { ...base, model, success: true, responseResults: { added: window.added, updated: window.updated, deleted: window.deleted }, modifiedAfter, queryTimeStamp: modifiedAfter };
+    deliveries.push({ body, announced: announcement });
+  }
+  if (deliveries.length === 0) return;
   const target = await resolveTarget(runtime, options.integrationId, env);
-  if (target.urls.length === 0) return;
-  if (!target.secret) runtime.logger?.warn({ integrationId: options.integrationId }, 'sync webhooks are sent unsigned: set webhooks.secret in integration.json or PATCHBAY_WEBHOOK_SECRET');
-  const delivery = { ...options.webhooks, ...(runtime.logger ? { logger: runtime.logger } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-  await Promise.all(bodies.map((body) => deliverWebhook(target, body, delivery)));
+  if (target.urls.length > 0 && !target.secret) logger?.warn({ integrationId: options.integrationId }, 'sync webhooks are sent unsigned: set webhooks.secret in integration.json or PATCHBAY_WEBHOOK_SECRET');
+  const delivery = { ...options.webhooks, ...(logger ? { logger } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  await Promise.all(
+    deliveries.map(async ({ body, announced }) => {
+      const results = await deliverWebhook(target, body, delivery);
+      // Not delivered everywhere: the next success webhook announces these changes again.
+      if (announced && results.every((r) => r.ok)) await markAnnounced(store, ids, announced);
+    }),
+  );
 }

@@ -4,13 +4,16 @@
  * SyncStore (paused, next_run_at), so a restart continues the schedule and several processes
  * sharing a store cooperate: the run's lease (store.locks) keeps two runs of one sync for one
  * connection apart, across processes too. A concurrency limit caps runs in flight in this
- * process; jitter spreads connections so they do not all fire in the same second.
+ * process; jitter spreads connections so they do not all fire in the same second. Every tick
+ * also looks for runs a dead process left 'running' and resumes each as soon as its lease
+ * expires (recovery.ts), whatever `next_run_at` says.
  */
 import type { FunctionManifest } from '../build/manifest.ts';
 import { PatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SyncStateRow } from '../store/types.ts';
-import { recoverInterruptedRuns, runSync } from './runner.ts';
+import { findInterruptedRuns, recoverRuns } from './recovery.ts';
+import { runSync } from './runner.ts';
 import { firstRunAt, nextRunAt } from './schedule.ts';
 import { defaultSyncState } from './state.ts';
 import type { RunSyncOptions, SyncRuntime } from './types.ts';
@@ -80,9 +83,30 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     inFlight.set(key, run);
   }
 
+  /**
+   * Resumes runs a dead process left 'running' once their lease expired: the next run marks them
+   * failed and continues from their checkpoint. One whose sync is paused, or whose sync or
+   * connection is gone, is only marked failed.
+   */
+  async function resumeInterrupted(syncs: FunctionManifest[], connections: Map<string, string[]>, states: Map<string, SyncStateRow>): Promise<void> {
+    for (const run of await findInterruptedRuns(runtime.store)) {
+      const key = jobKey(run.integration_id, run.connection_id, run.sync_name);
+      if (inFlight.has(key)) continue;
+      const ids = { integrationId: run.integration_id, connectionId: run.connection_id, syncName: run.sync_name };
+      const fn = syncs.find((f) => f.integrationId === run.integration_id && f.name === run.sync_name);
+      if (!fn || !connections.get(run.integration_id)?.includes(run.connection_id) || states.get(key)?.paused) {
+        const marked = await recoverRuns(runtime.store, ids);
+        if (marked > 0) logger?.warn({ ...ids, runs: marked }, 'marked a sync run left running by a stopped process as failed; not resumed (paused, or sync or connection gone)');
+        continue;
+      }
+      if (stopped || inFlight.size >= concurrency) return; // the next tick
+      logger?.warn({ ...ids, runId: run.id, startedAt: run.started_at }, 'resuming a sync run interrupted by a stopped process');
+      launch(fn, run.connection_id);
+    }
+  }
+
   async function scan(): Promise<void> {
     const syncs = runtime.manifest.functions.filter((f) => f.type === 'sync');
-    if (syncs.length === 0) return;
     const t = now();
     const due: Array<{ fn: FunctionManifest; state: SyncStateRow; at: number }> = [];
     const connectionsByIntegration = new Map<string, string[]>();
@@ -91,6 +115,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       connectionsByIntegration.set(integrationId, rows.map((r) => r.connection_id));
     }
     const states = new Map((await runtime.store.syncs.listStates()).map((s) => [jobKey(s.integration_id, s.connection_id, s.sync_name), s]));
+    await resumeInterrupted(syncs, connectionsByIntegration, states);
     for (const fn of syncs) {
       for (const connectionId of connectionsByIntegration.get(fn.integrationId) ?? []) {
         const key = jobKey(fn.integrationId, connectionId, fn.name);
@@ -133,13 +158,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const timer = setInterval(() => void tick(), options.tickMs ?? 1000);
   timer.unref();
-  ticking = recoverInterruptedRuns(runtime)
-    .then(() => undefined)
-    .catch((error: unknown) => logger?.error({ error: (error as Error).message }, 'could not recover interrupted sync runs'))
-    .finally(() => {
-      ticking = undefined;
-      void tick();
-    });
+  void tick();
 
   return {
     async stop() {

@@ -22,8 +22,13 @@ interface SyncWebhookCommon {
 
 export interface SyncWebhookSuccess extends SyncWebhookCommon {
   success: true;
+  /** Records changed since the last delivered webhook of this model, by their last action. */
   responseResults: { added: number; updated: number; deleted: number };
-  /** Query records with this `modifiedAfter` to get what the run changed. */
+  /**
+   * The earliest change not announced before (interrupted and failed runs' changes included):
+   * `GET /records?modified_after=<it>` returns every one of them. Inclusive, so a record of the
+   * same millisecond as an announced one may come again; none is missed.
+   */
   modifiedAfter: string;
   /** @deprecated Nango's older name of modifiedAfter. */
   queryTimeStamp: string;
@@ -32,6 +37,8 @@ export interface SyncWebhookSuccess extends SyncWebhookCommon {
 export interface SyncWebhookFailure extends SyncWebhookCommon {
   success: false;
   error: { type: string; description: string };
+  /** What the run saved before it failed (kept; the next success webhook announces it). */
+  responseResults: { added: number; updated: number; deleted: number };
   startedAt: string;
   failedAt: string;
 }

@@ -192,6 +192,48 @@ export function runRecordStoreContract({ name, create }: ContractOptions): void 
       assert.deepEqual([...(await store.getByIds(scope, ['1', '2'])).keys()], ['2']);
     });
 
+    it('counts the changes after a cursor mark by last action, with the earliest change time and the newest cursor', async () => {
+      const store = await fresh();
+      const start = await store.mark(scope);
+      assert.deepEqual(await store.changes(scope, { after: start }), { added: 0, updated: 0, deleted: 0, since: null, until: start });
+      await store.save(scope, [rec('1'), rec('2'), rec('3')]);
+      const afterFirst = await store.mark(scope);
+      assert.notEqual(afterFirst, start);
+      const first = await store.changes(scope, { after: start });
+      const saved = [...(await store.getByIds(scope, ['1', '2', '3'])).values()];
+      assert.deepEqual(first, { added: 3, updated: 0, deleted: 0, since: saved.map((r) => r.last_modified_at).sort()[0], until: afterFirst });
+      await store.save(scope, [rec('1', { v: 2 }), rec('4'), rec('3')]);
+      await store.delete(scope, ['2']);
+      const afterSecond = await store.mark(scope);
+      const second = await store.changes(scope, { after: afterFirst });
+      assert.deepEqual([second.added, second.updated, second.deleted, second.until], [1, 1, 1, afterSecond], 'unchanged 3 not counted');
+      assert.equal(await store.mark(scope), afterSecond, 'reading moves no mark');
+      // From the start (no mark, or the empty scope's): each record once, as its last action says.
+      const everything = await store.changes(scope);
+      assert.deepEqual(everything, await store.changes(scope, { after: start }));
+      assert.deepEqual([everything.added, everything.updated, everything.deleted], [2, 1, 1]);
+      // Bounded: records whose latest change is in (start, afterFirst]; only 3 was not changed again.
+      const bounded = await store.changes(scope, { after: start, until: afterFirst });
+      assert.deepEqual([bounded.added, bounded.updated, bounded.deleted], [1, 0, 0]);
+      // Other scopes: their own marks; an unknown scope has nothing.
+      const other: RecordScope = { ...scope, connectionId: 'bob' };
+      const otherStart = await store.mark(other);
+      assert.deepEqual(await store.changes(other, { after: otherStart }), { added: 0, updated: 0, deleted: 0, since: null, until: otherStart });
+      await assert.rejects(store.changes(scope, { after: 'garbage' }), { code: 'INVALID_ARGUMENT' });
+    });
+
+    it('a change window’s `since`, as modifiedAfter, returns every record in it, even ones written in the same millisecond as records before it', async (t) => {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-03-01T12:00:00.000Z') });
+      const store = await fresh();
+      await store.save(scope, [rec('1'), rec('2')]);
+      const announced = await store.mark(scope); // the point an announcement covered
+      await store.save(scope, [rec('3'), rec('1', { v: 2 })]); // same millisecond
+      const window = await store.changes(scope, { after: announced });
+      assert.deepEqual([window.added, window.updated, window.since], [1, 1, '2026-03-01T12:00:00.000Z']);
+      const read = await all(store, scope, { modifiedAfter: window.since! });
+      assert.ok(['1', '3'].every((id) => read.some((r) => r.id === id)), 'nothing in the window is lost to equal timestamps');
+    });
+
     it('isolates scopes and purges by connection', async () => {
       const store = await fresh();
       const bob: RecordScope = { ...scope, connectionId: 'bob' };

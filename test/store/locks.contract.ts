@@ -40,5 +40,20 @@ export function runLockStoreContract(name: string, open: () => Promise<Store>): 
       await sleep(60);
       assert.equal(await store.locks.tryAcquire('k', 'two', 10_000), false, 'the extended lease still holds');
     }));
+
+    it('shows who holds a lease until when, expired or not', withStore(async (store) => {
+      assert.equal(await store.locks.inspect('k'), undefined);
+      const before = Date.now();
+      await store.locks.tryAcquire('k', 'one', 10_000);
+      const lease = await store.locks.inspect('k');
+      assert.equal(lease?.owner, 'one');
+      assert.ok(lease!.expiresAt >= before + 10_000 && lease!.expiresAt <= Date.now() + 10_000);
+      await store.locks.tryAcquire('short', 'two', 1);
+      await sleep(20);
+      const expired = await store.locks.inspect('short');
+      assert.ok(expired === undefined || expired.expiresAt <= Date.now(), 'an expired lease is absent or shown as expired');
+      await store.locks.release('k', 'one');
+      assert.equal(await store.locks.inspect('k'), undefined, 'released');
+    }));
   });
 }

@@ -58,5 +58,36 @@ export function runSyncStoreContract({ name, create }: { name: string; create: (
       assert.equal((await store.listStates({ syncName: 'issues', integrationId: 'github' })).length, 2);
       assert.equal((await store.listStates({ integrationId: 'other' })).length, 0);
     });
+
+    it('keeps the record cursors a run started from', async () => {
+      const store = await fresh();
+      await store.startRun(start('r1', '2026-01-01T00:00:00.000Z', { start_cursors: { Issue: 'c0', Comment: 'c1z' } }));
+      await store.startRun(start('r2', '2026-01-02T00:00:00.000Z'));
+      const [r2, r1] = await store.listRuns({ connectionId: 'alice' });
+      assert.deepEqual(r1!.start_cursors, { Issue: 'c0', Comment: 'c1z' });
+      assert.deepEqual(r2!.start_cursors, {}, 'none given, none kept');
+      await store.finishRun('r1', { status: 'failed', error: 'INTERRUPTED: x', added: 900, updated: 0, deleted: 0, duration_ms: 5 });
+      assert.deepEqual((await store.listRuns({ status: 'failed' }))[0]!.start_cursors, { Issue: 'c0', Comment: 'c1z' }, 'finishing keeps them');
+    });
+
+    it('keeps the last announced point per (integration, connection, sync, model)', async () => {
+      const store = await fresh();
+      assert.deepEqual(await store.listAnnouncements('github', 'alice', 'issues'), []);
+      const point = { integration_id: 'github', connection_id: 'alice', sync_name: 'issues', model: 'Issue', cursor: 'c5', announced_at: '2026-01-01T00:00:00.000Z' };
+      await store.setAnnouncement(point);
+      await store.setAnnouncement({ ...point, model: 'Comment', cursor: 'c2' });
+      await store.setAnnouncement({ ...point, cursor: 'c9', announced_at: '2026-01-02T00:00:00.000Z' });
+      await store.setAnnouncement({ ...point, connection_id: 'bob', cursor: 'c1' });
+      await store.setAnnouncement({ ...point, sync_name: 'other', cursor: 'c1' });
+      const rows = await store.listAnnouncements('github', 'alice', 'issues');
+      assert.deepEqual(
+        rows.sort((a, b) => a.model.localeCompare(b.model)),
+        [
+          { ...point, model: 'Comment', cursor: 'c2' },
+          { ...point, cursor: 'c9', announced_at: '2026-01-02T00:00:00.000Z' },
+        ],
+      );
+      assert.deepEqual((await store.listAnnouncements('github', 'bob', 'issues')).map((r) => r.cursor), ['c1']);
+    });
   });
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import { queryRecords } from '../../src/records/query.ts';
 import type { App } from '../../src/app.ts';
 import { runSync } from '../../src/sync/runner.ts';
@@ -70,7 +71,10 @@ test('first run saves every record, records the run and sends a signed INITIAL w
       queryTimeStamp: undefined,
     },
   );
-  assert.equal(hook.body['modifiedAfter'], row.started_at);
+  // modifiedAfter is the earliest change not announced before: reading from it returns the run's records.
+  assert.ok(String(hook.body['modifiedAfter']) >= row.started_at);
+  const announced = await queryRecords(runtime.store.records, { integrationId: 'fake', connectionId: 'c1', model: 'Item' }, { modifiedAfter: String(hook.body['modifiedAfter']), limit: 100 });
+  assert.equal(announced.records.length, 23);
   const state = await runtime.store.syncs.getState('fake', 'c1', 'items');
   assert.equal(state?.last_run_id, row.id);
   assert.ok(state?.last_success_at);
@@ -139,6 +143,7 @@ test('a failing run is recorded with its error and sends the failure webhook', a
   const row = await run('c1', 'broken');
   assert.equal(row.status, 'failed');
   assert.match(row.error ?? '', /upstream said no/);
+  assert.deepEqual([row.added, row.updated, row.deleted], [1, 0, 0], 'what it saved before failing, not +0');
   const hook = project.webhooks.at(-1)!;
   assert.equal(project.webhooks.length, count + 1);
   assert.equal(hook.verified, true);
@@ -146,6 +151,8 @@ test('a failing run is recorded with its error and sends the failure webhook', a
   assert.equal(hook.body['model'], 'Thing');
   assert.equal((hook.body['error'] as { type: string }).type, 'FUNCTION_ERROR');
   assert.match((hook.body['error'] as { description: string }).description, /upstream said no/);
+  assert.deepEqual(hook.body['responseResults'], { added: 1, updated: 0, deleted: 0 }, 'the failure webhook says what the run saved');
+  assert.equal(hook.body['modifiedAfter'], undefined, 'a failed run announces nothing: the next success does');
   const runs = await runtime.store.syncs.listRuns({ integrationId: 'fake', connectionId: 'c1', syncName: 'broken' });
   assert.equal(runs[0]?.status, 'failed');
 });
@@ -158,6 +165,38 @@ test('webhook deliveries are retried until the receiver accepts them', async () 
   assert.equal(row.added, 1);
   assert.equal(project.webhooks.length, count + 1, 'delivered on the third attempt');
   assert.equal(project.webhooks.at(-1)!.verified, true);
+});
+
+test('changes whose webhook could not be delivered are announced again with the next ones', async () => {
+  const count = project.webhooks.length;
+  project.failNextWebhooks(3); // every attempt of the next delivery
+  project.api.state.pagedItems.push({ id: 'item-26', n: 26 });
+  assert.equal((await run('c1')).added, 1);
+  assert.equal(project.webhooks.length, count, 'not delivered');
+  project.api.state.pagedItems.push({ id: 'item-27', n: 27 });
+  assert.equal((await run('c1')).added, 1);
+  assert.equal(project.webhooks.length, count + 1);
+  const hook = project.webhooks.at(-1)!.body;
+  assert.deepEqual(hook['responseResults'], { added: 2, updated: 0, deleted: 0 }, 'both runs’ changes, since the last delivered webhook');
+  const changed = await queryRecords(runtime.store.records, { integrationId: 'fake', connectionId: 'c1', model: 'Item' }, { modifiedAfter: String(hook['modifiedAfter']) });
+  const ids = changed.records.map((r) => r['id']);
+  assert.ok(ids.includes('item-26') && ids.includes('item-27'), `modifiedAfter reaches both: ${ids.join(', ')}`);
+});
+
+test('a database from before announcements were kept: the first webhook after the upgrade announces only what is new', async () => {
+  // As the previous version left it: no announced points, runs without start cursors.
+  const db = new DatabaseSync(project.paths.databaseFile);
+  db.prepare("DELETE FROM sync_announcements WHERE connection_id = 'c1'").run();
+  db.prepare("UPDATE sync_runs SET start_cursors = NULL WHERE connection_id = 'c1'").run();
+  db.close();
+  const count = project.webhooks.length;
+  project.api.state.pagedItems.push({ id: 'item-28', n: 28 });
+  assert.equal((await run('c1')).added, 1);
+  assert.equal(project.webhooks.length, count + 1);
+  assert.deepEqual(project.webhooks.at(-1)!.body['responseResults'], { added: 1, updated: 0, deleted: 0 }, 'not every record ever saved');
+  project.api.state.pagedItems.push({ id: 'item-29', n: 29 });
+  await run('c1');
+  assert.deepEqual(project.webhooks.at(-1)!.body['responseResults'], { added: 1, updated: 0, deleted: 0 });
 });
 
 test('an unknown sync is FUNCTION_NOT_FOUND naming the syncs that exist', async () => {

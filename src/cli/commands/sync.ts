@@ -11,6 +11,7 @@ import { PatchbayError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { createApp, openProjectStore } from '../../app.ts';
 import type { Store, SyncRunRow } from '../../store/types.ts';
+import { viewRun, type RunView } from '../../sync/recovery.ts';
 import { findSync, runSync } from '../../sync/runner.ts';
 import { createProgressLine } from '../../sync/progress.ts';
 import { defaultSyncState } from '../../sync/state.ts';
@@ -52,10 +53,17 @@ async function connectionIds(store: Store, integrationId: string, only?: string)
   return [only];
 }
 
-function formatRun(run: SyncRunRow): string {
+function formatRun({ run, interrupted, leaseLive, leaseExpiresAt }: RunView): string {
   const duration = run.duration_ms === null ? '' : ` in ${(run.duration_ms / 1000).toFixed(1)}s`;
   const counts = `+${run.added} ~${run.updated} -${run.deleted}`;
-  return `${run.started_at}  ${run.integration_id}/${run.sync_name}  ${run.connection_id}  ${run.status}${duration}  ${counts}${run.error ? `  ${run.error}` : ''}`;
+  let status: string = run.status;
+  if (interrupted) status = leaseLive ? `interrupted, resumes when the lease expires at ${leaseExpiresAt}` : "interrupted, resumes on the scheduler's next tick";
+  return `${run.started_at}  ${run.integration_id}/${run.sync_name}  ${run.connection_id}  ${status}${duration}  ${counts}${run.error ? `  ${run.error}` : ''}`;
+}
+
+/** A run in `sync status --json`: the stored row, and for a running one whether its process is gone and when its lease expires. */
+function runJson({ run, interrupted, leaseExpiresAt }: RunView): Record<string, unknown> {
+  return run.status === 'running' ? { ...run, interrupted, lease_expires_at: leaseExpiresAt } : { ...run };
 }
 
 async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -121,7 +129,7 @@ export function register(program: Command): void {
 
   sync
     .command('status')
-    .description('Recent runs (started, finished, failed with error, records added/updated/deleted, duration)')
+    .description('Recent runs (started, finished, failed with error, interrupted, records added/updated/deleted, duration)')
     .argument('[sync]', 'sync name (all syncs when omitted)')
     .option('--integration <id>', 'only this integration')
     .option('--connection <id>', 'only this connection')
@@ -135,8 +143,8 @@ export function register(program: Command): void {
         if (name !== undefined) filter.syncName = name;
         if (options.integration !== undefined) filter.integrationId = options.integration;
         if (options.connection !== undefined) filter.connectionId = options.connection;
-        const runs = await store.syncs.listRuns(filter);
-        if (options.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+        const runs = await Promise.all((await store.syncs.listRuns(filter)).map((run) => viewRun(store, run)));
+        if (options.json) return void process.stdout.write(`${JSON.stringify(runs.map(runJson), null, 2)}\n`);
         if (runs.length === 0) return void process.stdout.write('No sync runs yet. Start one: patchbay sync run <sync> --connection <id>\n');
         for (const run of runs) process.stdout.write(`${formatRun(run)}\n`);
       });

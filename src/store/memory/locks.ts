@@ -18,5 +18,9 @@ export function createMemoryLockStore(): LockStore {
       leases.delete(key);
       return true;
     },
+    async inspect(key) {
+      const lease = leases.get(key);
+      return lease ? { ...lease } : undefined;
+    },
   };
 }

@@ -7,7 +7,7 @@ import { PatchbayError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { deepMerge } from '../../records/merge.ts';
 import { lastPerId, prepareRecord } from '../../records/hash.ts';
-import type { RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
+import type { ChangeSummary, RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
 import { normalizeQuery } from '../../records/semantics.ts';
 
 interface Entry {
@@ -186,6 +186,28 @@ export function createMemoryRecordStore(): RecordStore {
       let n = 0;
       for (const e of s.entries.values()) if (options.includeDeleted || e.record.deleted_at === null) n++;
       return n;
+    },
+
+    async mark(scope) {
+      return encodeCursor(scopes.get(scopeKey(scope))?.lastCursor ?? 0);
+    },
+
+    async changes(scope, range = {}) {
+      const after = range.after === undefined ? 0 : decodeCursor(range.after);
+      const until = range.until === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(range.until);
+      const out: ChangeSummary = { added: 0, updated: 0, deleted: 0, since: null, until: encodeCursor(after) };
+      let top = after;
+      for (const entry of scopes.get(scopeKey(scope))?.entries.values() ?? []) {
+        if (entry.cursor <= after || entry.cursor > until) continue;
+        const action = entry.record.last_action;
+        if (action === 'ADDED') out.added++;
+        else if (action === 'UPDATED') out.updated++;
+        else out.deleted++;
+        if (out.since === null || entry.record.last_modified_at < out.since) out.since = entry.record.last_modified_at;
+        top = Math.max(top, entry.cursor);
+      }
+      out.until = encodeCursor(top);
+      return out;
     },
 
     async purge(filter) {

@@ -3,7 +3,7 @@
  * scheduling state, held in Maps. Same contract as the SQLite one.
  */
 import { PatchbayError } from '../../errors.ts';
-import type { SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
+import type { SyncAnnouncementRow, SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
 
 const stateKey = (i: string, c: string, s: string): string => JSON.stringify([i, c, s]);
 
@@ -15,10 +15,11 @@ const stateKey = (i: string, c: string, s: string): string => JSON.stringify([i,
 export function createMemorySyncStore(): SyncStore & { getRun(id: string): Promise<SyncRunRow | undefined> } {
   const runs = new Map<string, SyncRunRow>();
   const states = new Map<string, SyncStateRow>();
+  const announcements = new Map<string, SyncAnnouncementRow>();
   return {
     async startRun(run) {
       if (runs.has(run.id)) throw new PatchbayError('STORE_ERROR', `Sync run ${run.id} already exists.`);
-      runs.set(run.id, { ...run, finished_at: null, error: null, added: 0, updated: 0, deleted: 0, duration_ms: null });
+      runs.set(run.id, { ...run, start_cursors: { ...run.start_cursors }, finished_at: null, error: null, added: 0, updated: 0, deleted: 0, duration_ms: null });
     },
     async finishRun(id, patch) {
       const run = runs.get(id);
@@ -27,7 +28,7 @@ export function createMemorySyncStore(): SyncStore & { getRun(id: string): Promi
     },
     async getRun(id) {
       const run = runs.get(id);
-      return run ? { ...run } : undefined;
+      return run ? { ...run, start_cursors: { ...run.start_cursors } } : undefined;
     },
     async listRuns(filter) {
       return [...runs.values()]
@@ -37,7 +38,7 @@ export function createMemorySyncStore(): SyncStore & { getRun(id: string): Promi
         .filter((r) => filter.status === undefined || r.status === filter.status)
         .sort((a, b) => (a.started_at < b.started_at ? 1 : a.started_at > b.started_at ? -1 : 0))
         .slice(0, filter.limit ?? 50)
-        .map((r) => ({ ...r }));
+        .map((r) => ({ ...r, start_cursors: { ...r.start_cursors } }));
     },
     async getState(integrationId, connectionId, syncName) {
       const row = states.get(stateKey(integrationId, connectionId, syncName));
@@ -51,6 +52,14 @@ export function createMemorySyncStore(): SyncStore & { getRun(id: string): Promi
         .filter((r) => filter.integrationId === undefined || r.integration_id === filter.integrationId)
         .filter((r) => filter.syncName === undefined || r.sync_name === filter.syncName)
         .map((r) => ({ ...r }));
+    },
+    async listAnnouncements(integrationId, connectionId, syncName) {
+      return [...announcements.values()]
+        .filter((r) => r.integration_id === integrationId && r.connection_id === connectionId && r.sync_name === syncName)
+        .map((r) => ({ ...r }));
+    },
+    async setAnnouncement(row) {
+      announcements.set(JSON.stringify([row.integration_id, row.connection_id, row.sync_name, row.model]), { ...row });
     },
   };
 }

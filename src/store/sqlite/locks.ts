@@ -41,5 +41,9 @@ export function createSqliteLockStore(db: DatabaseSync): LockStore {
     async release(key, owner) {
       return Number(statement(db, 'DELETE FROM locks WHERE key = ? AND owner = ? AND expires_at > ?').run(key, owner, Date.now()).changes) > 0;
     },
+    async inspect(key) {
+      const row = statement(db, 'SELECT owner, expires_at FROM locks WHERE key = ?').get(key) as { owner: string; expires_at: number | bigint } | undefined;
+      return row ? { owner: row.owner, expiresAt: Number(row.expires_at) } : undefined;
+    },
   };
 }

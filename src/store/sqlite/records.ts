@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { hashText, lastPerId, prepareRecord, serializeRecord } from '../../records/hash.ts';
 import { deepMerge } from '../../records/merge.ts';
 import { normalizeQuery } from '../../records/semantics.ts';
-import type { RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
+import type { ChangeSummary, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../types.ts';
 
 interface ExistingRow {
   id: string;
@@ -132,6 +132,12 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
     ),
     countLive: stmt('SELECT count(*) AS n FROM records WHERE scope_id = ? AND deleted_at IS NULL'),
     countAll: stmt('SELECT count(*) AS n FROM records WHERE scope_id = ?'),
+    lastCursor: stmt('SELECT last_cursor FROM record_scopes WHERE scope_id = ?'),
+    // One range scan of the (scope_id, cursor) index: counts, earliest change, newest cursor.
+    changes: stmt(
+      `SELECT last_action, count(*) AS n, min(last_modified_at) AS since, max(cursor) AS top FROM records
+       WHERE scope_id = ? AND cursor > ? AND cursor <= ? GROUP BY last_action`,
+    ),
   };
   const scopeIds = new Map<string, number>();
 
@@ -320,6 +326,32 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
       if (id === undefined) return 0;
       const row = (options.includeDeleted ? s.countAll : s.countLive).get(id) as { n: number };
       return Number(row.n);
+    },
+
+    async mark(scope) {
+      const id = scopeId(scope, false);
+      if (id === undefined) return encodeCursor(0);
+      return encodeCursor(Number((s.lastCursor.get(id) as { last_cursor: number | bigint }).last_cursor));
+    },
+
+    async changes(scope, range = {}) {
+      const after = range.after === undefined ? 0 : decodeCursor(range.after);
+      const until = range.until === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(range.until);
+      const out: ChangeSummary = { added: 0, updated: 0, deleted: 0, since: null, until: encodeCursor(after) };
+      const id = scopeId(scope, false);
+      if (id === undefined) return out;
+      let top = after;
+      const rows = s.changes.all(id, after, until) as Array<{ last_action: StoredRecord['last_action']; n: number | bigint; since: string; top: number | bigint }>;
+      for (const row of rows) {
+        const n = Number(row.n);
+        if (row.last_action === 'ADDED') out.added += n;
+        else if (row.last_action === 'UPDATED') out.updated += n;
+        else out.deleted += n;
+        if (out.since === null || row.since < out.since) out.since = row.since;
+        top = Math.max(top, Number(row.top));
+      }
+      out.until = encodeCursor(top);
+      return out;
     },
 
     async purge(filter) {

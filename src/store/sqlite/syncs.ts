@@ -1,11 +1,12 @@
 /**
- * The SQLite SyncStore: sync runs (what `sync status` and the logs show) and the scheduling state
- * of each (integration, connection, sync): paused, last run, next_run_at.
+ * The SQLite SyncStore: sync runs (what `sync status` and the logs show), the scheduling state
+ * of each (integration, connection, sync): paused, last run, next_run_at, and how far each
+ * model's changes were announced to the backend.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
 import { migrate, type MigrationList } from './migrations.ts';
-import type { SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
+import type { SyncAnnouncementRow, SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
 
 /** The sync tables' DDL. Idempotent: the store runs it on open, a migration runner may too. */
 export const SYNCS_SCHEMA = `
@@ -42,14 +43,32 @@ export function migrateSyncs(db: DatabaseSync): void {
   migrate(db, SYNCS_MIGRATIONS);
 }
 
-/** The syncs schema steps for the shared migration runner (append, never edit). */
-export const SYNCS_MIGRATIONS: MigrationList = { concern: 'syncs', steps: [SYNCS_SCHEMA] };
+/**
+ * Step 2: each run's record cursors at its start (JSON, so a killed run's saves can be counted)
+ * and the announced point per (integration, connection, sync, model).
+ */
+const ANNOUNCEMENTS_SCHEMA = `
+ALTER TABLE sync_runs ADD COLUMN start_cursors TEXT;
+CREATE TABLE IF NOT EXISTS sync_announcements (
+  integration_id TEXT NOT NULL,
+  connection_id TEXT NOT NULL,
+  sync_name TEXT NOT NULL,
+  model TEXT NOT NULL,
+  cursor TEXT NOT NULL,
+  announced_at TEXT NOT NULL,
+  PRIMARY KEY (integration_id, connection_id, sync_name, model)
+);
+`;
 
-type RunRowRaw = Omit<SyncRunRow, 'added' | 'updated' | 'deleted' | 'duration_ms'> & {
+/** The syncs schema steps for the shared migration runner (append, never edit). */
+export const SYNCS_MIGRATIONS: MigrationList = { concern: 'syncs', steps: [SYNCS_SCHEMA, ANNOUNCEMENTS_SCHEMA] };
+
+type RunRowRaw = Omit<SyncRunRow, 'added' | 'updated' | 'deleted' | 'duration_ms' | 'start_cursors'> & {
   added: number | bigint;
   updated: number | bigint;
   deleted: number | bigint;
   duration_ms: number | bigint | null;
+  start_cursors: string | null;
 };
 
 function toRun(row: RunRowRaw): SyncRunRow {
@@ -59,6 +78,7 @@ function toRun(row: RunRowRaw): SyncRunRow {
     updated: Number(row.updated),
     deleted: Number(row.deleted),
     duration_ms: row.duration_ms === null ? null : Number(row.duration_ms),
+    start_cursors: row.start_cursors ? (JSON.parse(row.start_cursors) as Record<string, string>) : {},
   };
 }
 
@@ -82,7 +102,7 @@ function toState(row: Record<string, unknown>): SyncStateRow {
 export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id: string): Promise<SyncRunRow | undefined> } {
   migrateSyncs(db);
   const insertRun = db.prepare(
-    `INSERT INTO sync_runs (id, integration_id, connection_id, sync_name, status, started_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO sync_runs (id, integration_id, connection_id, sync_name, status, started_at, start_cursors) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const finish = db.prepare(
     `UPDATE sync_runs SET status = ?, error = ?, added = ?, updated = ?, deleted = ?, duration_ms = ?, finished_at = ? WHERE id = ?`,
@@ -96,11 +116,18 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
        paused = excluded.paused, last_run_id = excluded.last_run_id,
        last_success_at = excluded.last_success_at, next_run_at = excluded.next_run_at`,
   );
+  const listAnnounced = db.prepare(
+    'SELECT integration_id, connection_id, sync_name, model, cursor, announced_at FROM sync_announcements WHERE integration_id = ? AND connection_id = ? AND sync_name = ? ORDER BY model',
+  );
+  const putAnnounced = db.prepare(
+    `INSERT INTO sync_announcements (integration_id, connection_id, sync_name, model, cursor, announced_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (integration_id, connection_id, sync_name, model) DO UPDATE SET cursor = excluded.cursor, announced_at = excluded.announced_at`,
+  );
 
   return {
     async startRun(run) {
       try {
-        insertRun.run(run.id, run.integration_id, run.connection_id, run.sync_name, run.status, run.started_at);
+        insertRun.run(run.id, run.integration_id, run.connection_id, run.sync_name, run.status, run.started_at, JSON.stringify(run.start_cursors ?? {}));
       } catch (error) {
         throw new PatchbayError('STORE_ERROR', `Could not record sync run ${run.id}: ${(error as Error).message}.`, { cause: error });
       }
@@ -149,6 +176,12 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
       }
       const sql = `SELECT * FROM sync_state ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY integration_id, sync_name, connection_id`;
       return (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map(toState);
+    },
+    async listAnnouncements(integrationId, connectionId, syncName) {
+      return (listAnnounced.all(integrationId, connectionId, syncName) as unknown as SyncAnnouncementRow[]).map((row) => ({ ...row }));
+    },
+    async setAnnouncement(row) {
+      putAnnounced.run(row.integration_id, row.connection_id, row.sync_name, row.model, row.cursor, row.announced_at);
     },
   };
 }
