@@ -10,6 +10,9 @@
  * throw new PatchbayError('CONNECTION_NOT_FOUND',
  *   'No connection "alice" for integration "github". Add one: patchbay connection add github alice --token <T>');
  */
+import { REDACTED, redactSecretTail, redactText, type SecretValues } from './observability/secrets.ts';
+import { headOf } from './observability/truncate.ts';
+
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'INVALID_INPUT',
@@ -142,20 +145,46 @@ export class ActionError<T = Record<string, unknown>> extends Error {
   }
 }
 
-/** Cuts an upstream body to a short, single-line excerpt fit for a message. */
-export function excerptOf(body: unknown, max = 300): string {
+/** Default length of an excerpt of upstream data, in characters. */
+export const EXCERPT_CHARS = 300;
+
+export interface ExcerptOptions {
+  /** Longest excerpt in characters (default `EXCERPT_CHARS`), an ellipsis added when cut. */
+  max?: number;
+  /** Secret values to redact; the whole body is redacted before it is cut. */
+  secrets?: SecretValues | undefined;
+}
+
+/**
+ * A short, single-line excerpt of an upstream body, fit for a message. Known secret values are
+ * redacted in the whole text first, then the text is cut: cutting first would leave a secret
+ * minus its last characters, which no longer matches. What ends the excerpt and starts a secret
+ * (cut by the provider itself, or an encoding we did not list) is redacted too.
+ *
+ * @example
+ * excerptOf({ error: 'bad token tok_abc123' }, { secrets }) // '{"error":"bad token [REDACTED]"}'
+ */
+export function excerptOf(body: unknown, options: ExcerptOptions = {}): string {
+  const max = options.max ?? EXCERPT_CHARS;
   let text: string;
   if (typeof body === 'string') text = body;
   else if (body === undefined || body === null) return '';
   else {
     try {
-      text = JSON.stringify(body);
+      text = JSON.stringify(body) ?? String(body);
     } catch {
       text = String(body);
     }
   }
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  text = redactText(text, options.secrets);
+  // Whitespace is squeezed in a window, not in a body of megabytes; the excerpt is its start anyway.
+  const window = max * 4 + 1024;
+  text = (text.length > window ? text.slice(0, window) : text).replace(/\s+/g, ' ').trim();
+  if (text.length <= max) return redactSecretTail(text, options.secrets);
+  let end = max;
+  const marker = text.indexOf(REDACTED, Math.max(0, max - REDACTED.length + 1));
+  if (marker >= 0 && marker < max) end = marker + REDACTED.length; // keep a marker whole
+  return `${redactSecretTail(headOf(text, end), options.secrets)}…`;
 }
 
 /** Any thrown value as a PatchbayError (unknown errors become FUNCTION_ERROR / INTERNAL). */
