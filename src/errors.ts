@@ -11,7 +11,7 @@
  *   'No connection "alice" for integration "github". Add one: patchbay connection add github alice --token <T>');
  */
 import { REDACTED, redactSecretTail, redactText, type SecretValues } from './observability/secrets.ts';
-import { headOf } from './observability/truncate.ts';
+import { cutText, formatSize, headOf, jsonLongerThan, truncateUtf8 } from './observability/truncate.ts';
 
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -185,6 +185,45 @@ export function excerptOf(body: unknown, options: ExcerptOptions = {}): string {
   const marker = text.indexOf(REDACTED, Math.max(0, max - REDACTED.length + 1));
   if (marker >= 0 && marker < max) end = marker + REDACTED.length; // keep a marker whole
   return `${redactSecretTail(headOf(text, end), options.secrets)}…`;
+}
+
+function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The error as JSON within about `maxBytes`, for a tool result or an HTTP body. What fits is kept
+ * as is. Past the cap, details bigger than a quarter of it are left out, a long excerpt is cut,
+ * and the message is cut to the room left; the message says what was cut and how big it was.
+ *
+ * @example
+ * boundedErrorJSON(new PatchbayError('FUNCTION_ERROR', 'x'.repeat(20e6)), 102_400).message
+ * // 'xxx…… [truncated: the message is 19532 KB]'
+ */
+export function boundedErrorJSON(err: PatchbayError, maxBytes: number): SerializedError {
+  const json = err.toJSON();
+  // Serialised only when it may fit: a 20 MB message or payload is measured, not stringified.
+  if (!jsonLongerThan(json, maxBytes) && Buffer.byteLength(JSON.stringify(json), 'utf8') <= maxBytes) return json;
+  const notes: string[] = [];
+  if (json.details !== undefined && jsonLongerThan(json.details, maxBytes / 4)) {
+    delete json.details;
+    notes.push('details left out');
+  }
+  if (json.excerpt !== undefined) json.excerpt = cutText(json.excerpt, 1000);
+  const { message, ...others } = json;
+  const messageBytes = Buffer.byteLength(message, 'utf8');
+  // Escapes (quotes, control characters) make JSON longer than the text: halve the room until it fits.
+  for (let room = Math.max(64, maxBytes - Buffer.byteLength(jsonOf(others), 'utf8') - 128); ; room = Math.floor(room / 2)) {
+    const cut = messageBytes > room;
+    const said = cut ? [`the message is ${formatSize(messageBytes)}`, ...notes] : notes;
+    json.message = `${cut ? `${truncateUtf8(message, room)}…` : message}${said.length > 0 ? ` [truncated: ${said.join('; ')}]` : ''}`;
+    if (room <= 64 || Buffer.byteLength(JSON.stringify(json), 'utf8') <= maxBytes) break;
+  }
+  return json;
 }
 
 /** Any thrown value as a PatchbayError (unknown errors become FUNCTION_ERROR / INTERNAL). */

@@ -5,6 +5,12 @@
  * redact first (secrets.ts): a cut never reveals more than the whole text would.
  */
 
+/**
+ * Default cap on a tool result's text and on an HTTP error body: 100 KB (`--max-result-bytes`).
+ * Errors obey it as successes do.
+ */
+export const DEFAULT_MAX_RESULT_BYTES = 100 * 1024;
+
 /** Cuts text to at most `maxBytes` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text; // no character takes more than 3 bytes per UTF-16 unit
@@ -30,9 +36,9 @@ export function cutText(text: string, maxChars: number): string {
   return `${head}…[truncated ${text.length - head.length} chars]`;
 }
 
-/** Whole kilobytes, rounded up, for notes. */
-export function kilobytes(bytes: number): number {
-  return Math.ceil(bytes / 1024);
+/** A size for a note: `812 bytes` under a kilobyte, else whole kilobytes rounded up (`19532 KB`). */
+export function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** How far `shrinkValue` goes: longest string, most array items or object keys, deepest level. */
@@ -69,4 +75,60 @@ export function shrinkValue(value: unknown, limits: ShrinkLimits, depth = 0): un
     out[cutText(key, limits.chars)] = shrinkValue(item, limits, depth + 1);
   }
   return out;
+}
+
+/**
+ * Whether the JSON of `value` is longer than `max` characters, found without serialising it: the
+ * walk adds up lengths and stops as soon as it passes `max`, so a 20 MB payload costs no more
+ * than a small one. It counts no escapes, so `false` means "probably fits": serialise to be sure.
+ *
+ * @example
+ * jsonLongerThan({ dump: 'x'.repeat(20e6) }, 4000) // true, after looking at one string
+ */
+export function jsonLongerThan(value: unknown, max: number): boolean {
+  let length = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') length += item.length + 2;
+    else if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') length += String(item).length;
+    else if (item === null) length += 4;
+    else if (Array.isArray(item)) {
+      length += 2 + item.length;
+      for (let i = item.length - 1; i >= 0 && length <= max; i--) stack.push(item[i]);
+    } else if (typeof item === 'object') {
+      length += 2;
+      for (const key in item) {
+        if (!Object.prototype.hasOwnProperty.call(item, key)) continue;
+        length += key.length + 4;
+        stack.push((item as Record<string, unknown>)[key]);
+        if (length > max) break;
+      }
+    }
+    if (length > max) return true;
+  }
+  return false;
+}
+
+const SHRINK_STEPS: ShrinkLimits[] = [
+  { chars: 4096, items: 100, depth: 8 },
+  { chars: 512, items: 20, depth: 6 },
+  { chars: 64, items: 5, depth: 4 },
+];
+
+/**
+ * `value` as is when its JSON is at most about `maxChars` long, else shrunk (`shrinkValue`) by
+ * ever tighter limits until it is, or as far as they go: a payload fit to quote in a message.
+ *
+ * @example
+ * JSON.stringify(shrinkToFit({ message: 'too much', dump: 'x'.repeat(20e6) }, 1000)) // '{"message":"too much","dump":"xxxx…[truncated 19995904 chars]"}'
+ */
+export function shrinkToFit(value: unknown, maxChars: number): unknown {
+  if (!jsonLongerThan(value, maxChars)) return value;
+  let shrunk: unknown = value;
+  for (const limits of SHRINK_STEPS) {
+    shrunk = shrinkValue(value, limits);
+    if (!jsonLongerThan(shrunk, maxChars)) break;
+  }
+  return shrunk;
 }

@@ -41,10 +41,11 @@ async function failure(mode: string): Promise<PatchbayError> {
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const textOf = (result: { content: unknown[] }) => (result.content[0] as { text: string }).text;
 
-function assertBoundedResult(error: PatchbayError, maxBytes: number): string {
+/** The result is within the cap, says it was cut (the note, or a marker in the payload it quotes) and keeps the code. */
+function assertBoundedResult(error: PatchbayError, maxBytes: number, note = /truncated: the error is about \d+ KB, over the \d+ (KB|bytes) limit \(--max-result-bytes\)/): string {
   const text = textOf(errorResult(error, { integrationId: 'fake', connectionId: 'c1' }, maxBytes));
   assert.ok(bytes(text) <= maxBytes + NOTE, `the error result is ${bytes(text)} bytes, over ${maxBytes}`);
-  assert.match(text, /truncated: the error is \d+ KB, over the \d+ KB limit \(--max-result-bytes\)/);
+  assert.match(text, note);
   assert.match(text, new RegExp(`"code":"${error.code}"`), 'the code survives the cut');
   return text;
 }
@@ -73,8 +74,9 @@ test('a thrown 20 MB Error message gives a bounded result, HTTP body and log lin
 test('an ActionError with a 20 MB payload gives a bounded result and log line', async () => {
   const error = await failure('action-error');
   assert.equal(error.code, 'ACTION_ERROR');
-  const text = assertBoundedResult(error, DEFAULT_MAX_RESULT_BYTES);
-  assert.match(text, /^The action failed: \{"message":"too much"/);
+  const text = assertBoundedResult(error, DEFAULT_MAX_RESULT_BYTES, /"dump":"x+…\[truncated \d+ chars\]"/);
+  assert.match(text, /^The action failed: \{"message":"too much","dump":"xxx/);
+  assertBoundedResult(error, 2048, /"dump":"x+…\[truncated \d+ chars\]"/);
   assertBoundedLog();
 });
 
