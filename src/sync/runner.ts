@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FunctionManifest } from '../build/manifest.ts';
-import { PatchbayError, toPatchbayError } from '../errors.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError } from '../errors.ts';
+import { DEFAULT_MAX_RESULT_BYTES } from '../observability/truncate.ts';
 import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { SyncRunRow } from '../store/types.ts';
@@ -180,18 +181,20 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
 
   const durationMs = Date.now() - startedAt.getTime();
   const counts = totals(changes);
+  // What the run row, the log and the webhook say: the message cut like an error result's.
+  const failed = failure ? { code: failure.code, message: boundedErrorJSON(failure, DEFAULT_MAX_RESULT_BYTES).message } : undefined;
   await store.syncs.finishRun(runId, {
     status: failure ? 'failed' : 'success',
-    error: failure ? `${failure.code}: ${failure.message}` : null,
+    error: failed ? `${failed.code}: ${failed.message}` : null,
     ...counts,
     duration_ms: durationMs,
   });
   const latest = (await store.syncs.getState(integrationId, connectionId, syncName)) ?? state;
   await store.syncs.setState({ ...latest, last_run_id: runId, last_success_at: failure ? latest.last_success_at : new Date().toISOString() });
-  if (failure) log?.warn({ code: failure.code, error: failure.message, durationMs }, 'sync run failed');
+  if (failed) log?.warn({ code: failed.code, error: failed.message, durationMs }, 'sync run failed');
   else log?.info({ ...counts, durationMs }, 'sync run finished');
 
-  await sendWebhooks(runtime, options, env, { fn, models, changes, failure, syncType, startedAt });
+  await sendWebhooks(runtime, options, env, { fn, models, changes, failure: failed, syncType, startedAt });
   const stored = store.syncs.getRun
     ? await store.syncs.getRun(runId)
     : (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 })).find((r) => r.id === runId);
@@ -204,7 +207,7 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
     status: failure ? 'failed' : 'success',
     started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
-    error: failure ? `${failure.code}: ${failure.message}` : null,
+    error: failed ? `${failed.code}: ${failed.message}` : null,
     ...counts,
     duration_ms: durationMs,
   };
@@ -214,7 +217,7 @@ async function sendWebhooks(
   runtime: SyncRuntime,
   options: RunSyncOptions,
   env: NodeJS.ProcessEnv,
-  run: { fn: FunctionManifest; models: string[]; changes: SyncChanges; failure: ReturnType<typeof toPatchbayError> | undefined; syncType: 'INITIAL' | 'INCREMENTAL'; startedAt: Date },
+  run: { fn: FunctionManifest; models: string[]; changes: SyncChanges; failure: { code: string; message: string } | undefined; syncType: 'INITIAL' | 'INCREMENTAL'; startedAt: Date },
 ): Promise<void> {
   const base = {
     from: 'patchbay' as const,
