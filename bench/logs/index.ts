@@ -4,6 +4,7 @@
  * line, a request failure), then oversized ones (a 1 MB message, a 1 MB payload), through
  *   pino         plain pino, no redaction, no cap (the baseline)
  *   pino+cap     the same with patchbay's line cap hooks (`LINE_CAP_HOOKS`): the cap's own cost
+ *   redact       pino with patchbay's redaction paths and no cap (`createLogger` before the cap)
  *   patchbay     `createLogger` as shipped: redaction paths + the cap
  *
  *   node bench/logs/index.ts [--lines 10000] [--rounds 7]
@@ -12,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createLogger, LINE_CAP_HOOKS, type Logger } from '../../src/observability/logger.ts';
+import { createLogger, LINE_CAP_HOOKS, REDACT_PATHS, type Logger } from '../../src/observability/logger.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '7' } } });
 const lines = Number(values.lines);
@@ -22,6 +23,7 @@ const devNull = () => pino.destination({ dest: '/dev/null', sync: true });
 const loggers: Array<[string, Logger]> = [
   ['pino', pino({ level: 'info', base: {} }, devNull())],
   ['pino+cap', pino({ level: 'info', base: {}, hooks: LINE_CAP_HOOKS }, devNull())],
+  ['redact', pino({ level: 'info', base: {}, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } }, devNull())],
   ['patchbay', createLogger({ level: 'info', destination: '/dev/null' })],
 ];
 
@@ -64,8 +66,8 @@ function compare(label: string, count: number, line: (logger: Logger, i: number)
   const times = loggers.map((): number[] => []);
   for (let r = 0; r < rounds; r++) loggers.forEach(([, logger], i) => times[i]!.push(measure(logger, count, line)));
   const medians = times.map(median);
-  const cells = loggers.map(([name], i) => `${name} ${medians[i]!.toFixed(2).padStart(9)} µs${i > 0 ? ` (×${(medians[i]! / medians[0]!).toFixed(2)})` : ''}`);
-  console.log(`${label.padEnd(24)} ${cells.join('   ')}`);
+  const cells = loggers.map(([name], i) => `${name} ${medians[i]!.toFixed(1).padStart(8)} µs${i > 0 ? ` (×${(medians[i]! / medians[0]!).toFixed(2)})` : ''}`);
+  console.log(`${label.padEnd(22)} ${cells.join('  ')}`);
 }
 
 const MB = 'x'.repeat(1024 * 1024);
