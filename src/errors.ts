@@ -202,7 +202,7 @@ function jsonOf(value: unknown): string {
  *
  * @example
  * boundedErrorJSON(new PatchbayError('FUNCTION_ERROR', 'x'.repeat(20e6)), 102_400).message
- * // 'xxx…… [truncated: the message is 19532 KB]'
+ * // 'xxxx…(about 100 KB)…x… [truncated: the message is 19532 KB]'
  */
 export function boundedErrorJSON(err: PatchbayError, maxBytes: number): SerializedError {
   const json = err.toJSON();

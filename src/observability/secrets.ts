@@ -32,14 +32,15 @@ function add(secrets: SecretValues, form: string): void {
 
 /**
  * Adds a secret value when long enough to be meaningful (`min`, default 4 characters), with the
- * forms a provider may echo it in: URL-encoded (`%2B`), form-encoded (`+` for a space), base64
- * and base64url.
+ * forms a provider may echo it in: URL-encoded (`%2B`), form-encoded (`+` for a space), escaped
+ * inside a JSON string, base64 and base64url.
  */
 export function addSecretValue(secrets: SecretValues, value: unknown, min = 4): void {
   if (typeof value !== 'string' || value.length < min) return;
   add(secrets, value);
   add(secrets, encodeURIComponent(value));
   add(secrets, new URLSearchParams({ v: value }).toString().slice(2));
+  add(secrets, JSON.stringify(value).slice(1, -1));
   const bytes = Buffer.from(value, 'utf8');
   add(secrets, bytes.toString('base64'));
   add(secrets, bytes.toString('base64url'));
