@@ -356,6 +356,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       records: app.store.records,
       health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight() }),
       logger: app.logger,
+      maxResultBytes: options.maxResultBytes,
     });
     const server = await listenHttp(http, { host: options.host, port: options.port, auth: options.auth });
     stops.push(async () => {

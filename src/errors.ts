@@ -10,6 +10,9 @@
  * throw new PatchbayError('CONNECTION_NOT_FOUND',
  *   'No connection "alice" for integration "github". Add one: patchbay connection add github alice --token <T>');
  */
+import { REDACTED, redactSecretTail, redactText, type SecretValues } from './observability/secrets.ts';
+import { cutText, formatSize, headOf, jsonLongerThan, truncateUtf8 } from './observability/truncate.ts';
+
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'INVALID_INPUT',
@@ -142,20 +145,85 @@ export class ActionError<T = Record<string, unknown>> extends Error {
   }
 }
 
-/** Cuts an upstream body to a short, single-line excerpt fit for a message. */
-export function excerptOf(body: unknown, max = 300): string {
+/** Default length of an excerpt of upstream data, in characters. */
+export const EXCERPT_CHARS = 300;
+
+export interface ExcerptOptions {
+  /** Longest excerpt in characters (default `EXCERPT_CHARS`), an ellipsis added when cut. */
+  max?: number;
+  /** Secret values to redact; the whole body is redacted before it is cut. */
+  secrets?: SecretValues | undefined;
+}
+
+/**
+ * A short, single-line excerpt of an upstream body, fit for a message. Known secret values are
+ * redacted in the whole text first, then the text is cut: cutting first would leave a secret
+ * minus its last characters, which no longer matches. What ends the excerpt and starts a secret
+ * (cut by the provider itself, or an encoding we did not list) is redacted too.
+ *
+ * @example
+ * excerptOf({ error: 'bad token tok_abc123' }, { secrets }) // '{"error":"bad token [REDACTED]"}'
+ */
+export function excerptOf(body: unknown, options: ExcerptOptions = {}): string {
+  const max = options.max ?? EXCERPT_CHARS;
   let text: string;
   if (typeof body === 'string') text = body;
   else if (body === undefined || body === null) return '';
   else {
     try {
-      text = JSON.stringify(body);
+      text = JSON.stringify(body) ?? String(body);
     } catch {
       text = String(body);
     }
   }
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  text = redactText(text, options.secrets);
+  // Whitespace is squeezed in a window, not in a body of megabytes; the excerpt is its start anyway.
+  const window = max * 4 + 1024;
+  text = (text.length > window ? text.slice(0, window) : text).replace(/\s+/g, ' ').trim();
+  if (text.length <= max) return redactSecretTail(text, options.secrets);
+  let end = max;
+  const marker = text.indexOf(REDACTED, Math.max(0, max - REDACTED.length + 1));
+  if (marker >= 0 && marker < max) end = marker + REDACTED.length; // keep a marker whole
+  return `${redactSecretTail(headOf(text, end), options.secrets)}…`;
+}
+
+function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The error as JSON within about `maxBytes`, for a tool result or an HTTP body. What fits is kept
+ * as is. Past the cap, details bigger than a quarter of it are left out, a long excerpt is cut,
+ * and the message is cut to the room left; the message says what was cut and how big it was.
+ *
+ * @example
+ * boundedErrorJSON(new PatchbayError('FUNCTION_ERROR', 'x'.repeat(20e6)), 102_400).message
+ * // 'xxxx…(about 100 KB)…x… [truncated: the message is 19532 KB]'
+ */
+export function boundedErrorJSON(err: PatchbayError, maxBytes: number): SerializedError {
+  const json = err.toJSON();
+  // Serialised only when it may fit: a 20 MB message or payload is measured, not stringified.
+  if (!jsonLongerThan(json, maxBytes) && Buffer.byteLength(JSON.stringify(json), 'utf8') <= maxBytes) return json;
+  const notes: string[] = [];
+  if (json.details !== undefined && jsonLongerThan(json.details, maxBytes / 4)) {
+    delete json.details;
+    notes.push('details left out');
+  }
+  if (json.excerpt !== undefined) json.excerpt = cutText(json.excerpt, 1000);
+  const { message, ...others } = json;
+  const messageBytes = Buffer.byteLength(message, 'utf8');
+  // Escapes (quotes, control characters) make JSON longer than the text: halve the room until it fits.
+  for (let room = Math.max(64, maxBytes - Buffer.byteLength(jsonOf(others), 'utf8') - 128); ; room = Math.floor(room / 2)) {
+    const cut = messageBytes > room;
+    const said = cut ? [`the message is ${formatSize(messageBytes)}`, ...notes] : notes;
+    json.message = `${cut ? `${truncateUtf8(message, room)}…` : message}${said.length > 0 ? ` [truncated: ${said.join('; ')}]` : ''}`;
+    if (room <= 64 || Buffer.byteLength(JSON.stringify(json), 'utf8') <= maxBytes) break;
+  }
+  return json;
 }
 
 /** Any thrown value as a PatchbayError (unknown errors become FUNCTION_ERROR / INTERNAL). */

@@ -17,8 +17,9 @@
  * const server = await listenHttp(app, { host: 'localhost', port: 3003, auth: true });
  */
 import { Hono, type Context } from 'hono';
-import { PatchbayError, toPatchbayError } from '../errors.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { DEFAULT_MAX_RESULT_BYTES } from '../observability/truncate.ts';
 import type { RecordStore } from '../records/types.ts';
 import type { KeyVerifier } from './auth.ts';
 import { guard, limitBody, requireKey, type AppEnv } from './middleware.ts';
@@ -39,6 +40,8 @@ export interface HttpAppDeps {
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
+  /** Cap on an error body, as on a tool result (`--max-result-bytes`, default 100 KB). */
+  maxResultBytes?: number;
 }
 
 const MCP_STATELESS = 'Method not allowed: this server is stateless; send JSON-RPC with POST.';
@@ -79,8 +82,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     onlyThese('/records', ['GET']);
   }
 
-  app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`)));
-  app.onError((error, c) => answerError(error, c, deps.logger));
+  app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));
+  app.onError((error, c) => answerError(error, c, deps));
   return app;
 }
 
@@ -89,13 +92,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
  * as JSON-RPC errors, since its clients read JSON-RPC; a missing key stays a plain 401 there too.
  * Unexpected errors are logged and answered 500 with a code; the process keeps serving.
  */
-function answerError(error: unknown, c: Context<AppEnv>, logger: HttpAppDeps['logger']): Response {
+function answerError(error: unknown, c: Context<AppEnv>, deps: HttpAppDeps): Response {
   const err = toPatchbayError(error);
   const status = statusForCode(err.code);
-  if (status >= 500) logger?.error({ err: { message: err.message, code: err.code }, url: c.req.path }, 'request failed');
+  if (status >= 500) deps.logger?.error({ err: { message: err.message, code: err.code }, url: c.req.path }, 'request failed');
   if (c.req.path === '/mcp' && err.code !== 'UNAUTHORIZED') {
     const allow = (err.details as { allow?: string[] } | undefined)?.allow;
-    return jsonRpcErrorResponse(status, isParseError(err) ? -32700 : -32000, err.message, allow ? { allow: allow.join(', ') } : {});
+    const message = boundedErrorJSON(err, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES).message;
+    return jsonRpcErrorResponse(status, isParseError(err) ? -32700 : -32000, message, allow ? { allow: allow.join(', ') } : {});
   }
-  return errorResponse(err);
+  return errorResponse(err, {}, deps.maxResultBytes);
 }

@@ -7,7 +7,8 @@
  * @example
  * throw new PatchbayError('CONNECTION_NOT_FOUND', 'No connection "bob".'); // → 404 { error: { code, message } }
  */
-import { PatchbayError, toPatchbayError, type ErrorCode } from '../errors.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError, type ErrorCode } from '../errors.ts';
+import { DEFAULT_MAX_RESULT_BYTES } from '../observability/truncate.ts';
 
 /** Default cap on request bodies (4 MB), for `/mcp` and the REST API alike. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -51,15 +52,19 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 }
 
-/** An error answer. Secrets never reach here: messages are built without them. */
-export function errorResponse(error: unknown, headers: Record<string, string> = {}): Response {
+/**
+ * An error answer. Secrets never reach here: messages are built without them (upstream excerpts
+ * are redacted before they are cut). The body obeys `maxBytes` like a tool result: past it the
+ * details are left out and the message cut, with a note saying so (`boundedErrorJSON`).
+ */
+export function errorResponse(error: unknown, headers: Record<string, string> = {}, maxBytes = DEFAULT_MAX_RESULT_BYTES): Response {
   const err = toPatchbayError(error);
   const extra: Record<string, string> = { ...headers };
   if (err.code === 'RATE_LIMITED' && err.retryAfter !== undefined) extra['retry-after'] = String(Math.ceil(err.retryAfter));
   if (err.code === 'UNAUTHORIZED') extra['www-authenticate'] ??= 'Bearer';
   const allow = (err.details as { allow?: unknown } | undefined)?.allow;
   if (err.code === 'METHOD_NOT_ALLOWED' && Array.isArray(allow)) extra['allow'] = allow.join(', ');
-  return jsonResponse(statusForCode(err.code), { error: err.toJSON() }, extra);
+  return jsonResponse(statusForCode(err.code), { error: boundedErrorJSON(err, maxBytes) }, extra);
 }
 
 /** A JSON-RPC error answer, for `/mcp` requests the MCP transport must not see. */

@@ -111,7 +111,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
       const result = await services.executor.run(request);
       return successResult(result.output, tool.output?.wrap, options.maxResultBytes);
     } catch (error) {
-      return errorResult(error, { integrationId, connectionId, tool: tool.name, fieldPrefix: tool.input.wrap === 'input' ? 'input' : undefined });
+      return errorResult(error, { integrationId, connectionId, tool: tool.name, fieldPrefix: tool.input.wrap === 'input' ? 'input' : undefined }, options.maxResultBytes);
     }
   }
 
@@ -120,7 +120,7 @@ export function createMcpHandlers(services: McpServices, options: McpOptions): M
     if (!tool) {
       const similar = closest(name, catalog.visible(caller.scope, caller.selection).map((tool) => tool.name));
       const hint = similar.length ? ` Did you mean ${similar.join(', ')}?` : ' Use search_actions to find one.';
-      return errorResult(new PatchbayError('FUNCTION_NOT_FOUND', `No action named "${name}".${hint}`));
+      return errorResult(new PatchbayError('FUNCTION_NOT_FOUND', `No action named "${name}".${hint}`), {}, options.maxResultBytes);
     }
     const definition = catalog.definition(tool, await planFor(caller, tool.fn.integrationId), caller.scope, caller.selection);
     return successResult(definition, undefined, options.maxResultBytes);

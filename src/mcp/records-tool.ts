@@ -107,6 +107,6 @@ export async function callQueryRecords(
     const page = await queryRecords(deps.records, { integrationId: integration, connectionId, model }, query);
     return successResult(page, 'none', deps.maxResultBytes);
   } catch (error) {
-    return errorResult(error, { integrationId: integration, tool: QUERY_RECORDS });
+    return errorResult(error, { integrationId: integration, tool: QUERY_RECORDS }, deps.maxResultBytes);
   }
 }

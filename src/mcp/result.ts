@@ -13,11 +13,14 @@
  * // { isError: true, content: [{ type: 'text', text: 'Rate limited by github, retry after 40 s. …' }] }
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { toPatchbayError, type PatchbayError } from '../errors.ts';
+import { boundedErrorJSON, toPatchbayError, type PatchbayError } from '../errors.ts';
+import { DEFAULT_MAX_RESULT_BYTES, formatSize, jsonLongerThan, shrinkToFit, truncateUtf8 } from '../observability/truncate.ts';
 import { structuredOutput, type OutputWrap } from './schema.ts';
 
-/** Default cap on a result's text: 100 KB. */
-export const DEFAULT_MAX_RESULT_BYTES = 100 * 1024;
+export { DEFAULT_MAX_RESULT_BYTES, truncateUtf8 };
+
+/** Past the cap, the JSON after the sentence gets at most this much (its code, the start of its message). */
+const BRIEF_BYTES = 1024;
 
 /** Where an error happened, for messages. */
 export interface ErrorContext {
@@ -58,8 +61,8 @@ function capitalise(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
-/** The first sentence of an error result: what happened and what to do next. */
-export function errorSentence(err: PatchbayError, context: ErrorContext = {}): string {
+/** The first sentence of an error result: what happened and what to do next (an ActionError's payload shrunk to about `maxBytes`). */
+export function errorSentence(err: PatchbayError, context: ErrorContext = {}, maxBytes = DEFAULT_MAX_RESULT_BYTES): string {
   const integration = context.integrationId ?? 'the provider';
   const connection = context.connectionId ?? '<connection-id>';
   switch (err.code) {
@@ -81,7 +84,7 @@ export function errorSentence(err: PatchbayError, context: ErrorContext = {}): s
       if (err.status !== undefined && err.message.includes(String(err.status))) return err.message;
       return `${integration} answered HTTP ${err.status ?? '?'}${err.excerpt ? `: ${err.excerpt}` : ''}. ${err.message}`;
     case 'ACTION_ERROR':
-      return `The action failed: ${JSON.stringify(err.details ?? { message: err.message })}`;
+      return `The action failed: ${JSON.stringify(shrinkToFit(err.details ?? { message: err.message }, maxBytes))}`;
     case 'TIMEOUT':
       return `The action timed out. ${err.message}`;
     case 'ABORTED':
@@ -91,24 +94,27 @@ export function errorSentence(err: PatchbayError, context: ErrorContext = {}): s
   }
 }
 
-/** An `isError` result for any thrown value. */
-export function errorResult(error: unknown, context: ErrorContext = {}): CallToolResult {
+/**
+ * An `isError` result for any thrown value: the sentence, then the error as JSON. Like a success
+ * it obeys `maxBytes` (`--max-result-bytes`): past it the sentence is cut with a note saying how
+ * big the error was, and the JSON keeps the code and only the start of the message (the sentence
+ * already carries it), so a huge message is never returned twice. A huge error is measured, not
+ * serialised.
+ */
+export function errorResult(error: unknown, context: ErrorContext = {}, maxBytes = DEFAULT_MAX_RESULT_BYTES): CallToolResult {
   const err = toPatchbayError(error);
+  const sentence = errorSentence(err, context, maxBytes);
   const json = err.toJSON();
-  if (json.details !== undefined && JSON.stringify(json.details).length > 4000) delete json.details;
-  return {
-    isError: true,
-    content: [{ type: 'text', text: `${errorSentence(err, context)}\n\n${JSON.stringify({ error: json })}` }],
-  };
-}
-
-/** Cuts text to at most `maxBytes` UTF-8 bytes without splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  const buffer = Buffer.from(text, 'utf8');
-  if (buffer.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (buffer[end]! & 0xc0) === 0x80) end--;
-  return buffer.subarray(0, end).toString('utf8');
+  if (json.details !== undefined && jsonLongerThan(json.details, 4000)) delete json.details;
+  if (sentence.length <= maxBytes && !jsonLongerThan(json, maxBytes)) {
+    const text = `${sentence}\n\n${JSON.stringify({ error: json })}`;
+    if (Buffer.byteLength(text, 'utf8') <= maxBytes) return { isError: true, content: [{ type: 'text', text }] };
+  }
+  const size = Buffer.byteLength(sentence, 'utf8') + Buffer.byteLength(json.message, 'utf8') + Buffer.byteLength(json.excerpt ?? '', 'utf8');
+  const brief = JSON.stringify({ error: boundedErrorJSON(err, Math.min(BRIEF_BYTES, Math.floor(maxBytes / 4))) });
+  const note = `[truncated: the error is about ${formatSize(size)}, over the ${formatSize(maxBytes)} limit (--max-result-bytes); only its start is shown.]`;
+  const room = Math.max(0, maxBytes - Buffer.byteLength(brief, 'utf8') - Buffer.byteLength(note, 'utf8') - 8);
+  return { isError: true, content: [{ type: 'text', text: `${truncateUtf8(sentence, room)}…\n\n${note}\n\n${brief}` }] };
 }
 
 /**

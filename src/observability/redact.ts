@@ -3,6 +3,7 @@
  * can end up in an MCP result or an HTTP response, and authors do log whole connections. Any
  * property whose name is a credential name is replaced, at any depth.
  */
+import { REDACTED } from './secrets.ts';
 
 /**
  * Property names treated as secrets, one spelling each: the single list behind both redactions.
@@ -57,8 +58,8 @@ function normalise(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
-/** The placeholder put where a secret was. */
-export const REDACTED = '[REDACTED]';
+/** The placeholder put where a secret was (one for both redactions, secrets.ts). */
+export { REDACTED };
 
 /**
  * A copy of `value` with every secret-named property replaced by `[REDACTED]`; the input is not

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FunctionManifest } from '../build/manifest.ts';
-import { PatchbayError, toPatchbayError } from '../errors.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError } from '../errors.ts';
+import { DEFAULT_MAX_RESULT_BYTES } from '../observability/truncate.ts';
 import { loadIntegrationConfig } from '../providers/integration.ts';
 import type { SyncChanges } from '../runtime/types.ts';
 import type { ChangeSummary, SyncRunRow } from '../store/types.ts';
@@ -141,18 +142,20 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   const saved: Record<string, Counts> = { ...windows };
   for (const [model, c] of Object.entries(changes)) saved[model] ??= { added: c.added, updated: c.updated, deleted: c.deleted };
   const counts = total(saved);
+  // What the run row, the log and the webhook say: the message cut like an error result's.
+  const failed = failure ? { code: failure.code, message: boundedErrorJSON(failure, DEFAULT_MAX_RESULT_BYTES).message } : undefined;
   await store.syncs.finishRun(runId, {
     status: failure ? 'failed' : 'success',
-    error: failure ? `${failure.code}: ${failure.message}` : null,
+    error: failed ? `${failed.code}: ${failed.message}` : null,
     ...counts,
     duration_ms: durationMs,
   });
   const latest = (await store.syncs.getState(integrationId, connectionId, syncName)) ?? state;
   await store.syncs.setState({ ...latest, last_run_id: runId, last_success_at: failure ? latest.last_success_at : new Date().toISOString() });
-  if (failure) log?.warn({ code: failure.code, error: failure.message, ...counts, durationMs }, 'sync run failed');
+  if (failed) log?.warn({ code: failed.code, error: failed.message, ...counts, durationMs }, 'sync run failed');
   else log?.info({ ...counts, durationMs }, 'sync run finished');
 
-  await sendWebhooks(runtime, options, env, { id: runId, saved, failure, syncType, startedAt, startCursors, windows });
+  await sendWebhooks(runtime, options, env, { id: runId, saved, failure: failed, syncType, startedAt, startCursors, windows });
   const stored = store.syncs.getRun
     ? await store.syncs.getRun(runId)
     : (await store.syncs.listRuns({ integrationId, connectionId, syncName, limit: 1 })).find((r) => r.id === runId);
@@ -165,7 +168,7 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
     status: failure ? 'failed' : 'success',
     started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
-    error: failure ? `${failure.code}: ${failure.message}` : null,
+    error: failed ? `${failed.code}: ${failed.message}` : null,
     ...counts,
     duration_ms: durationMs,
     start_cursors: startCursors,
@@ -184,7 +187,8 @@ async function sendWebhooks(
   run: {
     id: string;
     saved: Record<string, Counts>;
-    failure: ReturnType<typeof toPatchbayError> | undefined;
+    /** The failure as the run row says it (message already bounded). */
+    failure: { code: string; message: string } | undefined;
     syncType: 'INITIAL' | 'INCREMENTAL';
     startedAt: Date;
     startCursors: Record<string, string>;

@@ -16,7 +16,7 @@ import type { IntegrationConfig } from '../providers/types.ts';
 import type { HttpCallLog, LogEntry } from '../observability/types.ts';
 import { buildUrl, decodeBody, encodeBody, InvalidJsonBody } from './build.ts';
 import { injectAuth, mayReceiveCredentials, publicDefaults, resolveBaseUrl } from './inject.ts';
-import { redactText, redactUrl } from './redact.ts';
+import { addHeaderSecrets, redactText, redactUrl } from './redact.ts';
 import { sendAttempt, type AttemptResult, type Hop } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, isRateLimited, nextDelay, rateLimitDelay, type RetryPolicy } from './retry.ts';
 import { createUndiciTransport, type Transport, type TransportTimeouts } from './transport.ts';
@@ -108,8 +108,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const retryHeader = { ...integration.provider.proxy.retry, ...config.retryHeader };
     const retryConfig = { method, retries: config.retries, retryOn: config.retryOn, retryHeader, policy };
 
+    // The secrets to redact: the credentials, and every secret header sent (a provider may echo them).
+    const authFor = (credentials: Credentials) => {
+      const injected = injectAuth(integration, credentials, connectionConfig);
+      addHeaderSecrets(injected.secrets, injected.headers);
+      addHeaderSecrets(injected.secrets, headers);
+      return injected;
+    };
     let credentials = await ctx.credentials.get();
-    let auth = injectAuth(integration, credentials, connectionConfig);
+    let auth = authFor(credentials);
     if (credentials.type !== 'NONE' && !trusted(url)) {
       safeCall(ctx.onLog, {
         time: new Date().toISOString(),
@@ -165,7 +172,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       if (response.status === 401 && isOAuth && result.authenticated && !refreshed) {
         refreshed = true;
         credentials = await ctx.credentials.refresh('unauthorized');
-        auth = injectAuth(integration, credentials, connectionConfig);
+        auth = authFor(credentials);
         spent -= 1; // the retry after a refresh is not one of the call's retries
         continue;
       }

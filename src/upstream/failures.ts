@@ -7,7 +7,7 @@
 import { PatchbayError, excerptOf } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import { bodyText, parseJsonOrText, type InvalidJsonBody } from './build.ts';
-import { redactText, redactUrl, type Secrets } from './redact.ts';
+import { redactUrl, type Secrets } from './redact.ts';
 import type { TransportResponse } from './transport.ts';
 
 /** "GitHub" from display_name, else the provider key. */
@@ -20,8 +20,9 @@ function where(method: string, url: URL, secrets: Secrets): string {
   return `${method} ${clean.origin}${clean.pathname}`;
 }
 
+/** The body's excerpt: redacted whole, then cut (errors.ts `excerptOf`). */
 function bodyExcerpt(response: TransportResponse, secrets: Secrets): string {
-  return redactText(excerptOf(parseJsonOrText(bodyText(response.body))), secrets);
+  return excerptOf(parseJsonOrText(bodyText(response.body)), { secrets });
 }
 
 /** The provider said no (4xx/5xx) and retrying did not or may not help. */
@@ -36,7 +37,7 @@ export function httpError(integration: IntegrationConfig, response: TransportRes
   return new PatchbayError(
     'UPSTREAM_HTTP_ERROR',
     `${providerName(integration)} answered ${response.status} to ${where(method, url, secrets)}${tried}${excerpt ? `: ${excerpt}` : ''}.${hint}`,
-    { status: response.status, excerpt, details: { method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers) } },
+    { status: response.status, excerpt, details: { method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers, secrets) } },
   );
 }
 
@@ -46,12 +47,12 @@ export function httpError(integration: IntegrationConfig, response: TransportRes
  * reading the text as "no records" (and deleting what it had).
  */
 export function invalidJsonError(integration: IntegrationConfig, response: TransportResponse, method: string, url: URL, body: InvalidJsonBody, secrets: Secrets): PatchbayError {
-  const excerpt = redactText(excerptOf(body.text, 200), secrets);
+  const excerpt = excerptOf(body.text, { max: 200, secrets });
   return new PatchbayError(
     'UPSTREAM_HTTP_ERROR',
     `${providerName(integration)} answered ${response.status} to ${where(method, url, secrets)} with a body that is not valid JSON although its content-type is ${body.contentType}: ${excerpt}. ` +
       "The provider (or a proxy in front of it) sent an error page or a cut-off answer; retry later. If this endpoint really returns text, pass responseType: 'text'.",
-    { status: response.status, excerpt, details: { reason: 'invalid_json', method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers) } },
+    { status: response.status, excerpt, details: { reason: 'invalid_json', method, url: redactUrl(url, secrets), headers: pickHeaders(response.headers, secrets) } },
   );
 }
 
@@ -74,7 +75,7 @@ export function rateLimitedError(
 /** The provider could not be reached at all. */
 export function networkError(error: unknown, method: string, url: URL, attempts: number, secrets: Secrets): PatchbayError {
   const code = (error as { code?: string } | null)?.code;
-  const message = redactText(error instanceof Error ? error.message : String(error), secrets);
+  const message = excerptOf(error instanceof Error ? error.message : String(error), { max: 500, secrets });
   const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
   return new PatchbayError(
     'UPSTREAM_NETWORK_ERROR',
@@ -95,8 +96,8 @@ export function abortError(signal: AbortSignal, integration: IntegrationConfig, 
 
 const USEFUL_HEADERS = ['retry-after', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id', 'content-type'];
 
-function pickHeaders(headers: Record<string, string>): Record<string, string> {
+function pickHeaders(headers: Record<string, string>, secrets: Secrets): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of USEFUL_HEADERS) if (headers[name] !== undefined) out[name] = headers[name];
+  for (const name of USEFUL_HEADERS) if (headers[name] !== undefined) out[name] = excerptOf(headers[name], { max: 200, secrets });
   return out;
 }

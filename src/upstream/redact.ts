@@ -1,11 +1,14 @@
 /**
  * Redaction for everything the HTTP layer reports: call logs, warnings and error messages. A
  * secret is removed by name (auth headers, `api_key`-like query parameters, the names the
- * provider config put a credential in) and by value (any occurrence of a known secret string),
- * so a token echoed back in a response body does not leak through an error excerpt either.
+ * provider config put a credential in) and by value (any occurrence of a known secret string,
+ * observability/secrets.ts), so a token echoed back in a response body does not leak through an
+ * error excerpt either. The values are the connection's credentials, what injection put in
+ * headers and query, and the value of every secret header the request carried (`addHeaderSecrets`).
  */
+import { addSecretValue, REDACTED, redactText, type SecretValues } from '../observability/secrets.ts';
 
-export const REDACTED = '[REDACTED]';
+export { addSecretValue, REDACTED, redactText };
 
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -36,11 +39,9 @@ const SECRET_QUERY = new Set([
 ]);
 
 /** Names and values to hide, collected from the connection's credentials and the provider config. */
-export interface Secrets {
+export interface Secrets extends SecretValues {
   /** Header and query names that carried a credential (lowercase). */
   names: Set<string>;
-  /** Secret strings (tokens, keys, passwords, and their encoded forms). */
-  values: string[];
 }
 
 /** An empty secret set to add to. */
@@ -48,18 +49,32 @@ export function emptySecrets(): Secrets {
   return { names: new Set(), values: [] };
 }
 
-/** Adds a secret value (and its base64 / URL-encoded forms) when long enough to be meaningful. */
-export function addSecretValue(secrets: Secrets, value: unknown): void {
-  if (typeof value !== 'string' || value.length < 4) return;
-  for (const form of [value, encodeURIComponent(value)]) if (!secrets.values.includes(form)) secrets.values.push(form);
-}
+/** Parts of a header value shorter than this are not redacted on their own (`theme=dark` would hide every "dark"). */
+const MIN_PART = 8;
 
-/** Replaces every known secret value in a text. */
-export function redactText(text: string, secrets: Secrets): string {
-  let out = text;
-  // Longest first, so a value containing another is replaced whole.
-  for (const value of [...secrets.values].sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
-  return out;
+/**
+ * Adds the values of the request's secret headers (Authorization, Proxy-Authorization, Cookie,
+ * X-Api-Key…, and every header the provider's auth injected), whoever set them, so a provider
+ * that echoes them in an error cannot leak them: the whole value, the credential after its
+ * scheme (`Bearer <token>`), both halves of decoded basic credentials, each cookie's value.
+ *
+ * @example
+ * addHeaderSecrets(secrets, { cookie: 'session=s3cr3t-value; theme=dark' }); // redacts s3cr3t-value
+ */
+export function addHeaderSecrets(secrets: Secrets, headers: Record<string, string>): void {
+  for (const [key, value] of Object.entries(headers)) {
+    const name = key.toLowerCase();
+    if (!SECRET_HEADERS.has(name) && !secrets.names.has(name)) continue;
+    addSecretValue(secrets, value);
+    const credential = value.trim().split(/\s+/).at(-1) ?? '';
+    addSecretValue(secrets, credential, MIN_PART);
+    if (/^basic\s/i.test(value)) {
+      const decoded = Buffer.from(credential, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) for (const part of [decoded, decoded.slice(0, colon), decoded.slice(colon + 1)]) addSecretValue(secrets, part, MIN_PART);
+    }
+    if (name === 'cookie') for (const pair of value.split(';')) addSecretValue(secrets, pair.slice(pair.indexOf('=') + 1).trim(), MIN_PART);
+  }
 }
 
 /**

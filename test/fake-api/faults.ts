@@ -9,9 +9,12 @@
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
  *   /echo[?status=400&gzip=1]                                any method: returns { method, path, query, headers, body } (with `status`, gzip-encoded)
  *   /raw?status=200&type=application/json&body=<text>        answers `status` with `body` as is under Content-Type `type` (a provider's broken answer)
+ *   /reflect?echo=authorization[&status=401&pad=0&type=text]  a careless provider's error: `pad` dots, then `name: value` of each
+ *                                                            listed request header (`query:<name>` for a query parameter), as
+ *                                                            text/plain or as JSON { error, detail }
  */
 import { gzipSync } from 'node:zlib';
-import { intParam, json, type Route } from './http.ts';
+import { intParam, json, text, type Route } from './http.ts';
 import { hit } from './state.ts';
 
 export const rateLimit: Route = (ctx) => {
@@ -78,6 +81,19 @@ export const redirect: Route = (ctx) => {
   ctx.res.writeHead(intParam(ctx.url, 'status', 302), { location: to });
   ctx.res.end();
   return true;
+};
+
+export const reflect: Route = (ctx) => {
+  if (ctx.url.pathname !== '/reflect') return false;
+  const { url, record } = ctx;
+  const echoed = (url.searchParams.get('echo') ?? 'authorization').split(',').map((name) => {
+    const value = name.startsWith('query:') ? record.query[name.slice(6)] : record.headers[name.toLowerCase()];
+    return `${name}: ${value ?? '(none)'}`;
+  });
+  const detail = `${'.'.repeat(intParam(url, 'pad', 0))}${echoed.join('; ')}`;
+  const code = intParam(url, 'status', 401);
+  if (url.searchParams.get('type') === 'text') return text(ctx.res, code, detail), true;
+  return json(ctx.res, code, { error: 'invalid_credentials', detail }), true;
 };
 
 export const echo: Route = (ctx) => {

@@ -2,7 +2,8 @@
  * The fake API's OAuth2 server: `GET /oauth/authorize` (redirects back with a code, or with
  * error=access_denied when `state.oauth.deny`) and `POST /oauth/token` (authorization_code with
  * PKCE verification, refresh_token with rotation, client_credentials). Every token request is
- * counted in `state.tokenRequests` / `state.tokenCounts`; `state.oauth` makes it fail. Both also
+ * counted in `state.tokenRequests` / `state.tokenCounts`; `state.oauth` makes it fail (or echo a
+ * request field back, as a careless provider's error does). Both also
  * answer under `/tenants/<tenant>/…`, like a provider with a tenant in its OAuth URLs (Microsoft,
  * Workday); the recorded request path shows which tenant was used.
  */
@@ -82,6 +83,11 @@ export const token: Route = async (ctx) => {
   if (fault === 'garbage') return text(res, 200, '<html>surprise, not JSON</html>'), true;
   if (fault === 'server') return json(res, 500, { error: 'server_error' }), true;
   if (fault === 'error') return json(res, 400, { error: 'invalid_grant', error_description: 'Token has been revoked' }), true;
+  if (fault === 'echo') {
+    const { field, pad, status, type } = state.oauth.echo;
+    const detail = `${'.'.repeat(pad)}${field}=${(field === 'authorization' ? ctx.req.headers.authorization : params[field]) ?? '(none)'}`;
+    return (type === 'text' ? text(res, status, detail) : json(res, status, { error: 'invalid_request', error_description: detail })), true;
+  }
 
   if (client.id !== state.options.clientId || (grant !== 'authorization_code' && client.secret !== state.options.clientSecret)) {
     return json(res, 401, { error: 'invalid_client', error_description: 'Unknown client or wrong secret' }), true;

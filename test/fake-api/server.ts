@@ -7,7 +7,7 @@
  *                 with rotation, client_credentials); `state.oauth.{tokenFailure,tokenDelayMs,deny}`
  *   resources.ts  GET /me, GET/POST /issues, GET/PATCH/PUT/DELETE /issues/:id, /paged/{cursor,link,offset,pages}
  *                 (`state.pagedBody` makes /paged/* answer a raw body instead)
- *   faults.ts     /ratelimit/{retry-after,reset}, /flaky, /status/:code, /slow, /redirect, /echo, /raw
+ *   faults.ts     /ratelimit/{retry-after,reset}, /flaky, /status/:code, /slow, /redirect, /echo, /raw, /reflect
  *
  * Credentials accepted by resources (defaults, see state.ts): `x-api-key: test-api-key` or
  * `?api_key=test-api-key`, `Authorization: Bearer test-bearer-token`, a live OAuth access token,
@@ -24,12 +24,12 @@ import type { AddressInfo } from 'node:net';
 import { json, parseBody, type Route, type RouteContext } from './http.ts';
 import { authorize, seedTokens, token } from './oauth.ts';
 import { issues, me, paged } from './resources.ts';
-import { echo, flaky, rateLimit, raw, redirect, slow, status } from './faults.ts';
+import { echo, flaky, rateLimit, raw, redirect, reflect, slow, status } from './faults.ts';
 import { createState, type FakeApiOptions, type FakeApiState, type RecordedRequest } from './state.ts';
 
 export type { FakeApiOptions, FakeApiState, RecordedRequest, TokenRequest, Issue } from './state.ts';
 
-const ROUTES: Route[] = [authorize, token, me, issues, paged, rateLimit, flaky, status, slow, redirect, echo, raw];
+const ROUTES: Route[] = [authorize, token, me, issues, paged, rateLimit, flaky, status, slow, redirect, echo, raw, reflect];
 
 /** A running fake API. */
 export interface FakeApi {

@@ -55,8 +55,14 @@ export interface FakeApiOptions {
 
 /** Switches a test flips to make the OAuth endpoints misbehave. */
 export interface OAuthFaults {
-  /** 'error': 400 invalid_grant; 'garbage': 200 with a non-JSON body; 'server': 500. */
-  tokenFailure: 'error' | 'garbage' | 'server' | null;
+  /** 'error': 400 invalid_grant; 'garbage': 200 with a non-JSON body; 'server': 500; 'echo': see `echo`. */
+  tokenFailure: 'error' | 'garbage' | 'server' | 'echo' | null;
+  /**
+   * What 'echo' answers, as a careless provider does: `status` with `pad` dots then
+   * `<field>=<value>` of one request field (a body param such as client_secret, refresh_token or
+   * code, or `authorization`), as JSON { error, error_description } or as text/plain.
+   */
+  echo: { field: string; pad: number; status: number; type: 'json' | 'text' };
   /** Milliseconds the token endpoint waits before answering (to make refreshes overlap). */
   tokenDelayMs: number;
   /** `GET /oauth/authorize` redirects with error=access_denied. */
@@ -116,7 +122,7 @@ export function createState(input: FakeApiOptions = {}): FakeApiState {
     codes: new Map(),
     tokenRequests: [],
     tokenCounts: {},
-    oauth: { tokenFailure: null, tokenDelayMs: 0, deny: false },
+    oauth: { tokenFailure: null, tokenDelayMs: 0, deny: false, echo: { field: 'client_secret', pad: 0, status: 400, type: 'json' } },
     issues,
     nextIssueId: options.issues + 1,
     pagedItems: Array.from({ length: options.pagedItems }, (_, i) => ({ id: `item-${i + 1}`, n: i + 1 })),

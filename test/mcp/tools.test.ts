@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FunctionManifest, Manifest } from '../../src/build/manifest.ts';
 import type { ConnectionSummary } from '../../src/connections/types.ts';
-import { PatchbayError } from '../../src/errors.ts';
+import { PatchbayError, boundedErrorJSON } from '../../src/errors.ts';
 import { inferAnnotations, toolAnnotations, toolTitle } from '../../src/mcp/annotations.ts';
 import { baseToolName, TOOL_NAME_PATTERN, toolNames } from '../../src/mcp/naming.ts';
-import { errorResult, successResult } from '../../src/mcp/result.ts';
+import { DEFAULT_MAX_RESULT_BYTES, errorResult, successResult } from '../../src/mcp/result.ts';
 import { inlineRefs, toolInputSchema, toolOutputSchema, unwrapArguments } from '../../src/mcp/schema.ts';
 import { FULL_SCOPE } from '../../src/access/scope.ts';
 import { connectionPlan, resolveConnection } from '../../src/mcp/scope.ts';
@@ -175,4 +175,27 @@ test('results: structured content, truncation note, errors that say what to do',
   assert.match((upstream.content[0] as { text: string }).text, /^GitHub answered 404 to GET \/x: Not Found\./);
   const action = errorResult(new PatchbayError('ACTION_ERROR', 'nope', { details: { message: 'nope', repo: 'x' } }));
   assert.match((action.content[0] as { text: string }).text, /"repo":"x"/);
+});
+
+test('error results obey --max-result-bytes: the message appears once, cut, and the code stays', () => {
+  const text = (result: { content: unknown[] }) => (result.content[0] as { text: string }).text;
+  const huge = new PatchbayError('FUNCTION_ERROR', 'x'.repeat(5_000_000), { details: { stack: 'y'.repeat(5_000_000) } });
+  for (const max of [DEFAULT_MAX_RESULT_BYTES, 2048]) {
+    const out = text(errorResult(huge, {}, max));
+    assert.ok(Buffer.byteLength(out) <= max + 512, `${Buffer.byteLength(out)} bytes for a cap of ${max}`);
+    assert.ok(out.includes('"code":"FUNCTION_ERROR"'), 'the code survives');
+    assert.ok(/\[truncated: the error is about 9766 KB, over the (100|2) KB limit \(--max-result-bytes\)/.test(out), 'the note says how big');
+  }
+  const bounded = boundedErrorJSON(huge, 4096);
+  assert.ok(Buffer.byteLength(JSON.stringify(bounded)) <= 4096);
+  assert.equal(bounded.details, undefined);
+  assert.ok(/^x+… \[truncated: the message is 4883 KB; details left out\]$/.test(bounded.message), bounded.message.slice(-100));
+  const small = new PatchbayError('NOT_FOUND', 'nope', { details: { a: 1 } });
+  assert.deepEqual(boundedErrorJSON(small, 4096), small.toJSON());
+  const escapes = boundedErrorJSON(new PatchbayError('INTERNAL', '"\u0001'.repeat(100_000)), 4096);
+  assert.ok(Buffer.byteLength(JSON.stringify(escapes)) <= 4096, 'escaped characters are counted as JSON');
+  const payload = new PatchbayError('ACTION_ERROR', 'many', { details: { message: 'many', rows: Array.from({ length: 200_000 }, (_, i) => ({ i, name: `row ${i}` })) } });
+  const out = text(errorResult(payload, {}, 4096));
+  assert.ok(Buffer.byteLength(out) <= 4096 + 512);
+  assert.match(out, /^The action failed: \{"message":"many","rows":\[/);
 });

@@ -3,6 +3,7 @@
  * and a scope factory with in-memory state (the dry-run capabilities) and a proxy that refuses.
  */
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FunctionManifest, Manifest } from '../../src/build/manifest.ts';
 import { PatchbayError } from '../../src/errors.ts';
@@ -51,4 +52,17 @@ export function memoryScope(metadata: Record<string, unknown> = {}): ScopeFactor
       finish: () => (fn.type === 'sync' ? { records: collector.records(), changes: collector.changes() } : {}),
     };
   };
+}
+
+/** A pino destination that keeps what was written: the raw lines (to measure them) and the whole text. */
+export function captureLog(): { stream: Writable; lines: () => string[]; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  const text = () => chunks.join('');
+  return { stream, text, lines: () => text().split('\n').filter(Boolean) };
 }

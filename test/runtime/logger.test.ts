@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/observability/logger.ts';
+import { capLogLine, createLogger, MAX_LOG_LINE_BYTES } from '../../src/observability/logger.ts';
 import { REDACTED, redactValue, SECRET_KEYS, secretKeySpellings } from '../../src/observability/redact.ts';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
@@ -69,4 +69,35 @@ test('the pino logger and redactValue redact the same keys, from one list', () =
   for (const i of spellings.keys()) assert.ok(!text.includes(`v${i}-secret`), `pino leaked ${spellings[i]}: ${text}`);
   assert.ok(!text.includes('shaped-secret'), `pino leaked: ${text}`);
   assert.deepEqual(redactValue(shapes('s')), { client_secret: REDACTED, headers: { 'x-api-key': REDACTED }, request: { headers: { 'X-Api-Key': REDACTED } }, oauth: { clientSecret: REDACTED } });
+});
+
+test('no line exceeds MAX_LOG_LINE_BYTES: long messages, payloads and wide objects are cut after redaction', () => {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ destination: stream, level: 'debug' }).child({ executionId: 'e1', function: 'f' });
+  logger.warn({ code: 'FUNCTION_ERROR' }, `start ${'m'.repeat(1_000_000)}`);
+  logger.info({ payload: { dump: 'p'.repeat(1_000_000), headers: { authorization: 'Bearer secret-token-123' } }, userLog: true }, 'dump');
+  logger.info({ payload: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])) }, 'wide');
+  logger.info({ payload: { list: Array.from({ length: 50_000 }, (_, i) => ({ i })) } }, 'long');
+  logger.info({ small: true }, 'typical');
+  const lines = chunks.join('').split('\n').filter(Boolean);
+  assert.equal(lines.length, 5);
+  for (const line of lines) assert.ok(Buffer.byteLength(line) + 1 <= MAX_LOG_LINE_BYTES, `${Buffer.byteLength(line)} bytes`);
+  const [message, dump, wide, long, typical] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.match(String(message!['msg']), /^start m+…\[truncated \d+ chars\]$/);
+  assert.equal(message!['executionId'], 'e1');
+  assert.equal(message!['code'], 'FUNCTION_ERROR');
+  const payload = dump!['payload'] as { dump: string; headers: Record<string, string> };
+  assert.match(payload.dump, /…\[truncated \d+ chars\]$/);
+  assert.equal(payload.headers['authorization'], '[Redacted]', 'redaction happened before the cut');
+  assert.match(String(dump!['truncated']), /^line of \d+ KB cut to 16 KB$/);
+  assert.ok(wide!['truncated'] && long!['truncated']);
+  assert.equal(wide!['msg'], 'wide');
+  assert.equal(typical!['truncated'], undefined);
+  assert.equal(capLogLine('{"level":30,"msg":"hi"}\n'), '{"level":30,"msg":"hi"}\n');
 });

@@ -75,3 +75,20 @@ export async function connect(
 
 /** Fast backoff for tests (server-imposed waits are still honoured). */
 export const FAST_RETRY = { baseMs: 1, capMs: 5 };
+
+/** A random secret whose 8-character prefix cannot occur by chance. */
+export function randomSecret(prefix = 'sk_'): string {
+  return `${prefix}${randomBytes(20).toString('hex')}`;
+}
+
+/**
+ * Fails when `text` holds `secret` or any 8+-character prefix of it, as is or base64 /
+ * base64url / URL-encoded (a cut excerpt leaks the secret minus its last characters).
+ */
+export function assertNoLeak(text: string, secret: string, where: string): void {
+  const forms = new Set([secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret)]);
+  for (const form of forms) {
+    const at = text.indexOf(form.slice(0, 8));
+    if (at >= 0) throw new Error(`${where} leaks ${form === secret ? 'the secret' : `an encoded form (${form.slice(0, 8)}…)`}: …${text.slice(Math.max(0, at - 60), at + form.length + 20)}…`);
+  }
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PatchbayError } from '../../src/errors.ts';
 import { buildUrl } from '../../src/upstream/build.ts';
 import { injectAuth, mayReceiveCredentials, resolveBaseUrl } from '../../src/upstream/inject.ts';
-import { emptySecrets, redactHeaders, redactUrl } from '../../src/upstream/redact.ts';
+import { addHeaderSecrets, emptySecrets, redactHeaders, redactText, redactUrl } from '../../src/upstream/redact.ts';
 import { fakeIntegration } from './helpers.ts';
 
 test('base_url placeholders, Nango `A || B` alternatives and a clear error for a missing field', () => {
@@ -74,4 +74,17 @@ test('redaction by name and by value', () => {
     accept: 'json',
     other: 'has [REDACTED]',
   });
+});
+
+test('addHeaderSecrets: every secret header value sent, after its scheme, basic halves, cookie values', () => {
+  const secrets = emptySecrets();
+  secrets.names.add('x-workspace-token');
+  addHeaderSecrets(secrets, {
+    Authorization: `Basic ${Buffer.from('someone-long:pass-word-123').toString('base64')}`,
+    cookie: 'theme=dark; session=sess-abcdef123456',
+    'X-Workspace-Token': 'Token ws-0123456789',
+    accept: 'application/json-secretish',
+  });
+  const text = redactText('pass-word-123 sess-abcdef123456 ws-0123456789 dark application/json-secretish', secrets);
+  assert.equal(text, '[REDACTED] [REDACTED] [REDACTED] dark application/json-secretish');
 });

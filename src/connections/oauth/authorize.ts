@@ -5,7 +5,7 @@
  * redirect URI, checks the state with `checkCallback`, and finishes with `exchangeCode` (oauth2.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { PatchbayError } from '../../errors.ts';
+import { PatchbayError, excerptOf } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { fillOAuthParams, fillOAuthUrl } from './templates.ts';
 
@@ -77,7 +77,8 @@ export function checkCallback(callback: URL | URLSearchParams, expectedState: st
   if (error) {
     const description = params.get('error_description');
     const hint = error === 'access_denied' ? ' The authorisation was declined; run the connect command again to retry.' : '';
-    throw new PatchbayError('OAUTH_FAILED', `The provider returned ${error}${description ? ` (${description})` : ''}.${hint}`);
+    // Anyone can call the callback: what it says is cut like any upstream excerpt.
+    throw new PatchbayError('OAUTH_FAILED', `The provider returned ${excerptOf(error, { max: 100 })}${description ? ` (${excerptOf(description)})` : ''}.${hint}`);
   }
   const state = Buffer.from(params.get('state') ?? '');
   const expected = Buffer.from(expectedState);

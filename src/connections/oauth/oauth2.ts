@@ -9,7 +9,7 @@
 import type { OAuth2Credentials } from '../../define/context.ts';
 import { PatchbayError, excerptOf, type ErrorCode } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
-import { addSecretValue, emptySecrets, redactText } from '../../upstream/redact.ts';
+import { addHeaderSecrets, addSecretValue, emptySecrets } from '../../upstream/redact.ts';
 import { fetchTransport, type Transport } from '../../upstream/transport.ts';
 import { fillOAuthParams, fillOAuthUrl, type OAuthConnection } from './templates.ts';
 
@@ -91,6 +91,7 @@ async function tokenRequest(integration: IntegrationConfig, grant: Grant, params
   if (provider.token_request_auth_method === 'basic') {
     const pair = `${encodeURIComponent(clientId ?? '')}:${encodeURIComponent(clientSecret ?? '')}`;
     headers['authorization'] = `Basic ${Buffer.from(pair).toString('base64')}`;
+    addHeaderSecrets(secrets, headers);
   } else {
     if (clientId) body.set('client_id', clientId);
     if (clientSecret) body.set('client_secret', clientSecret);
@@ -108,18 +109,19 @@ async function tokenRequest(integration: IntegrationConfig, grant: Grant, params
       config: { endpoint, method: 'POST' },
     });
   } catch (cause) {
-    const reason = redactText(cause instanceof Error ? cause.message : String(cause), secrets);
+    const reason = excerptOf(cause instanceof Error ? cause.message : String(cause), { max: 500, secrets });
     throw fail(code, `Could not reach the token endpoint of ${label} (${endpoint}): ${reason}. Check the network and token_url, then retry.`, true, { cause });
   }
   const text = Buffer.from(response.body).toString('utf8');
   const parsed = parseTokenBody(text, response.headers['content-type']);
-  const excerpt = redactText(excerptOf(text, 200), secrets);
+  // Redacted whole, then cut; so is what the provider says about the error (it may echo the request).
+  const excerpt = excerptOf(text, { max: 200, secrets });
   if (response.status >= 500) {
     throw fail(code, `The token endpoint of ${label} failed with ${response.status}; try again later.`, true, { status: response.status, excerpt });
   }
   if (parsed && typeof parsed['error'] === 'string') {
-    const description = typeof parsed['error_description'] === 'string' ? ` (${parsed['error_description']})` : '';
-    throw fail(code, `The token endpoint of ${label} refused the ${grant} grant: ${parsed['error']}${description}.`, false, { status: response.status, excerpt });
+    const description = typeof parsed['error_description'] === 'string' ? ` (${excerptOf(parsed['error_description'], { max: 300, secrets })})` : '';
+    throw fail(code, `The token endpoint of ${label} refused the ${grant} grant: ${excerptOf(parsed['error'], { max: 100, secrets })}${description}.`, false, { status: response.status, excerpt });
   }
   if (response.status >= 400) {
     throw fail(code, `The token endpoint of ${label} answered ${response.status} to the ${grant} grant${excerpt ? `: ${excerpt}` : ''}.`, false, { status: response.status, excerpt });

@@ -12,7 +12,8 @@
 import type { Context } from 'hono';
 import { connectionAllowed, isFullScope } from '../../access/scope.ts';
 import { finishOAuthFlow, startOAuthFlow, type OAuthFlowDeps } from '../../connections/oauth/flow.ts';
-import { PatchbayError, toPatchbayError } from '../../errors.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError } from '../../errors.ts';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../observability/truncate.ts';
 import type { AppEnv } from '../middleware.ts';
 import { statusForCode } from '../respond.ts';
 
@@ -99,7 +100,7 @@ export function oauthCallback(deps: ConnectRoutesDeps): (c: Context<AppEnv>) => 
     } catch (error) {
       const err = toPatchbayError(error, 'OAUTH_FAILED');
       const transient = (err.details as { transient?: boolean } | undefined)?.transient === true;
-      return c.html(callbackPage(false, err.message), transient ? 502 : statusForCode(err.code) === 409 ? 409 : 400);
+      return c.html(callbackPage(false, boundedErrorJSON(err, DEFAULT_MAX_RESULT_BYTES).message), transient ? 502 : statusForCode(err.code) === 409 ? 409 : 400);
     }
   };
 }
