@@ -102,7 +102,9 @@ async function runLeased(runtime: SyncRuntime, fn: FunctionManifest, options: Ru
   // Where each model's records stand: whatever comes after is this run's, even if it is killed.
   const startCursors = await markModels(store.records, ids, models);
   await store.syncs.startRun({ id: runId, integration_id: integrationId, connection_id: connectionId, sync_name: syncName, status: 'running', started_at: startedAt.toISOString(), start_cursors: startCursors });
-  const state = previousState ?? defaultSyncState(integrationId, connectionId, syncName);
+  // A first run started by hand (CLI, API, a function) leaves the schedule to the scheduler: the
+  // row says only what the scheduler would (an autoStart: false sync stays paused until resumed).
+  const state = previousState ?? { ...defaultSyncState(integrationId, connectionId, syncName), paused: fn.autoStart === false };
   await store.syncs.setState({ ...state, last_run_id: runId });
   const log = logger?.child({ integrationId, connectionId, sync: syncName, runId, trigger: options.trigger });
   log?.info({ resuming, syncType }, 'sync run started');

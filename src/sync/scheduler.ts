@@ -129,6 +129,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
           };
           await runtime.store.syncs.setState(state);
         }
+        if (!state.paused && state.next_run_at === null) {
+          // Unpaused but never scheduled: its first run was started by hand. Its next one comes an
+          // interval later, as after any run.
+          const next = state.last_run_id !== null ? nextRunAt(fn, t, random) : firstRunAt(fn, t, random);
+          state = { ...state, next_run_at: new Date(next).toISOString() };
+          await runtime.store.syncs.setState(state);
+        }
         if (state.paused || state.next_run_at === null || inFlight.has(key)) continue;
         const at = Date.parse(state.next_run_at);
         if (at <= t) due.push({ fn, state, at });

@@ -73,3 +73,27 @@ test('a resumed sync runs on the next tick; stop() waits for runs in flight', as
   assert.equal(scheduler.running, 0);
   assert.ok((await runtime.store.records.getByIds({ integrationId: 'fake', connectionId: 'f1', model: 'Thing' }, ['manual'])).has('manual'));
 });
+
+test('a first run started by hand leaves the schedule to the scheduler: scheduled an interval later, autoStart:false still paused', async () => {
+  await runtime.connections.add({ integrationId: 'hold', connectionId: 'by-hand', credentials: { type: 'NONE' } });
+  const { runSync } = await import('../../src/sync/runner.ts');
+  const ran = await runSync(runtime, { integrationId: 'hold', connectionId: 'by-hand', syncName: 'hold', trigger: 'cli', env: {} });
+  assert.equal(ran.status, 'success');
+  await runtime.connections.add({ integrationId: 'fake', connectionId: 'f2', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+  const manual = await runSync(runtime, { integrationId: 'fake', connectionId: 'f2', syncName: 'manual', trigger: 'cli', env: {} });
+  assert.equal(manual.status, 'success');
+  assert.equal((await runtime.store.syncs.getState('fake', 'f2', 'manual'))?.paused, true, 'autoStart:false is not scheduled by a manual run');
+  const before = Date.now();
+  const scheduler = startScheduler({ runtime, concurrency: 1, tickMs: 20, random: () => 0, runOptions: { env: {} } });
+  try {
+    await until(async () => (await runtime.store.syncs.getState('hold', 'by-hand', 'hold'))?.next_run_at != null, 'the by-hand connection to be scheduled');
+  } finally {
+    await scheduler.stop();
+  }
+  const next = Date.parse((await runtime.store.syncs.getState('hold', 'by-hand', 'hold'))!.next_run_at!);
+  assert.ok(next >= before + 3_600_000, 'the next run is an interval after the manual one, not at once');
+  assert.equal((await runtime.store.syncs.listRuns({ integrationId: 'hold', connectionId: 'by-hand' })).length, 1, 'no immediate second run');
+  const paused = await runtime.store.syncs.getState('fake', 'f2', 'manual');
+  assert.equal(paused?.paused, true);
+  assert.equal(paused?.next_run_at, null);
+});

@@ -121,7 +121,8 @@ export function register(program: Command): void {
         for (const row of rows) {
           process.stdout.write(`${row.integration}/${row.sync}  ${row.frequency ?? ''}  models: ${row.models.join(', ')}${row.trackDeletes ? '  trackDeletes' : ''}${row.autoStart ? '' : '  autoStart: false'}\n`);
           for (const c of row.connections) {
-            process.stdout.write(`  ${c.connectionId}  ${c.paused ? 'paused' : 'active'}  last success: ${c.lastSuccessAt ?? 'never'}  next: ${c.nextRunAt ?? '-'}\n`);
+            const next = c.nextRunAt ?? (c.paused ? '-' : 'on the next `patchbay serve` start');
+            process.stdout.write(`  ${c.connectionId}  ${c.paused ? 'paused' : 'active'}  last success: ${c.lastSuccessAt ?? 'never'}  next: ${next}\n`);
           }
         }
       });
