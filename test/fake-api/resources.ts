@@ -67,6 +67,15 @@ function param(ctx: RouteContext, name: string): string | undefined {
 export const paged: Route = (ctx) => {
   if (!ctx.url.pathname.startsWith('/paged/')) return false;
   if (!requireAuth(ctx)) return true;
+  if (ctx.state.pagedGate) {
+    void ctx.state.pagedGate.then(() => answerPaged(ctx));
+    return true;
+  }
+  answerPaged(ctx);
+  return true;
+};
+
+function answerPaged(ctx: RouteContext): boolean {
   const { state, res, url } = ctx;
   if (state.pagedBody) {
     res.writeHead(200, { 'content-type': state.pagedBody.contentType, 'content-length': Buffer.byteLength(state.pagedBody.body) });
@@ -111,4 +120,4 @@ export const paged: Route = (ctx) => {
   }
   json(res, 404, { error: 'not_found', message: `No pagination style "${style}"` });
   return true;
-};
+}

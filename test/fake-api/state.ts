@@ -86,6 +86,11 @@ export interface FakeApiState {
   pagedItems: Array<{ id: string; n: number }>;
   /** When set, every /paged/* request answers 200 with this body and content type (a broken provider answer). */
   pagedBody: { contentType: string; body: string } | null;
+  /**
+   * When set, every /paged/* answer waits for it: a test holds a sync mid-run for as long as it
+   * needs (no timing involved), then resolves it.
+   */
+  pagedGate: Promise<void> | null;
   /** Per-key counters for failure injection (`/flaky?key=`, `/ratelimit/*?key=`). */
   hits: Map<string, number>;
   /** Requests whose client went away before the response was sent (aborted mid-request). */
@@ -127,6 +132,7 @@ export function createState(input: FakeApiOptions = {}): FakeApiState {
     nextIssueId: options.issues + 1,
     pagedItems: Array.from({ length: options.pagedItems }, (_, i) => ({ id: `item-${i + 1}`, n: i + 1 })),
     pagedBody: null,
+    pagedGate: null,
     hits: new Map(),
     closedEarly: 0,
     issueTokens(this: FakeApiState) {

@@ -89,16 +89,27 @@ test('a run killed with SIGKILL resumes from its checkpoint and ends with the sa
 });
 
 test('two processes running one sync for one connection: the second is refused with LOCKED', { timeout: 120_000 }, async () => {
-  // Slow pages (800 ms each) so the first run is still going when the second starts.
-  const slow = { PAGE_DELAY_MS: '800' };
-  const first = cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], slow);
-  const before = pageRequests().length;
-  for (let i = 0; i < 1200 && pageRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
-  const second = await cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], slow).done;
-  assert.equal(second.code, 1);
-  assert.match(second.stderr, /already running for connection "twice"/);
-  const done = await first.done;
-  assert.equal(done.code, 0, done.stderr);
+  // The fake API holds the first run's first page until the second process has been refused, so
+  // the overlap does not depend on how fast a loaded machine starts processes. A long lease: the
+  // first run must keep it however slow its renewals are.
+  let release!: () => void;
+  project.api.state.pagedGate = new Promise<void>((resolve) => (release = resolve));
+  const env = { PATCHBAY_SYNC_LEASE_MS: '60000' };
+  try {
+    const first = cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], env);
+    const before = pageRequests().length;
+    for (let i = 0; i < 2400 && pageRequests().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(pageRequests().length > before, 'the first run is fetching its first page');
+    const second = await cli(['sync', 'run', 'items', '--integration', 'fake', '--connection', 'twice'], env).done;
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /already running for connection "twice"/);
+    release();
+    const done = await first.done;
+    assert.equal(done.code, 0, done.stderr);
+  } finally {
+    release();
+    project.api.state.pagedGate = null;
+  }
   const runtime = await project.open();
   const runs = await runtime.store.syncs.listRuns({ connectionId: 'twice' });
   assert.deepEqual(runs.map((r) => r.status), ['success'], 'only one run was recorded');
