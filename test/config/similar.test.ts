@@ -21,8 +21,8 @@ test('closest: typos, prefixes, other separators and reordered words; best first
   assert.deepEqual(closest('ab', ['abcdef-long-name']), [], 'a short term does not match by containment');
 });
 
-test('closest: a megabyte term costs a scan, not an edit-distance table', () => {
-  const started = performance.now();
+test('closest: a megabyte term is answered (no match), not refused or thrown on', () => {
+  // Its cost is bounded by the length check before any edit distance (see closest's doc); timing
+  // it here would make the test depend on the machine's load.
   assert.deepEqual(closest('a'.repeat(1_000_000), ['fake_get-issue', 'fake_create-issue']), []);
-  assert.ok(performance.now() - started < 1000);
 });
