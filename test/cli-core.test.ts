@@ -49,7 +49,7 @@ test('init refuses to overwrite an existing integrations folder', async (t) => {
   const dir = emptyDir(t);
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/');
   assert.equal(cli(dir, 'init').code, 0);
-  assert.equal(readFileSync(path.join(dir, '.gitignore'), 'utf8'), 'node_modules/\n.patchbay/\n', 'existing .gitignore extended, not replaced');
+  assert.equal(readFileSync(path.join(dir, '.gitignore'), 'utf8'), 'node_modules/\n.patchbay/\n.env\n', 'existing .gitignore extended, not replaced');
   const before = readFileSync(path.join(dir, 'integrations/github/actions/create-issue.ts'), 'utf8');
   writeFileSync(path.join(dir, 'integrations/github/actions/create-issue.ts'), 'mine');
   const again = cli(dir, 'init');

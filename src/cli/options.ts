@@ -3,16 +3,22 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadProjectEnv } from '../config/dotenv.ts';
 import { resolvePaths, type ProjectPaths } from '../config/paths.ts';
 import { PatchbayError } from '../errors.ts';
 
-/** The project paths from the root program's `--integrations` / `--home` options. */
+/**
+ * The project paths from the root program's `--integrations` / `--home` options. The project's
+ * `.env` (beside integrations/) is loaded here, once, without overriding the real environment.
+ */
 export function pathsFrom(command: Command): ProjectPaths {
   let root: Command = command;
   while (root.parent) root = root.parent;
   const opts = root.opts<{ integrations?: string; home?: string }>();
   const local = command.opts<{ integrations?: string; home?: string }>();
-  return resolvePaths({ integrations: local.integrations ?? opts.integrations, home: local.home ?? opts.home });
+  const paths = resolvePaths({ integrations: local.integrations ?? opts.integrations, home: local.home ?? opts.home });
+  loadProjectEnv(paths);
+  return paths;
 }
 
 /** Parses `--input '{"a":1}'` or `--input @file.json`; the error names the option and what to fix. */

@@ -9,7 +9,7 @@
 export { catalogPath, getProvider, listProviders, loadCatalog, providerKeyForIntegration, searchProviders, suggestProviders } from './catalog.ts';
 export { assertConnectionConfig, checkConnectionConfig, connectionConfigUses, describeConfigIssues, MAX_CONFIG_VALUE_LENGTH } from './connection-config.ts';
 export type { CheckOptions, ConnectionConfigIssue, ConnectionConfigUse } from './connection-config.ts';
-export { INTEGRATION_FILE, listIntegrationIds, loadIntegrationConfig } from './integration.ts';
+export { INTEGRATION_FILE, listIntegrationIds, loadIntegrationConfig, oauthClient } from './integration.ts';
 export { interpolate, interpolateString } from './interpolate.ts';
 export { mergePagination, mergeProxy } from './merge.ts';
 export { catalogSchema, integrationFileSchema, integrationJsonSchema, paginationSchema, providerSchema } from './schema.ts';

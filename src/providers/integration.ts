@@ -10,7 +10,7 @@ import type * as z from 'zod';
 import type { ProjectPaths } from '../config/paths.ts';
 import { PatchbayError } from '../errors.ts';
 import { getProvider, providerKeyForIntegration, suggestProviders } from './catalog.ts';
-import { interpolate } from './interpolate.ts';
+import { interpolate, interpolateString } from './interpolate.ts';
 import { mergeProxy } from './merge.ts';
 import { formatIssues, inlineProviderSchema, integrationFileSchema, providerSchema } from './schema.ts';
 import type { IntegrationConfig, IntegrationFile, ProviderConfig } from './types.ts';
@@ -56,7 +56,11 @@ export async function loadIntegrationConfig(paths: ProjectPaths, integrationId: 
   const text = await readOptional(file, shown);
   if (text === undefined) return fromCatalogOnly(integrationId, shown);
 
-  const parsed = interpolate(parseJson(text, shown), env, shown);
+  const raw = parseJson(text, shown);
+  // The OAuth app's client id and secret are resolved where they are used (oauthClient()), so a
+  // missing variable fails an OAuth flow, not every use of the integration.
+  const deferred = takeOAuthClient(raw);
+  const parsed = interpolate(raw, env, shown);
   const result = integrationFileSchema.safeParse(parsed);
   if (!result.success) throw invalid(shown, result.error);
   const data = result.data as IntegrationFile;
@@ -71,10 +75,54 @@ export async function loadIntegrationConfig(paths: ProjectPaths, integrationId: 
     environment: data.environment ?? {},
     webhooks: data.webhooks ?? { urls: [] },
   };
-  if (data.oauth?.client_id !== undefined) config.oauth.client_id = data.oauth.client_id;
-  if (data.oauth?.client_secret !== undefined) config.oauth.client_secret = data.oauth.client_secret;
   if (data.syncs !== undefined) config.syncs = data.syncs;
+  for (const field of ['client_id', 'client_secret'] as const) {
+    const template = deferred[field];
+    if (template === undefined) continue;
+    try {
+      config.oauth[field] = interpolateString(template, env, `${shown} (oauth.${field})`);
+    } catch (error) {
+      if (!(error instanceof PatchbayError)) throw error;
+      (config.oauth.unresolved ??= {})[field] = error.message;
+    }
+  }
   return config;
+}
+
+/**
+ * The OAuth app's client id (and secret, when the caller needs it) for a flow or a token request.
+ * Throws INVALID_CONFIG naming the unset variable, or the missing setting, and where to put it.
+ *
+ * @example
+ * const { clientId, clientSecret } = oauthClient(integration, { secret: true });
+ */
+export function oauthClient(integration: IntegrationConfig, needs: { secret?: boolean } = {}): { clientId: string; clientSecret?: string } {
+  const { oauth } = integration;
+  const unresolved = oauth.unresolved?.client_id ?? (needs.secret ? oauth.unresolved?.client_secret : undefined);
+  if (unresolved !== undefined) throw new PatchbayError('INVALID_CONFIG', unresolved);
+  if (!oauth.client_id) {
+    throw new PatchbayError(
+      'INVALID_CONFIG',
+      `Integration "${integration.id}" has no oauth.client_id; add it to integrations/${integration.id}/integration.json (e.g. "client_id": "\${${integration.id.toUpperCase().replace(/\W/g, '_')}_CLIENT_ID}", the value in the environment or .env).`,
+    );
+  }
+  return oauth.client_secret !== undefined ? { clientId: oauth.client_id, clientSecret: oauth.client_secret } : { clientId: oauth.client_id };
+}
+
+/** Removes `oauth.client_id` / `client_secret` from the parsed file (string templates only) and returns them. */
+function takeOAuthClient(raw: unknown): { client_id?: string; client_secret?: string } {
+  const oauth = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['oauth'] : undefined;
+  if (typeof oauth !== 'object' || oauth === null) return {};
+  const block = oauth as Record<string, unknown>;
+  const taken: { client_id?: string; client_secret?: string } = {};
+  for (const field of ['client_id', 'client_secret'] as const) {
+    const value = block[field];
+    if (typeof value === 'string') {
+      taken[field] = value;
+      delete block[field];
+    }
+  }
+  return taken;
 }
 
 function fromCatalogOnly(integrationId: string, shown: string): IntegrationConfig {

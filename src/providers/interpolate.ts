@@ -19,7 +19,7 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv, where: s
     if (!ENV_NAME.test(name)) return whole;
     const value = env[name];
     if (value === undefined) {
-      throw new PatchbayError('INVALID_CONFIG', `${where} references \${${name}}, but the environment variable ${name} is not set. Export it (or add it to your .env) and retry.`, {
+      throw new PatchbayError('INVALID_CONFIG', `${where} references \${${name}}, but the environment variable ${name} is not set. Export it, or add ${name}=… to the .env file beside integrations/, and retry.`, {
         details: { variable: name },
       });
     }

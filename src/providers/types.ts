@@ -117,7 +117,17 @@ export interface SyncSettings {
 export interface IntegrationConfig {
   id: string;
   provider: ProviderConfig;
-  oauth: { client_id?: string; client_secret?: string; scopes: string[] };
+  oauth: {
+    client_id?: string;
+    client_secret?: string;
+    scopes: string[];
+    /**
+     * OAuth app settings whose `${ENV}` is not set, with the sentence to show. They are resolved
+     * lazily: only an OAuth flow or token request fails on them (`oauthClient()`), so a token or
+     * API-key connection never needs the OAuth app's variables.
+     */
+    unresolved?: { client_id?: string; client_secret?: string };
+  };
   environment: Record<string, string>;
   webhooks: { urls: string[]; secret?: string };
   /** Per-sync settings from integration.json, keyed by sync name; absent when the file sets none. */

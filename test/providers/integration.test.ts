@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolvePaths, type ProjectPaths } from '../../src/config/paths.ts';
 import { PatchbayError } from '../../src/errors.ts';
-import { getProvider, listIntegrationIds, loadIntegrationConfig } from '../../src/providers/index.ts';
+import { getProvider, listIntegrationIds, loadIntegrationConfig, oauthClient } from '../../src/providers/index.ts';
 
 let root: string;
 let paths: ProjectPaths;
@@ -115,10 +115,17 @@ describe('loadIntegrationConfig', () => {
     assert.deepEqual(config.webhooks, { urls: ['https://backend.example/hooks'], secret: 'whs' });
   });
 
-  it('names the missing environment variable and the file, never a secret', async () => {
+  it('names the missing environment variable and the file, never a secret; OAuth app settings only where they are used', async () => {
     await write('needs-env', { provider: 'github', oauth: { client_id: 'visible-id', client_secret: '${GITHUB_CLIENT_SECRET}' } });
-    const error = await rejects(loadIntegrationConfig(paths, 'needs-env', { OTHER: 'x' }), 'INVALID_CONFIG', /GITHUB_CLIENT_SECRET/, /integrations\/needs-env\/integration\.json/, /oauth\.client_secret/);
+    // A token or API-key connection never needs the OAuth app: loading succeeds.
+    const config = await loadIntegrationConfig(paths, 'needs-env', { OTHER: 'x' });
+    assert.equal(config.oauth.client_id, 'visible-id');
+    assert.deepEqual(oauthClient(config), { clientId: 'visible-id' }, 'the authorization URL needs only the id');
+    const error = await rejects((async () => oauthClient(config, { secret: true }))(), 'INVALID_CONFIG', /GITHUB_CLIENT_SECRET/, /integrations\/needs-env\/integration\.json/, /oauth\.client_secret/);
     assert.doesNotMatch(error.message, /visible-id/);
+    // Every other field still fails at load.
+    await write('needs-env-2', { provider: 'github', environment: { TOKEN: '${MISSING_TOKEN}' } });
+    await rejects(loadIntegrationConfig(paths, 'needs-env-2', {}), 'INVALID_CONFIG', /MISSING_TOKEN/, /environment\.TOKEN/);
   });
 
   it('reports malformed JSON with the file, line and column', async () => {

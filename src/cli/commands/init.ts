@@ -67,13 +67,20 @@ export function register(program: Command): void {
         written.push('tsconfig.json');
       }
       const gitignore = path.join(paths.root, '.gitignore');
+      // State and secrets stay out of git: .patchbay/ (database, key) and .env (OAuth app secrets).
       if (!existsSync(gitignore)) {
-        writeFileSync(gitignore, '.patchbay/\nnode_modules/\n', { flag: 'wx' });
+        writeFileSync(gitignore, '.patchbay/\n.env\nnode_modules/\n', { flag: 'wx' });
         written.push('.gitignore');
-      } else if (!/^\/?\.patchbay\/?$/m.test(readFileSync(gitignore, 'utf8'))) {
+      } else {
         const text = readFileSync(gitignore, 'utf8');
-        appendFileSync(gitignore, `${text.endsWith('\n') || text === '' ? '' : '\n'}.patchbay/\n`);
-        written.push('.gitignore (added .patchbay/)');
+        const missing = [
+          ['.patchbay/', /^\/?\.patchbay\/?$/m],
+          ['.env', /^\/?\.env$/m],
+        ].filter(([, pattern]) => !(pattern as RegExp).test(text)).map(([line]) => line as string);
+        if (missing.length > 0) {
+          appendFileSync(gitignore, `${text.endsWith('\n') || text === '' ? '' : '\n'}${missing.join('\n')}\n`);
+          written.push(`.gitignore (added ${missing.join(', ')})`);
+        }
       }
 
       process.stdout.write(

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PatchbayError, excerptOf } from '../../errors.ts';
+import { oauthClient } from '../../providers/integration.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { fillOAuthParams, fillOAuthUrl } from './templates.ts';
 
@@ -47,14 +48,12 @@ export function authorizationUrl(
   if (!provider.authorization_url) {
     throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no authorization_url; set it on the provider in integrations/${integration.id}/integration.json.`);
   }
-  if (!integration.oauth.client_id) {
-    throw new PatchbayError('INVALID_CONFIG', `Integration "${integration.id}" has no oauth.client_id; add it to integrations/${integration.id}/integration.json (e.g. "client_id": "\${${integration.id.toUpperCase().replace(/\W/g, '_')}_CLIENT_ID}").`);
-  }
+  const { clientId } = oauthClient(integration);
   const connection = { connectionConfig: input.connectionConfig ?? {}, fullAccess: input.fullAccess === true, ...(input.connectionId ? { connectionId: input.connectionId } : {}) };
   const url = fillOAuthUrl(integration, 'authorization_url', provider.authorization_url, connection);
   const params = fillOAuthParams(integration, 'authorization_params', connection);
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', integration.oauth.client_id);
+  url.searchParams.set('client_id', clientId);
   url.searchParams.set('redirect_uri', input.redirectUri);
   url.searchParams.set('state', input.state);
   const scopes = integration.oauth.scopes.length > 0 ? integration.oauth.scopes : (provider.default_scopes ?? []);

@@ -8,6 +8,7 @@
  */
 import type { OAuth2Credentials } from '../../define/context.ts';
 import { PatchbayError, excerptOf, type ErrorCode } from '../../errors.ts';
+import { oauthClient } from '../../providers/integration.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { addHeaderSecrets, addSecretValue, emptySecrets } from '../../upstream/redact.ts';
 import { fetchTransport, type Transport } from '../../upstream/transport.ts';
@@ -81,8 +82,8 @@ async function tokenRequest(integration: IntegrationConfig, grant: Grant, params
   }
   const url = fillOAuthUrl(integration, grant === 'refresh_token' && provider.refresh_url ? 'refresh_url' : 'token_url', template, options);
   const endpoint = url.toString();
-  const clientId = integration.oauth.client_id;
-  const clientSecret = integration.oauth.client_secret;
+  // An unset ${ENV} of the OAuth app fails here, at the token request, with what to set.
+  const { clientId, clientSecret } = oauthClient(integration, { secret: true });
   const secrets = emptySecrets();
   for (const value of [clientSecret, params['refresh_token'], params['code'], params['code_verifier']]) addSecretValue(secrets, value);
 

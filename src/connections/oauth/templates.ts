@@ -8,7 +8,7 @@
  * `--config` field to pass.
  */
 import { PatchbayError } from '../../errors.ts';
-import { assertConnectionConfig } from '../../providers/index.ts';
+import { assertConnectionConfig, oauthClient } from '../../providers/index.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import { checkUrlValues, fillTemplate, missingPlaceholders, placeholderValues } from '../../upstream/inject.ts';
 
@@ -49,6 +49,7 @@ function templateValues(integration: IntegrationConfig, connectionConfig: Record
   for (const [name, value] of Object.entries(placeholderValues({ type: 'NONE' }, connectionConfig))) {
     if (name.startsWith(CONFIG_PREFIX)) values[name] = value;
   }
+  if (integration.oauth.unresolved?.client_id !== undefined) oauthClient(integration);
   if (integration.oauth.client_id) values['clientId'] = integration.oauth.client_id;
   return values;
 }
