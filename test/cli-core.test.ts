@@ -162,3 +162,23 @@ test('dev re-bundles a saved file, says so in one line with its time, reports er
   }
   assert.equal(child.exitCode, null, 'still running');
 });
+
+test('compile validates integration.json with the errors serve would give; unset variables are left to serve', async (t) => {
+  const dir = emptyDir(t);
+  assert.equal(cli(dir, 'init').code, 0);
+  const file = path.join(dir, 'integrations/github/integration.json');
+  writeFileSync(file, JSON.stringify({ provider: 'githubb' }));
+  const unknown = cli(dir, 'compile', '--no-typecheck');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /integrations\/github\/integration\.json - error bad-integration-config: .*provider "githubb" is not in the catalog\. Did you mean "github"\?/);
+  assert.match(unknown.stderr, /nothing was written/);
+  assert.ok(!existsSync(path.join(dir, '.patchbay/build/manifest.json')));
+  writeFileSync(file, '{ "provider": "github", ');
+  const broken = cli(dir, 'compile', '--no-typecheck');
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /integration\.json is not valid JSON at line 1, column \d+/);
+  // A CI build has no secrets: ${…} not set is for serve to say, not compile.
+  writeFileSync(file, JSON.stringify({ provider: 'github', environment: { TOKEN: '${SOME_UNSET_SECRET}' } }));
+  const ok = cli(dir, 'compile', '--no-typecheck');
+  assert.equal(ok.code, 0, ok.stderr);
+});

@@ -18,6 +18,7 @@ import { SDK_RUNTIME_URL } from './sdk.ts';
 import { sourceHash } from './source-hash.ts';
 import { findTsconfig, TypeChecker } from './typecheck.ts';
 import { validateFunction } from './validate.ts';
+import { INTEGRATION_FILE, loadIntegrationConfig } from '../providers/integration.ts';
 
 /** How to compile; every field optional, the defaults suit `patchbay compile`. */
 export interface CompileOptions {
@@ -93,7 +94,7 @@ export class Compiler {
     }
     for (const fn of onDisk?.functions ?? []) if (!this.#previous.has(fn.bundle)) this.#previous.set(fn.bundle, fn);
 
-    const diagnostics: Diagnostic[] = [...found.diagnostics];
+    const diagnostics: Diagnostic[] = [...found.diagnostics, ...(await checkIntegrationConfigs(paths, functions))];
     const manifest: Manifest = {
       schemaVersion: 1,
       builtAt: new Date().toISOString(),
@@ -193,4 +194,30 @@ export function manifestFileFor(paths: ProjectPaths, only: string[] | undefined)
 
 function keyOf(fn: SourceFunction): string {
   return `${fn.integrationId}/${FOLDER_OF[fn.kind]}/${fn.name}`;
+}
+
+/**
+ * Every integration.json the build's functions use, resolved as `serve` resolves it (catalog
+ * provider, inline provider, `${ENV}`): its errors are build errors with the same message, so a
+ * broken file fails `compile`, not the first tool call. What only the machine that runs the
+ * functions supplies is left to it: an unset `${ENV}` (CI builds without secrets) and a missing
+ * file for an id that is not a catalog key are not build errors (`serve` names them at first use).
+ */
+async function checkIntegrationConfigs(paths: ProjectPaths, functions: SourceFunction[]): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  for (const integrationId of new Set(functions.map((fn) => fn.integrationId))) {
+    try {
+      await loadIntegrationConfig(paths, integrationId);
+    } catch (error) {
+      const reason = (error as { details?: { reason?: string } }).details?.reason;
+      if (reason === 'unset_variable' || reason === 'missing_file') continue;
+      diagnostics.push({
+        severity: 'error',
+        code: 'bad-integration-config',
+        message: (error as Error).message,
+        file: displayPath(paths.root, path.join(paths.integrationsDir, integrationId, INTEGRATION_FILE)),
+      });
+    }
+  }
+  return diagnostics;
 }

@@ -19,7 +19,8 @@ export type DiagnosticRule =
   | 'duplicate-function'
   | 'bad-index'
   | 'load-error'
-  | 'load-timeout';
+  | 'load-timeout'
+  | 'bad-integration-config';
 
 /** One problem found by compile, in a form every front end can print or send. */
 export interface Diagnostic {

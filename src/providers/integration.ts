@@ -133,7 +133,7 @@ function fromCatalogOnly(integrationId: string, shown: string): IntegrationConfi
     throw new PatchbayError(
       'INVALID_CONFIG',
       `${shown} is missing: create it with { "provider": "<catalog key>" } (patchbay providers search <term>).${hint}`,
-      { details: { integration: integrationId, suggestions: close } },
+      { details: { integration: integrationId, suggestions: close, reason: 'missing_file' } },
     );
   }
   const provider = getProvider(key)!;

@@ -20,7 +20,7 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv, where: s
     const value = env[name];
     if (value === undefined) {
       throw new PatchbayError('INVALID_CONFIG', `${where} references \${${name}}, but the environment variable ${name} is not set. Export it, or add ${name}=… to the .env file beside integrations/, and retry.`, {
-        details: { variable: name },
+        details: { variable: name, reason: 'unset_variable' },
       });
     }
     return value;
