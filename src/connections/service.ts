@@ -223,6 +223,13 @@ export function createConnectionService(options: ConnectionServiceOptions): Conn
       if (!row) throw notFound(integrationId, connectionId);
       await store.connections.update(integrationId, connectionId, { metadata: { ...(row.metadata ?? {}), ...patch }, updated_at: new Date().toISOString() });
     },
+    async setConnectionConfig(integrationId: string, connectionId: string, connectionConfig: Record<string, unknown>, access: { fullAccess?: boolean } = {}) {
+      const row = await store.connections.get(integrationId, connectionId);
+      if (!row) throw notFound(integrationId, connectionId);
+      const config = options.integrations ? await options.integrations(integrationId) : undefined;
+      if (config) assertConnectionConfig(config, connectionConfig, { fullAccess: access.fullAccess === true });
+      await store.connections.update(integrationId, connectionId, { connection_config: connectionConfig, updated_at: new Date().toISOString() });
+    },
     async remove(integrationId: string, connectionId: string) {
       const row = await store.connections.get(integrationId, connectionId);
       if (!row) return false;

@@ -67,5 +67,11 @@ export interface ConnectionService {
   markRefreshFailed(integrationId: string, connectionId: string, error: string): Promise<void>;
   setMetadata(integrationId: string, connectionId: string, metadata: Record<string, unknown>): Promise<void>;
   updateMetadata(integrationId: string, connectionId: string, patch: Record<string, unknown>): Promise<void>;
+  /**
+   * Replaces the connection config, checked against the provider's declared shape as `add`
+   * checks it (a full-access caller may go outside declared suffixes and patterns). It fills the
+   * provider's URLs from the next request on.
+   */
+  setConnectionConfig(integrationId: string, connectionId: string, connectionConfig: Record<string, unknown>, options?: { fullAccess?: boolean }): Promise<void>;
   remove(integrationId: string, connectionId: string): Promise<boolean>;
 }

@@ -189,6 +189,38 @@ export function register(program: Command): void {
       });
     });
 
+  for (const what of ['metadata', 'config'] as const) {
+    connection
+      .command(what)
+      .description(
+        what === 'metadata'
+          ? "Print a connection's metadata, or change it: --set JSON replaces it, --merge JSON adds and overwrites keys (what nango.getMetadata() reads)"
+          : "Print a connection's config, or change it: --set JSON replaces it, --merge JSON adds and overwrites keys (checked against the provider's declared fields)",
+      )
+      .argument('<integration-or-id>')
+      .argument('[connection-id]')
+      .option('--set <json>', 'replace it with this JSON object (or @file.json)')
+      .option('--merge <json>', 'merge this JSON object into it (or @file.json)')
+      .action(async (first: string, second: string | undefined, options: { set?: string; merge?: string }, command: Command) => {
+        if (options.set !== undefined && options.merge !== undefined) throw new PatchbayError('INVALID_ARGUMENT', 'Pass --set or --merge, not both.');
+        const set = jsonObject(options.set, '--set');
+        const merge = jsonObject(options.merge, '--merge');
+        await withService(pathsFrom(command), async (service) => {
+          const [integrationId, connectionId] = await resolveTarget(service, first, second);
+          const row = await service.get(integrationId, connectionId);
+          const current = (what === 'metadata' ? row.metadata : row.connection_config) ?? {};
+          let next = current;
+          if (set || merge) {
+            next = set ?? { ...current, ...merge };
+            // The operator at the terminal has full access: any valid host a provider allows.
+            if (what === 'metadata') await service.setMetadata(integrationId, connectionId, next);
+            else await service.setConnectionConfig(integrationId, connectionId, next, { fullAccess: true });
+          }
+          process.stdout.write(`${JSON.stringify(next, null, 2)}\n`);
+        });
+      });
+  }
+
   connection
     .command('remove')
     .description('Remove a connection (runs pre-connection-deletion functions first)')
