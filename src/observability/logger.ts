@@ -5,6 +5,7 @@
  * No line exceeds `MAX_LOG_LINE_BYTES`, whoever logs what (`capLogLine`).
  */
 import { pino } from 'pino';
+import { prettyDestination } from './pretty.ts';
 import type { DestinationStream, LogFn, Logger as PinoLogger, LevelWithSilent } from 'pino';
 import { secretKeySpellings } from './redact.ts';
 import { cutText, formatSize, shrinkValue } from './truncate.ts';
@@ -96,6 +97,8 @@ export interface LoggerOptions {
   destination?: string | number | DestinationStream;
   /** Fields added to every line. */
   base?: Record<string, unknown>;
+  /** Readable lines instead of JSON (a person at a terminal); ignored when `destination` is given. */
+  pretty?: boolean;
 }
 
 /**
@@ -119,6 +122,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function destinationOf(options: LoggerOptions): DestinationStream {
   const dest = options.destination;
+  if (dest === undefined && options.pretty) return prettyDestination(options.stdio ? process.stderr : process.stdout);
   if (dest === undefined) return pino.destination({ dest: options.stdio ? 2 : 1, sync: true });
   if (typeof dest === 'string' || typeof dest === 'number') return pino.destination({ dest, sync: true, mkdir: true });
   return dest;

@@ -111,3 +111,16 @@ test('a refused delete pass fails `sync run` (exit 1) saying how to opt in; `syn
   assert.equal(allowed.code, 0, allowed.stderr);
   assert.match(allowed.stderr, /deleted 18/);
 });
+
+test('a failing sync run in a terminal prints readable log lines, not raw JSON, before the summary', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no `script` to give the CLI a terminal');
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, MAIN, '--integrations', project.paths.integrationsDir, '--home', project.paths.home, 'sync', 'run', 'broken', '--connection', 'c1'].map(quote).join(' ');
+  // `script` runs the command with a pseudo-terminal as its stdout and stderr.
+  const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: project.root, env: { ...process.env, ...project.env, PATCHBAY_WEBHOOK_URL: '' }, encoding: 'utf8', timeout: 120_000 });
+  const output = run.stdout.replace(/\r/g, '');
+  assert.notEqual(run.status, 0, output);
+  assert.doesNotMatch(output, /^\{"level":/m, 'no raw JSON log line');
+  assert.match(output, /^\d\d:\d\d:\d\d WARN {2}sync run failed {2}.*code=/m);
+});

@@ -70,7 +70,8 @@ export function register(program: Command): void {
       }
       const stdio = options.stdio === true;
       if (!stdio && !options.auth) assertAuthOrLoopback(false, options.host);
-      const logger = createLogger({ stdio, base: { service: 'patchbay' } });
+      // A person running serve in a terminal reads lines; a process manager or MCP client gets JSON.
+      const logger = createLogger({ stdio, base: { service: 'patchbay' }, pretty: !stdio && process.stdout.isTTY === true });
       const app = await createApp({ paths, logger, isolation: options.isolation });
       let serving: Serving | undefined;
       let shuttingDown = false;

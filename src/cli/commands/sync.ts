@@ -162,7 +162,7 @@ export function register(program: Command): void {
     .action(async (name: string, options: TargetOptions & { allowMassDeletes?: boolean }, command: Command) => {
       const paths = pathsFrom(command);
       const level = (process.env['PATCHBAY_LOG_LEVEL'] as 'warn' | undefined) ?? 'warn';
-      const runtime = await createApp({ paths, logger: createLogger({ stdio: true, level }) });
+      const runtime = await createApp({ paths, logger: createLogger({ stdio: true, level, pretty: process.stderr.isTTY === true }) });
       const controller = new AbortController();
       const onSignal = (): void => controller.abort(new PatchbayError('ABORTED', 'Interrupted; the next run resumes from the last checkpoint.'));
       process.once('SIGINT', onSignal);
