@@ -55,6 +55,10 @@ test('the packed package installs, inits, compiles, and gives editors the nango 
   }
   assert.equal(install.status, 0, explain(install));
 
+  // What npm ships: the license and the docs the README links to.
+  const listing = run(work, 'tar', ['tzf', tarball]);
+  for (const file of ['package/LICENSE', 'package/README.md', 'package/docs/security.md', 'package/dist/cli/main.js']) assert.ok(listing.stdout.split('\n').includes(file), `${file} in the tarball`);
+
   const patchbayInit = run(project, 'npx', ['--no-install', 'patchbay', 'init']);
   assert.equal(patchbayInit.status, 0, explain(patchbayInit));
   assert.match(patchbayInit.stdout, /Next steps:/);
@@ -101,4 +105,26 @@ export { kind, wrong, createSync };
   const result = JSON.parse(dryrun.stdout) as { output: { id: string; title: string } };
   assert.equal(result.output.id, '1');
   assert.equal(api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
+
+  // The README's walkthrough with the installed package: its integration.json, a token
+  // connection without the OAuth app's variables, the OAuth flow reading them from .env.
+  cpSync(path.join(REPO, 'integrations/github/integration.json'), path.join(project, 'integrations/github/integration.json'));
+  const token = run(project, 'npx', ['--no-install', 'patchbay', 'connection', 'add', 'github', 'alice', '--token', 'ghp_packed']);
+  assert.equal(token.status, 0, explain(token));
+  writeFileSync(path.join(project, '.env'), 'GITHUB_CLIENT_ID=packed-client\nGITHUB_CLIENT_SECRET=packed-secret\n');
+  const connect = run(project, 'npx', ['--no-install', 'patchbay', 'connect', 'github', 'bob', '--no-browser', '--port', '0', '--timeout', '1']);
+  assert.match(connect.stdout, /client_id=packed-client/, explain(connect));
+
+  // mcp-config --write merges into an existing Cursor file.
+  mkdirSync(path.join(project, '.cursor'));
+  writeFileSync(path.join(project, '.cursor/mcp.json'), JSON.stringify({ mcpServers: { other: { command: 'other-server' } } }));
+  const write = run(project, 'npx', ['--no-install', 'patchbay', 'mcp-config', '--client', 'cursor', '--write']);
+  assert.equal(write.status, 0, explain(write));
+  const cursor = JSON.parse(readFileSync(path.join(project, '.cursor/mcp.json'), 'utf8')) as { mcpServers: Record<string, { command: string }> };
+  assert.deepEqual(Object.keys(cursor.mcpServers).sort(), ['other', 'patchbay']);
+
+  // The installed bin on a Node older than 22.19: one line, no stack trace.
+  const old = run(project, process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.1"})', path.join(project, 'node_modules/patchbay/dist/cli/main.js'), '--help']);
+  assert.equal(old.status, 1, explain(old));
+  assert.match(old.stderr, /^error \[UNSUPPORTED_NODE\]: patchbay needs Node\.js 22\.19 or newer; this is Node\.js 20\.11\.1/);
 });
