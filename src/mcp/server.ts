@@ -9,6 +9,8 @@
  * await server.connect(new StdioServerTransport());
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ProtocolError } from './protocol-error.ts';
 import { z } from 'zod';
@@ -51,9 +53,23 @@ const CallToolRequest = CallToolRequestSchema.extend({
   }),
 });
 
+/**
+ * One JSON Schema validator for every server of the process, made on first use. The SDK's
+ * `Server` builds a fresh Ajv (meta-schemas, vocabularies: ~1 ms of CPU) unless given one, and
+ * stateless HTTP makes a server per request; patchbay's servers never ask it to validate anything
+ * (no elicitation), so most processes never build one at all.
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+const lazyValidator: jsonSchemaValidator = {
+  getValidator: (schema) => (sharedValidator ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
 /** A new SDK server answering tools/list and tools/call for one caller. */
 export function createMcpServer(handlers: McpHandlers, caller: McpCaller, info: McpServerInfo): Server {
-  const server = new Server({ name: 'patchbay', version: info.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const server = new Server(
+    { name: 'patchbay', version: info.version },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator: lazyValidator },
+  );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await handlers.listTools(caller) }));
 
