@@ -102,6 +102,28 @@ async function resealAll(store: Store, ring: KeyRing, target: EncryptionKey, onR
 }
 
 /**
+ * The middle of every rotation, file or env mode alike: re-seal every row under `target`, retire
+ * the replaced keys (sealed under `target`), then checkpoint the WAL so the database file alone
+ * holds both; each step reported for the crash tests.
+ */
+async function resealRetireCheckpoint(
+  store: Store,
+  ring: KeyRing,
+  target: EncryptionKey,
+  replaced: EncryptionKey[],
+  onResealed: RotateOptions['onResealed'],
+  step: (name: RotationStep) => Promise<void>,
+): Promise<{ resealed: number; unreadable: UnreadableConnection[]; retired: string[]; checkpointed: boolean }> {
+  const { resealed, unreadable } = await resealAll(store, ring, target, onResealed);
+  await step('resealed');
+  const retired = await retireKeys(store, ring, target, replaced);
+  await step('retired');
+  const { complete } = await store.checkpoint();
+  await step('checkpointed');
+  return { resealed, unreadable, retired, checkpointed: complete };
+}
+
+/**
  * Stores every key being replaced sealed under `target`, keeps what earlier rotations retired
  * while a row still uses it, and re-seals what is kept under `target`. Returns the kept ids.
  */
@@ -154,13 +176,8 @@ export async function rotateEncryptionKey(options: RotateOptions): Promise<Rotat
     const ring: KeyRing = { ...loaded, find: (id) => (id === target.id ? target : loaded.find(id)) };
     const configured = [envKey, ...(env['PATCHBAY_ENCRYPTION_KEY_PREVIOUS'] ?? '').split(',')].filter((part) => part.trim() !== '');
     const replaced = configured.map((part) => encryptionKey(parseKey(part, 'PATCHBAY_ENCRYPTION_KEY'))).filter((key) => key.id !== target.id);
-    const { resealed, unreadable } = await resealAll(store, ring, target, options.onResealed);
-    await step('resealed');
-    const retired = await retireKeys(store, ring, target, replaced);
-    await step('retired');
-    const { complete } = await store.checkpoint();
-    await step('checkpointed');
-    return { keyId: target.id, resealed, mode: 'env', retired, unreadable, checkpointed: complete };
+    const done = await resealRetireCheckpoint(store, ring, target, replaced, options.onResealed, step);
+    return { keyId: target.id, mode: 'env', ...done };
   }
 
   const ring = await loadKeyRing({ keyFile, env, store });
@@ -184,13 +201,8 @@ export async function rotateEncryptionKey(options: RotateOptions): Promise<Rotat
   const target = ring.sealingKey();
   await step('pending-written');
   const replaced = [encryptionKey(readKeyFile(keyFile))].filter((key) => key.id !== target.id);
-  const { resealed, unreadable } = await resealAll(store, ring, target, options.onResealed);
-  await step('resealed');
-  const retired = await retireKeys(store, ring, target, replaced);
-  await step('retired');
-  const { complete } = await store.checkpoint();
-  await step('checkpointed');
+  const done = await resealRetireCheckpoint(store, ring, target, replaced, options.onResealed, step);
   promoteKeyFile(pendingFile, keyFile);
   await step('promoted');
-  return { keyId: target.id, resealed, mode: 'file', retired, unreadable, checkpointed: complete };
+  return { keyId: target.id, mode: 'file', ...done };
 }
