@@ -33,7 +33,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { loadIntegrationConfig } from './providers/index.ts';
 import type { IntegrationConfig } from './providers/types.ts';
 import type { Capabilities } from './runtime/capabilities.ts';
-import { createExecutor } from './runtime/executor.ts';
+import { createExecutor, type Isolation } from './runtime/executor.ts';
 import { liveScopes } from './runtime/live-capabilities.ts';
 import type { Executor } from './runtime/types.ts';
 import type { WorkerPoolOptions } from './runtime/worker-pool.ts';
@@ -49,8 +49,8 @@ export interface AppOptions {
   storeKind?: 'sqlite' | 'memory';
   /** Replaces undici under the HTTP client (record/replay, tests). */
   transport?: Transport;
-  /** 'worker' (default) or 'inline' (same context code on the main thread; tests and benchmarks). */
-  isolation?: 'worker' | 'inline';
+  /** 'process' (default: runner processes, a security boundary), 'worker' (threads) or 'inline' (tests, benchmarks). */
+  isolation?: Isolation;
   pool?: WorkerPoolOptions;
   /** Options of the pool syncs run in (default: `pool`'s, no warm worker). */
   syncPool?: WorkerPoolOptions;
@@ -148,7 +148,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     };
     executor = createExecutor({
       manifest: () => manifest,
-      isolation: options.isolation ?? 'worker',
+      isolation: options.isolation ?? 'process',
       pool: { ...poolFromEnv(env), ...options.pool },
       ...(options.syncPool ? { syncPool: options.syncPool } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),

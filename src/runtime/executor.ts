@@ -10,6 +10,7 @@
  * HTTP calls and record changes into the result.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { FunctionManifest, Manifest } from '../build/manifest.ts';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -19,7 +20,9 @@ import type { Capabilities, ContextInfo } from './capabilities.ts';
 import { invoke } from './invoke.ts';
 import { loadDefinition } from './load.ts';
 import { findFunction } from './lookup.ts';
+import type { JobSpec } from './worker-protocol.ts';
 import type { ExecutionRequest, ExecutionResult, Executor, HttpCallLog, LogEntry, SyncChanges } from './types.ts';
+import { RunnerPool } from './runner-pool.ts';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 
 /** Entries kept in `ExecutionResult.logs` (all still reach `onLog` and the process logger). */
@@ -71,8 +74,13 @@ export interface ExecutorOptions {
   /** The manifest, or a getter returning the current one (so a rebuild is picked up). */
   manifest: Manifest | (() => Manifest);
   scope: ScopeFactory;
-  /** 'worker' (default): user code in a worker pool. 'inline': same code on this thread (tests, bench). */
-  isolation?: 'worker' | 'inline';
+  /**
+   * Where user code runs. 'process' (default): runner processes under Node's permission model,
+   * one scope (key + connection) per runner (runner-pool.ts). 'worker': worker threads of this
+   * process — contained, not a security boundary. 'inline': this thread (tests, benchmarks).
+   */
+  isolation?: Isolation;
+  /** Pool tuning for either kind (maxWorkers = runners or workers at most, jobsPerWorker = jobs at once in one). */
   pool?: WorkerPoolOptions;
   /**
    * Syncs run in a pool of their own (same options, no warm worker unless given), so long syncs
@@ -110,11 +118,12 @@ let nextJob = 0;
  * const executor = createExecutor({ manifest, scope: liveScopes(deps) });
  * const { output } = await executor.run({ integrationId: 'github', name: 'create-issue', connectionId: 'alice', input });
  */
-export function createExecutor(options: ExecutorOptions): Executor & { readonly pool: WorkerPool | undefined; readonly syncPool: WorkerPool | undefined } {
-  const isolation = options.isolation ?? 'worker';
-  const pool = isolation === 'worker' ? new WorkerPool(options.pool) : undefined;
-  const syncPool = isolation === 'worker' ? new WorkerPool({ ...options.pool, minWorkers: 0, ...options.syncPool }) : undefined;
+export function createExecutor(options: ExecutorOptions): Executor & { readonly pool: JobPool | undefined; readonly syncPool: JobPool | undefined } {
+  const isolation = options.isolation ?? 'process';
   const manifestOf = typeof options.manifest === 'function' ? options.manifest : () => options.manifest as Manifest;
+  const readRoots = () => bundleRoots(manifestOf());
+  const pool = createPool(isolation, options.pool ?? {}, readRoots);
+  const syncPool = createPool(isolation, { ...options.pool, minWorkers: 0, ...options.syncPool }, readRoots);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
   let running = 0;
@@ -195,8 +204,10 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           fetch: caps.fetch !== undefined,
           userPaths,
         };
-        // A nested run (triggerAction) may exceed maxWorkers: its parent holds a worker while waiting.
-        output = await (fn.type === 'sync' ? syncPool : pool).run(spec, caps, controller.signal, depth > 0);
+        // A nested run (triggerAction) may exceed maxWorkers: its parent holds a runner while waiting.
+        // Runners are per scope: executions of other keys or connections never share one.
+        const runnerScope = `${request.scope?.keyId ?? '-'}\u0000${fn.integrationId}\u0000${request.connectionId}`;
+        output = await (fn.type === 'sync' ? syncPool : pool).run(spec, caps, controller.signal, depth > 0, runnerScope);
       } else {
         const definition = await loadDefinition(fn.bundle);
         const options = { info: scope.info, input: request.input, validate, validateState, webhookPayload: request.webhookPayload, userPaths };
@@ -277,4 +288,48 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** Where user code runs; see `ExecutorOptions.isolation`. */
+export type Isolation = 'process' | 'worker' | 'inline';
+
+/** What the executor needs of a pool of runners or workers. */
+export interface JobPool {
+  run(spec: JobSpec, caps: Capabilities, signal: AbortSignal, overflow?: boolean, scope?: string): Promise<unknown>;
+  close(): Promise<void>;
+  /** Runners or workers replaced after a crash, timeout or memory limit. */
+  readonly replaced: number;
+  /** Replaced because they had loaded too many bundle versions. */
+  readonly recycled: number;
+  readonly size: number;
+}
+
+function createPool(isolation: Isolation, options: WorkerPoolOptions, readRoots: () => string[]): JobPool | undefined {
+  if (isolation === 'inline') return undefined;
+  if (isolation === 'worker') return new WorkerPool(options);
+  return new RunnerPool({
+    ...(options.maxWorkers !== undefined ? { maxRunners: options.maxWorkers } : {}),
+    ...(options.jobsPerWorker !== undefined ? { jobsPerRunner: options.jobsPerWorker } : {}),
+    ...(options.memoryLimitMb !== undefined ? { memoryLimitMb: options.memoryLimitMb } : {}),
+    ...(options.cancelGraceMs !== undefined ? { cancelGraceMs: options.cancelGraceMs } : {}),
+    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+    ...(options.recycleAfter !== undefined ? { recycleAfter: options.recycleAfter } : {}),
+    spare: (options.minWorkers ?? 1) > 0,
+    readRoots,
+  });
+}
+
+/**
+ * The folders a runner may read for this manifest's bundles: each bundle's `bundles/` folder
+ * (the build output), or its own folder when it lies elsewhere (tests). Never a parent of the
+ * state folder: the database and the key file stay unreadable.
+ */
+export function bundleRoots(manifest: Manifest): string[] {
+  const roots = new Set<string>();
+  for (const fn of manifest.functions) {
+    const at = fn.bundle.lastIndexOf(`${path.sep}bundles${path.sep}`);
+    roots.add(at >= 0 ? fn.bundle.slice(0, at + path.sep.length + 'bundles'.length) : path.dirname(fn.bundle));
+  }
+  const sorted = [...roots].sort();
+  return sorted.filter((root, i) => !sorted.slice(0, i).some((parent) => root.startsWith(parent + path.sep)));
 }

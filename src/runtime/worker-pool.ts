@@ -209,6 +209,7 @@ export class WorkerPool {
 
   #onMessage(slot: Slot, message: FromWorker): void {
     if (message.t === 'ready') return;
+    if (message.t === 'fatal') return;
     if (message.t === 'recycle') {
       slot.recycle = true;
       this.#idle(slot);

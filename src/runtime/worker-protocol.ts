@@ -36,6 +36,8 @@ export type FromWorker =
   | { t: 'ready' }
   /** The worker has imported many bundle versions and asks to be replaced once idle. */
   | { t: 'recycle' }
+  /** A runner is about to die of an error no job caught (an unhandled rejection): why. */
+  | { t: 'fatal'; message: string }
   | { t: 'call'; job: number; id: number; m: CapabilityMethod; a: unknown[] }
   | { t: 'log'; job: number; e: LogEntry }
   | { t: 'progress'; job: number; u: ProgressUpdate }

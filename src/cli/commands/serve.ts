@@ -62,11 +62,11 @@ export function register(program: Command): void {
     .option('--allowed-origins <list>', 'browser origins allowed besides localhost, comma-separated')
     .option('--allowed-hosts <list>', 'Host names allowed besides localhost (DNS rebinding protection), comma-separated')
     .option('--public-url <url>', 'this server as the outside sees it (OAuth redirect URI base; default http://localhost:<port>)', process.env['PATCHBAY_PUBLIC_URL'])
-    .option('--isolation <mode>', 'worker: user code in worker threads; inline: on the main thread (trusted code, lower latency)', 'worker')
+    .option('--isolation <mode>', 'process: user code in runner processes under Node\'s permission model (default); worker: worker threads of the server (contained, not a boundary); inline: on the main thread (trusted code only)', 'process')
     .action(async (options: ServeOptions, command: Command) => {
       const paths = pathsFrom(command);
-      if (options.isolation !== 'worker' && options.isolation !== 'inline') {
-        throw new PatchbayError('INVALID_ARGUMENT', `--isolation must be worker or inline; got "${options.isolation}".`);
+      if (options.isolation !== 'process' && options.isolation !== 'worker' && options.isolation !== 'inline') {
+        throw new PatchbayError('INVALID_ARGUMENT', `--isolation must be process, worker or inline; got "${options.isolation}".`);
       }
       const stdio = options.stdio === true;
       if (!stdio && !options.auth) assertAuthOrLoopback(false, options.host);
