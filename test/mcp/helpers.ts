@@ -27,9 +27,11 @@ export interface McpProject {
 }
 
 /** Creates, compiles and seeds a project pointing at the fake API. */
-export async function createMcpProject(fakeApiUrl: string, options: { extraConnections?: string[]; keys?: boolean } = {}): Promise<McpProject> {
+export async function createMcpProject(fakeApiUrl: string, options: { extraConnections?: string[]; keys?: boolean; alsoIntegrations?: string } = {}): Promise<McpProject> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-mcp-'));
   cpSync(FIXTURE, path.join(root, 'integrations'), { recursive: true });
+  // More integrations beside the MCP fixtures (the hostile probes of the boundary tests).
+  if (options.alsoIntegrations) cpSync(options.alsoIntegrations, path.join(root, 'integrations'), { recursive: true });
   const paths = resolvePaths({ cwd: root });
   const env: NodeJS.ProcessEnv = { ...process.env, FAKE_API_URL: fakeApiUrl, PATCHBAY_HOME: paths.home, PATCHBAY_LOG_LEVEL: 'warn' };
   delete env['PATCHBAY_CONNECTION'];
