@@ -164,6 +164,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         // runtime → sync, filled here: a function's triggerSync starts runs of the sync runner.
         startSyncs: (request, log, scope) => startSyncRuns(app, request, log, scope),
         ...(options.capabilityOverrides ? { overrides: options.capabilityOverrides } : {}),
+        // A runner builds its own client for the own connection; an injected transport cannot cross.
+        direct: options.transport === undefined,
       }),
     });
     const started = executor;

@@ -5,8 +5,9 @@
  * itself (runtime/context.ts) is a thin layer over this interface plus pure pagination.
  */
 import type { ApiScope } from '../access/scope.ts';
-import type { Connection, EnvironmentVariable, ProxyConfiguration, ProxyResponse, PublicIntegration } from '../define/context.ts';
-import type { LogEntry, ProgressUpdate } from './types.ts';
+import type { Connection, Credentials, EnvironmentVariable, ProxyConfiguration, ProxyResponse, PublicIntegration } from '../define/context.ts';
+import type { HttpCallLog, LogEntry, ProgressUpdate } from './types.ts';
+import type { IntegrationConfig } from '../providers/types.ts';
 
 /** Records of one sync run, by model. */
 export interface RecordCapabilities {
@@ -82,6 +83,13 @@ export interface Capabilities {
   fetch?(request: FetchRequest): Promise<FetchAnswer>;
   /** Starts sync runs without waiting for them (fire-and-forget); a dry run only logs. */
   startSyncs?(request: SyncStartRequest): Promise<void>;
+  /**
+   * New credentials for the execution's own connection (the runner's HTTP client asks after a
+   * 401 or ahead of expiry): refreshed single-flight by the server's credential manager.
+   */
+  refreshCredentials?(reason: 'expired' | 'unauthorized'): Promise<Credentials>;
+  /** Keeps an HTTP call made where the function runs (a runner's own client) in the result. */
+  recordHttpCall?(call: HttpCallLog): void;
   log(entry: LogEntry): void;
   progress(update: ProgressUpdate): void;
   /** Present for syncs only. */
@@ -108,4 +116,16 @@ export interface ContextInfo {
   variant?: string;
   /** Runs from the CLI (`dryrun`, `patchbay test`): Nango's `isCLI`. */
   isCLI?: boolean;
+}
+
+/**
+ * What a runner needs to call the execution's own connection itself, without a round trip to
+ * the server per request: the integration (provider, proxy settings; no OAuth client secret, no
+ * webhook secret) and the connection's credentials and config. A function can already read the
+ * credentials with `nango.getConnection()`; the secrets of the server never cross.
+ */
+export interface DirectHttp {
+  integration: IntegrationConfig;
+  credentials: Credentials;
+  connectionConfig: Record<string, unknown>;
 }

@@ -16,7 +16,7 @@ import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { publishFinish, publishStart, type ExecutionEvent } from '../observability/channels.ts';
 import { hasSecretKeys, redactValue } from '../observability/redact.ts';
-import type { Capabilities, ContextInfo } from './capabilities.ts';
+import type { Capabilities, ContextInfo, DirectHttp } from './capabilities.ts';
 import { invoke } from './invoke.ts';
 import { loadDefinition } from './load.ts';
 import { findFunction } from './lookup.ts';
@@ -45,6 +45,11 @@ export interface ScopeRequest {
   deadline: number;
   /** Adds an entry to the execution's logs (warnings from capabilities, e.g. withheld credentials). */
   log: (entry: LogEntry) => void;
+  /**
+   * The function runs across a boundary (a runner or worker) that can call the execution's own
+   * connection itself: the scope may hand it `direct` (see ExecutionScope).
+   */
+  direct?: boolean;
 }
 
 /** What a run gathered besides its output. */
@@ -59,6 +64,11 @@ export interface ExecutionScope {
   /** Everything but `log`/`progress`, which the executor provides. */
   caps: Omit<Capabilities, 'log' | 'progress'>;
   info: ContextInfo;
+  /**
+   * What the runner needs to call the own connection without a round trip per request (asked
+   * for with `ScopeRequest.direct`); `caps.refreshCredentials` and `caps.recordHttpCall` come with it.
+   */
+  direct?: DirectHttp;
   /** Called once when the run ends (success or failure): release locks, return collected facts. */
   finish?(ok: boolean): Promise<ScopeOutcome> | ScopeOutcome;
 }
@@ -179,7 +189,8 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
     running++;
     try {
       // After the timer, on purpose: replay's scope patches the global setTimeout (see ScopeFactory).
-      scope = await options.scope({ fn, request, executionId, signal: controller.signal, deadline: Date.now() + timeoutMs, log });
+      const deadline = Date.now() + timeoutMs;
+      scope = await options.scope({ fn, request, executionId, signal: controller.signal, deadline, log, ...(isolation === 'process' ? { direct: true } : {}) });
       const caps: Capabilities = {
         ...(scope.caps as Capabilities),
         log,
@@ -203,6 +214,8 @@ export function createExecutor(options: ExecutorOptions): Executor & { readonly 
           records: caps.records !== undefined,
           fetch: caps.fetch !== undefined,
           userPaths,
+          deadline,
+          ...(scope.direct ? { direct: scope.direct } : {}),
         };
         // A nested run (triggerAction) may exceed maxWorkers: its parent holds a runner while waiting.
         // Runners are per scope: executions of other keys or connections never share one.

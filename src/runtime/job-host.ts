@@ -9,8 +9,11 @@
  * const host = createJobHost((message) => process.send!(message), { recycleAfter: 200 });
  * process.on('message', (message) => host.receive(message as ToWorker));
  */
+import type { Credentials } from '../define/context.ts';
 import { PatchbayError, type SerializedError } from '../errors.ts';
-import type { Capabilities } from './capabilities.ts';
+import { createHttpClient, type CredentialSource, type HttpClient } from '../upstream/client.ts';
+import type { Capabilities, DirectHttp } from './capabilities.ts';
+import type { HttpCallLog } from './types.ts';
 import { invoke, userError } from './invoke.ts';
 import { importedCount, loadDefinition } from './load.ts';
 import type { CapabilityMethod, FromWorker, JobSpec, ToWorker } from './worker-protocol.ts';
@@ -35,6 +38,10 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   const jobs = new Map<number, AbortController>();
   let nextCall = 0;
+  // One pooled client for every direct request of this runner (it serves one connection).
+  let client: HttpClient | undefined;
+  /** HTTP calls made here and not yet reported, by job; sent in batches, and before `done`. */
+  const unreported = new Map<number, { calls: HttpCallLog[]; sent: number }>();
 
   function call(job: number, m: CapabilityMethod, a: unknown[]): Promise<unknown> {
     const id = ++nextCall;
@@ -49,7 +56,60 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
     });
   }
 
-  function remoteCapabilities(spec: JobSpec): Capabilities {
+  function flushCalls(job: number): void {
+    const batch = unreported.get(job);
+    if (!batch || batch.calls.length === 0) return;
+    const calls = batch.calls;
+    batch.calls = [];
+    batch.sent += calls.length;
+    send({ t: 'http', job, calls });
+  }
+
+  /** The calls not yet reported, for the job's `done` message (one message instead of two). */
+  function takeCalls(job: number): { calls?: HttpCallLog[] } {
+    const batch = unreported.get(job);
+    if (!batch || batch.calls.length === 0) return {};
+    const calls = batch.calls;
+    batch.calls = [];
+    batch.sent += calls.length;
+    return { calls };
+  }
+
+  function reportCall(job: number, call: HttpCallLog): void {
+    let batch = unreported.get(job);
+    if (!batch) unreported.set(job, (batch = { calls: [], sent: 0 }));
+    // The server keeps at most this many per result; more would only cost messages.
+    if (batch.sent + batch.calls.length >= MAX_REPORTED_CALLS) return;
+    batch.calls.push(call);
+    if (batch.calls.length === 1) setImmediate(() => flushCalls(job));
+  }
+
+  /**
+   * `proxy` for the execution's own connection, sent from here with the credentials the job
+   * carries; another connection's requests still go through the server (and its scope check).
+   */
+  function directProxy(spec: JobSpec, direct: DirectHttp, remote: Capabilities['proxy'], signal: AbortSignal): Capabilities['proxy'] {
+    const job = spec.job;
+    const credentials = runnerCredentials(direct, (reason) => call(job, 'refreshCredentials', [reason]) as Promise<Credentials>);
+    const ctx = {
+      integration: direct.integration,
+      credentials,
+      connectionConfig: direct.connectionConfig,
+      signal,
+      ...(spec.deadline !== undefined ? { deadline: spec.deadline } : {}),
+      onCall: (entry: HttpCallLog) => reportCall(job, entry),
+      onLog: (e: Parameters<Capabilities['log']>[0]) => send({ t: 'log', job, e }),
+    };
+    return (config) => {
+      const other =
+        (config.connectionId !== undefined && config.connectionId !== spec.info.connectionId) ||
+        (config.providerConfigKey !== undefined && config.providerConfigKey !== spec.info.providerConfigKey);
+      if (other) return remote(config);
+      return (client ??= createHttpClient()).request(ctx, config);
+    };
+  }
+
+  function remoteCapabilities(spec: JobSpec, signal: AbortSignal): Capabilities {
     const job = spec.job;
     const caps: Capabilities = {
       proxy: (config) => call(job, 'proxy', [config]) as never,
@@ -70,6 +130,7 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
       log: (e) => send({ t: 'log', job, e }),
       progress: (u) => send({ t: 'progress', job, u }),
     };
+    if (spec.direct) caps.proxy = directProxy(spec, spec.direct, caps.proxy, signal);
     if (spec.fetch) caps.fetch = (request) => call(job, 'fetch', [request]) as never;
     if (spec.records) {
       caps.records = {
@@ -112,30 +173,34 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
   async function run(spec: JobSpec): Promise<void> {
     const controller = new AbortController();
     jobs.set(spec.job, controller);
+    const job = spec.job;
     try {
       const definition = await loadDefinition(spec.bundle);
-      const output = await invoke(definition, remoteCapabilities(spec), spec, controller.signal);
+      const output = await invoke(definition, remoteCapabilities(spec, controller.signal), spec, controller.signal);
+      const calls = takeCalls(job);
       const size = bounded(output);
       if (!size.ok) {
-        send({ t: 'done', job: spec.job, ok: false, e: size.e });
+        send({ t: 'done', job, ok: false, e: size.e, ...calls });
         return;
       }
       try {
-        send({ t: 'done', job: spec.job, ok: true, v: output });
+        send({ t: 'done', job, ok: true, v: output, ...calls });
       } catch (error) {
         const e = new PatchbayError('INVALID_OUTPUT', `The function returned a value that cannot be sent back (${(error as Error).message}). Return plain JSON data.`);
-        send({ t: 'done', job: spec.job, ok: false, e: e.toJSON() });
+        send({ t: 'done', job, ok: false, e: e.toJSON(), ...calls });
       }
     } catch (error) {
+      const calls = takeCalls(job);
       const e = failure(error, controller.signal, spec.userPaths);
       try {
-        send({ t: 'done', job: spec.job, ok: false, e });
+        send({ t: 'done', job, ok: false, e, ...calls });
       } catch {
         // details (an ActionError payload, say) that cannot be cloned: send the error without them.
-        send({ t: 'done', job: spec.job, ok: false, e: { name: e.name, code: e.code, message: e.message } });
+        send({ t: 'done', job, ok: false, e: { name: e.name, code: e.code, message: e.message }, ...calls });
       }
     } finally {
-      jobs.delete(spec.job);
+      jobs.delete(job);
+      unreported.delete(job);
       if (importedCount() > options.recycleAfter) send({ t: 'recycle' });
     }
   }
@@ -162,6 +227,36 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
           break;
       }
     },
+  };
+}
+
+/** HTTP calls a job reports at most (the server keeps 1000 per result: MAX_KEPT_CALLS). */
+const MAX_REPORTED_CALLS = 1000;
+
+/**
+ * The own connection's credentials inside a runner: those the job started with, renewed through
+ * the server (single-flight there) when they are about to expire or after a 401.
+ */
+function runnerCredentials(direct: DirectHttp, ask: (reason: 'expired' | 'unauthorized') => Promise<Credentials>): CredentialSource {
+  let current = direct.credentials;
+  let inflight: Promise<Credentials> | undefined;
+  let askedAt = 0;
+  const bufferMs = (direct.integration.provider.token_expiration_buffer ?? 300) * 1000;
+  const refresh = (reason: 'expired' | 'unauthorized'): Promise<Credentials> => {
+    askedAt = Date.now();
+    inflight ??= ask(reason)
+      .then((fresh) => (current = fresh))
+      .finally(() => (inflight = undefined));
+    return inflight;
+  };
+  return {
+    get() {
+      const expiresAt = 'expires_at' in current && typeof current.expires_at === 'string' ? Date.parse(current.expires_at) : NaN;
+      // The server decides whether a refresh is due; asking at most every few seconds bounds the traffic.
+      if (expiresAt - bufferMs <= Date.now() && Date.now() - askedAt > 5000) return refresh('expired');
+      return inflight ?? Promise.resolve(current);
+    },
+    refresh,
   };
 }
 

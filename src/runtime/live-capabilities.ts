@@ -16,7 +16,7 @@ import { connectionAllowed, FULL_SCOPE } from '../access/scope.ts';
 import { PatchbayError } from '../errors.ts';
 import type { IntegrationConfig } from '../providers/types.ts';
 import type { Store } from '../store/types.ts';
-import type { Capabilities, RecordCapabilities, SyncStarter } from './capabilities.ts';
+import type { Capabilities, DirectHttp, RecordCapabilities, SyncStarter } from './capabilities.ts';
 import { createRecordCollector, memoryState, type StateCapabilities } from './dry-run.ts';
 import type { ExecutionScope, ScopeFactory, ScopeOutcome, ScopeRequest } from './executor.ts';
 import type { CredentialSource, HttpClient } from '../upstream/client.ts';
@@ -41,7 +41,15 @@ export interface LiveDeps {
   webhookUrl?(integrationId: string, connectionId: string): string | null;
   /** What `nango.triggerSync` / `startSync` start runs with; absent, they only log. */
   startSyncs?: SyncStarter;
+  /**
+   * Runners may call the execution's own connection themselves (ScopeRequest.direct). Off when
+   * `http` is not one a runner can rebuild (a test's in-process transport) or proxy is overridden.
+   */
+  direct?: boolean;
 }
+
+/** A runner may force a token refresh (after a 401) at most this often per execution. */
+const FORCED_REFRESH_INTERVAL_MS = 10_000;
 
 /** HTTP calls kept in a result (a long paginated sync makes thousands). */
 export const MAX_KEPT_CALLS = 1000;
@@ -86,7 +94,7 @@ export function liveScopes(deps: LiveDeps): ScopeFactory {
 async function liveScope(
   deps: LiveDeps,
   loadConnection: (integrationId: string, connectionId: string) => Promise<LoadedConnection>,
-  { fn, request, executionId, signal, deadline, log }: ScopeRequest,
+  { fn, request, executionId, signal, deadline, log, direct: wantsDirect }: ScopeRequest,
 ): Promise<ExecutionScope> {
   const integrationId = fn.integrationId;
   const connectionId = request.connectionId;
@@ -148,7 +156,32 @@ async function liveScope(
     }
   }
 
+  // The runner calls the own connection itself; token refreshes still happen here, single-flight.
+  let direct: DirectHttp | undefined;
+  if (wantsDirect && deps.direct && !deps.overrides?.proxy) {
+    try {
+      direct = { integration: runnerIntegration(own.integration), credentials: await own.source.get(), connectionConfig: own.connection.connection_config };
+    } catch {
+      // Credentials that cannot be had now: the server's proxy says why on the first request.
+    }
+  }
+  let lastForced = 0;
+
   const caps: Omit<Capabilities, 'log' | 'progress'> = {
+    ...(direct
+      ? {
+          async refreshCredentials(reason: 'expired' | 'unauthorized') {
+            // What a runner asks for is not trusted: a forced refresh is rate-limited, else the
+            // current credentials (refreshed here if they are about to expire) are the answer.
+            if (reason !== 'unauthorized' || Date.now() - lastForced < FORCED_REFRESH_INTERVAL_MS) return own.source.get();
+            lastForced = Date.now();
+            return own.source.refresh('unauthorized');
+          },
+          recordHttpCall(call: HttpCallLog) {
+            if (http.length < MAX_KEPT_CALLS) http.push(call);
+          },
+        }
+      : {}),
     async proxy(config: ProxyConfiguration) {
       const t = config.providerConfigKey || config.connectionId ? await target(config.providerConfigKey ?? integrationId, config.connectionId ?? connectionId, 'nango.proxy') : own;
       return deps.http.request(
@@ -225,6 +258,7 @@ async function liveScope(
 
   return {
     caps,
+    ...(direct ? { direct } : {}),
     info: {
       connectionId,
       providerConfigKey: integrationId,
@@ -239,6 +273,22 @@ async function liveScope(
       await Promise.all([...locks].map((key) => deps.store.locks.release(lockKey(key), executionId).catch(() => false)));
       return outcome();
     },
+  };
+}
+
+/**
+ * The integration as a runner sees it: what requests need (provider, base URL, proxy settings),
+ * without the OAuth client secret, the webhook secret or the environment values.
+ */
+export function runnerIntegration(integration: IntegrationConfig): IntegrationConfig {
+  // Token requests stay on the server: their parameters may carry values of the OAuth app.
+  const { authorization_params: _a, token_params: _t, refresh_params: _r, ...provider } = integration.provider;
+  return {
+    id: integration.id,
+    provider,
+    oauth: { scopes: integration.oauth.scopes, ...(integration.oauth.client_id !== undefined ? { client_id: integration.oauth.client_id } : {}) },
+    environment: {},
+    webhooks: { urls: [] },
   };
 }
 

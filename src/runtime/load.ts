@@ -24,6 +24,9 @@ export function importedCount(): number {
  * const definition = await loadDefinition('/p/.patchbay/build/github/actions/create-issue.mjs');
  */
 export function loadDefinition(bundle: string): Promise<AnyDefinition> {
+  // Bundle names carry a hash of their content (build/bundle.ts): a loaded one cannot go stale.
+  const known = hashed(bundle) ? cache.get(bundle) : undefined;
+  if (known) return known.definition;
   let version: number;
   try {
     version = statSync(bundle).mtimeMs;
@@ -41,6 +44,11 @@ export function loadDefinition(bundle: string): Promise<AnyDefinition> {
     if (cache.get(bundle)?.definition === definition) cache.delete(bundle);
   });
   return definition;
+}
+
+/** `name.<16 hex>.mjs`: the build's content-hashed bundle names. */
+function hashed(bundle: string): boolean {
+  return /\.[0-9a-f]{16}\.mjs$/.test(bundle);
 }
 
 async function importDefinition(bundle: string, version: number): Promise<AnyDefinition> {

@@ -68,9 +68,20 @@ interface Job {
   resolve: (value: unknown) => void;
   reject: (error: PatchbayError) => void;
   settled: boolean;
+  /** Cancelled (caller or timeout): the runner was asked to stop it; `reason` is the answer. */
   cancelled: boolean;
+  reason?: PatchbayError;
   graceTimer?: NodeJS.Timeout;
+  /** Ends the short wait for the runner's own report of a cancelled job. */
+  reportTimer?: NodeJS.Timeout;
 }
+
+/**
+ * How long a cancelled job waits for its runner to report before it is failed anyway: enough for
+ * the runner to abort its requests and send their log (so a timed-out result still lists them),
+ * short enough that a function ignoring the signal cannot hold its caller.
+ */
+const CANCEL_REPORT_MS = 100;
 
 /** Environment variables a runner gets; nothing else of the server's environment crosses. */
 export const RUNNER_ENV_KEYS = ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL'];
@@ -329,10 +340,16 @@ export class RunnerPool {
       case 'progress':
         if (job && !job.settled) job.caps.progress(message.u);
         return;
+      case 'http':
+        if (job && !job.settled && Array.isArray(message.calls)) for (const call of message.calls) job.caps.recordHttpCall?.(call);
+        return;
       case 'done':
         if (!job) return;
+        if (Array.isArray(message.calls) && !job.settled) for (const call of message.calls) job.caps.recordHttpCall?.(call);
         this.#release(runner, job);
-        if (message.ok) this.#settle(job, undefined, message.v);
+        // A cancelled job fails with the reason it was cancelled for, whatever the runner says.
+        if (job.reason) this.#settle(job, job.reason);
+        else if (message.ok) this.#settle(job, undefined, message.v);
         else this.#settle(job, PatchbayError.fromJSON(message.e));
         return;
     }
@@ -360,9 +377,14 @@ export class RunnerPool {
       return;
     }
     job.cancelled = true;
-    this.#settle(job, reason);
+    job.reason = reason;
     const runner = job.runner;
-    if (!runner || runner.dead) return;
+    if (!runner || runner.dead || !runner.started) {
+      this.#settle(job, reason);
+      if (!runner || runner.dead) return;
+    } else {
+      job.reportTimer = setTimeout(() => this.#settle(job, reason), Math.min(CANCEL_REPORT_MS, this.#options.cancelGraceMs));
+    }
     this.#post(runner, { t: 'cancel', job: job.spec.job, e: reason.toJSON() });
     job.graceTimer = setTimeout(() => {
       if (runner.jobs.has(job.spec.job)) this.#retire(runner);
@@ -373,6 +395,7 @@ export class RunnerPool {
   #settle(job: Job, error: PatchbayError | undefined, value?: unknown): void {
     if (job.settled) return;
     job.settled = true;
+    if (job.reportTimer) clearTimeout(job.reportTimer);
     if (!job.cancelled && !job.runner) this.#jobs.delete(job.spec.job);
     if (error) job.reject(error);
     else job.resolve(value);

@@ -234,6 +234,7 @@ export class WorkerPool {
       case 'progress':
         if (job && !job.settled) job.caps.progress(message.u);
         return;
+
       case 'done':
         if (!job) return;
         this.#release(slot, job);

@@ -4,8 +4,8 @@
  * chatty part: one `call`/`reply` pair per `nango.proxy`, `batchSave`, `getMetadata`…
  */
 import type { SerializedError } from '../errors.ts';
-import type { Capabilities, ContextInfo } from './capabilities.ts';
-import type { LogEntry, ProgressUpdate } from './types.ts';
+import type { Capabilities, ContextInfo, DirectHttp } from './capabilities.ts';
+import type { HttpCallLog, LogEntry, ProgressUpdate } from './types.ts';
 
 /** One execution handed to a worker. */
 export interface JobSpec {
@@ -22,6 +22,10 @@ export interface JobSpec {
   fetch?: boolean;
   /** Where user code lives, to trim error stacks to it. */
   userPaths?: string[];
+  /** Runners: call the own connection directly (see DirectHttp); absent, `proxy` goes to the server. */
+  direct?: DirectHttp;
+  /** Epoch ms when the execution times out (no retry wait may end after it). */
+  deadline?: number;
 }
 
 /** Main thread → worker. */
@@ -41,8 +45,11 @@ export type FromWorker =
   | { t: 'call'; job: number; id: number; m: CapabilityMethod; a: unknown[] }
   | { t: 'log'; job: number; e: LogEntry }
   | { t: 'progress'; job: number; u: ProgressUpdate }
-  | { t: 'done'; job: number; ok: true; v: unknown }
-  | { t: 'done'; job: number; ok: false; e: SerializedError };
+  /** HTTP calls the runner made itself (direct mode), for the execution's result; batched. */
+  | { t: 'http'; job: number; calls: HttpCallLog[] }
+  /** The end of a job, with the HTTP calls (direct mode) not yet reported. */
+  | { t: 'done'; job: number; ok: true; v: unknown; calls?: HttpCallLog[] }
+  | { t: 'done'; job: number; ok: false; e: SerializedError; calls?: HttpCallLog[] };
 
 /** Every capability a worker may call, by name; records methods carry a `records.` prefix. */
 export const CAPABILITY_METHODS = [
@@ -62,6 +69,7 @@ export const CAPABILITY_METHODS = [
   'getIntegration',
   'startSyncs',
   'fetch',
+  'refreshCredentials',
   'records.save',
   'records.update',
   'records.delete',
