@@ -6,10 +6,15 @@
  *    and p99, their ratio to the baseline, and the median added (ms); goal for the default mode:
  *    p50 ≤ 1.15x, p99 ≤ 1.5x.
  * 2. HTTP throughput with 32 concurrent clients (calls/s) per mode and the ratio to the baseline;
- *    goal for the default mode ≥ 0.9x.
- * 3. Process start → first tools/list answer with 200 actions (warm build); goal < 300 ms.
+ *    goal for the default mode ≥ 0.9x. Then 128 clients on the baseline and the default mode,
+ *    counting failed calls; goal: none.
+ * 3. A quick call's median while eight calls of the same caller (same key and connection, so the
+ *    same runner) wait on an upstream that does not answer, against its median alone; goal ≤ 2x.
+ * 4. Process start → first tools/list answer with 200 actions (warm build), against the minimal
+ *    SDK server's start to its first tools/list; goal < 300 ms. Then the idle RSS of `serve` with
+ *    those 200 actions, 2 s after the list, alone and with its runner processes; goal < 120 MB.
  *
- * Run: node bench/mcp/index.ts [--calls 400] [--seconds 5] [--only stdio|http|start] [--cli dist/cli/main.js]
+ * Run: node bench/mcp/index.ts [--calls 400] [--seconds 5] [--only stdio|http|hang|start] [--cli dist/cli/main.js]
  * (`--cli` measures a built CLI instead of the sources; the first start after switching rebuilds.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,11 +94,11 @@ interface HttpTarget {
  * Calls per second of each target with 32 concurrent SDK clients. Targets take turns in short
  * rounds so a change in machine load hits all of them alike.
  */
-async function throughput(targets: HttpTarget[]): Promise<Map<string, number>> {
+async function throughput(targets: HttpTarget[], clients = 32, errors: Map<string, number> = new Map()): Promise<Map<string, number>> {
   const pools = await Promise.all(
     targets.map(async (target) =>
       Promise.all(
-        Array.from({ length: 32 }, async () => {
+        Array.from({ length: clients }, async () => {
           const client = new Client({ name: 'bench', version: '1' });
           await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers: target.headers } }));
           return client;
@@ -107,9 +112,15 @@ async function throughput(targets: HttpTarget[]): Promise<Map<string, number>> {
     await Promise.all(
       pools[index]!.map(async (client, n) => {
         while (performance.now() < until) {
-          const result = await client.callTool({ name: targets[index]!.tool, arguments: { id: String((n % 5) + 1) } });
-          if (result.isError) throw new Error(JSON.stringify(result.content));
-          count++;
+          const label = targets[index]!.label;
+          try {
+            const result = await client.callTool({ name: targets[index]!.tool, arguments: { id: String((n % 5) + 1) } });
+            if (result.isError) throw new Error(JSON.stringify(result.content));
+            count++;
+          } catch (error) {
+            errors.set(label, (errors.get(label) ?? 0) + 1);
+            if (errors.get(label) === 1) console.error(`${label}: ${(error as Error).message.slice(0, 300)}`);
+          }
         }
       }),
     );
@@ -154,6 +165,23 @@ async function startupMs(args: string[], cwd: string, env: NodeJS.ProcessEnv, ex
     await client.close();
   }
   return samples.sort((a, b) => a - b)[2]!;
+}
+
+/** RSS (KB) of a stdio server 2 s after its first tools/list, and of its child processes. */
+async function idleRss(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ own: number; childKb: number; children: number }> {
+  const transport = new StdioClientTransport({ command: process.execPath, args, cwd, env: env as Record<string, string>, stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  try {
+    await client.listTools();
+    await new Promise((r) => setTimeout(r, 2000));
+    const pid = transport.pid!;
+    const rss = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return { own: rss(pid), childKb: children.reduce((sum, p) => sum + rss(p), 0), children: children.length };
+  } finally {
+    await client.close();
+  }
 }
 
 console.log(`CLI ${cli}`);
@@ -201,16 +229,57 @@ try {
         const rate = rates.get(mode)!;
         console.log(`  patchbay (${label(mode)}): ${rate.toFixed(0)} calls/s | ratio ${(rate / base).toFixed(2)}x${mode === 'process' ? ' (goal ≥ 0.9x)' : ''}`);
       }
+      // 128 clients at once on the default mode: every call must succeed.
+      const errors = new Map<string, number>();
+      const wide = await throughput([servers[0]!, servers[1]!].map((s) => ({ label: s.label, url: `${s.started.url}/mcp`, tool: s.tool, headers: s.headers })), 128, errors);
+      console.log(
+        `HTTP, 128 clients: baseline ${wide.get('baseline')!.toFixed(0)} calls/s, ${errors.get('baseline') ?? 0} errors | patchbay (--isolation process) ${wide.get('process')!.toFixed(0)} calls/s, ${errors.get('process') ?? 0} errors (goal: none)`,
+      );
     } finally {
       for (const s of servers) await stopChild(s.started.child);
     }
   }
-  // 3. start → first tools/list with 200 actions
+  // 3. a quick call while eight calls of the same caller hang on a slow upstream
+  if (only('hang')) {
+    const client = await stdioClient([cli, 'serve', '--stdio', '--no-scheduler'], project.root, env);
+    try {
+      const quick = async (n: number): Promise<number> => {
+        const times: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const start = performance.now();
+          const result = await client.callTool({ name: 'fake_get-issue', arguments: { id: String((i % 5) + 1) } });
+          if (result.isError) throw new Error(JSON.stringify(result.content));
+          times.push(performance.now() - start);
+        }
+        return quantile(times.sort((a, b) => a - b), 0.5);
+      };
+      await quick(50);
+      const alone = await quick(200);
+      const slowSeen = () => api.requests.filter((request) => request.path === '/slow').length;
+      const before = slowSeen();
+      const hanging = Array.from({ length: 8 }, () => client.callTool({ name: 'fake_slow-call', arguments: { ms: 120_000 } }, undefined, { timeout: 300_000 }).catch(() => undefined));
+      for (let i = 0; i < 400 && slowSeen() < before + 8; i++) await new Promise((r) => setTimeout(r, 25));
+      const during = await quick(200);
+      console.log(
+        `quick call with 8 calls of the same caller hanging upstream (default mode): median ${fmt(during)} ms vs ${fmt(alone)} ms alone | ratio ${(during / alone).toFixed(2)}x (goal ≤ 2x)`,
+      );
+      void hanging;
+    } finally {
+      await client.close();
+    }
+  }
+  // 4. start → first tools/list with 200 actions
   if (only('start')) {
   await bigProject(project.root, api.url);
   const oursStart = await startupMs([cli, 'serve', '--stdio', '--no-scheduler'], project.root, env, 200);
   const baseStart = await startupMs([BASELINE, '--stdio'], project.root, env, 1);
-  console.log(`start → first tools/list, ${200 + 7} actions, warm build: patchbay ${oursStart.toFixed(0)} ms (goal < 300 ms) | baseline server (1 tool) ${baseStart.toFixed(0)} ms`);
+  console.log(
+    `start → first tools/list, ${200 + 7} actions, warm build: patchbay ${oursStart.toFixed(0)} ms (goal < 300 ms) | baseline server (1 tool) ${baseStart.toFixed(0)} ms | ratio ${(oursStart / baseStart).toFixed(2)}x`,
+  );
+  const ours = await idleRss([cli, 'serve', '--stdio', '--no-scheduler'], project.root, env);
+  const baseRss = await idleRss([BASELINE, '--stdio'], project.root, env);
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  console.log(`idle RSS after tools/list, ${200 + 7} actions: patchbay serve ${mb(ours.own)} (goal < 120 MB), with its ${ours.children} runner process(es) ${mb(ours.own + ours.childKb)} | baseline server ${mb(baseRss.own)}`);
   }
 } finally {
   await api.close();

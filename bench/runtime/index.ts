@@ -1,5 +1,5 @@
 /**
- * Executor overhead benchmark: the fixture action `get-issue` (one GET to the local fake API,
+ * Executor overhead benchmark: the fixture action `get-issue` (one GET to the fake API, which runs in a process of its own as a real provider is remote,
  * zod input/output validation) through the executor, against the same GET with plain undici in
  * the same process, measured in the same run. Reports the median latency per call and the
  * overhead over undici at concurrency 1, and calls/s at concurrency 1 and 64, for each isolation
@@ -19,7 +19,7 @@ import { ensureBuilt } from '../../src/build/index.ts';
 import { resolvePaths } from '../../src/config/paths.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { createApp, type App } from '../../src/app.ts';
-import { startFakeApi } from '../../test/fake-api/server.ts';
+import { startRemoteFakeApi } from '../fake-api-process.ts';
 
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '2000' }, warmup: { type: 'string', default: '300' }, only: { type: 'string', default: '' } },
@@ -59,7 +59,6 @@ async function throughput(call: Call, n: number, concurrency: number): Promise<n
 }
 
 async function measure(name: string, call: Call): Promise<Row> {
-  api.reset(); // the fake API records every request; start each variant from an empty log
   for (let i = 0; i < WARMUP; i++) await call();
   await throughput(call, WARMUP, 64);
   const sorted = await latencies(call, CALLS);
@@ -68,7 +67,8 @@ async function measure(name: string, call: Call): Promise<Row> {
   return { name, medianMs: sorted[Math.floor(sorted.length / 2)]!, p99Ms: sorted[Math.floor(sorted.length * 0.99)]!, rps1, rps64 };
 }
 
-const api = await startFakeApi();
+// The upstream runs in a process of its own: as remote to the baseline as to a runner.
+const api = await startRemoteFakeApi();
 const root = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-runtime-'));
 cpSync(fileURLToPath(new URL('../../test/fixtures/fake-integration/integrations', import.meta.url)), path.join(root, 'integrations'), { recursive: true });
 const paths = resolvePaths({ cwd: root, env: {} });
@@ -129,6 +129,6 @@ try {
 } finally {
   for (const runtime of runtimes) await runtime.close();
   await agent.close();
-  await api.close();
+  api.child.stdin!.end();
   rmSync(root, { recursive: true, force: true });
 }

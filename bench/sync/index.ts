@@ -4,10 +4,14 @@
  * the same rows in one transaction, measured in the same run. Records are generated per batch,
  * so memory must stay flat whatever N is.
  *
- *   node bench/sync/index.ts [--records 100000] [--batch 1000] [--rounds 3]
+ *   node bench/sync/index.ts [--records 100000] [--batch 1000] [--rounds 3] [--e2e-records 100000]
  *
  * Goals: first sync ≥ 50,000 rec/s and ≥ 0.5x raw; unchanged re-sync ≥ 150,000 rec/s;
  * peak RSS < 300 MB at 1,000,000 records.
+ *
+ * Then the whole path as a user runs it (end-to-end.ts): `patchbay sync run` of --e2e-records
+ * records fetched in pages of 100 from an API in another process, through a runner, into SQLite,
+ * against the same pages fetched with undici and inserted with raw node:sqlite (goal ≥ 0.8x).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,29 +20,20 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { createSqliteRecordStore } from '../../src/store/sqlite/records.ts';
 import type { RecordScope } from '../../src/store/types.ts';
+import { record } from './records.ts';
+import { endToEnd } from './end-to-end.ts';
 
 const { values } = parseArgs({
-  options: { records: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' }, rounds: { type: 'string' } },
+  options: {
+    records: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '1000' },
+    rounds: { type: 'string' },
+    'e2e-records': { type: 'string', default: '100000' },
+  },
 });
 const total = Number(values.records);
 const batchSize = Number(values.batch);
 const rounds = Number(values.rounds ?? (total <= 200_000 ? 3 : 1));
-
-const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor '.repeat(10);
-
-/** A ~1 KB record, deterministic in `i`. */
-function record(i: number): Record<string, unknown> {
-  return {
-    id: `rec-${i}`,
-    number: i,
-    title: `Issue number ${i} about something`,
-    state: i % 3 === 0 ? 'closed' : 'open',
-    author: { login: `user${i % 997}`, id: i % 997, site_admin: false },
-    labels: [`label-${i % 7}`, `label-${i % 11}`],
-    created_at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
-    body: filler.slice(0, 700 + (i % 50)),
-  };
-}
 
 function* batches(): Generator<Array<{ id: string; data: Record<string, unknown> }>> {
   for (let start = 0; start < total; start += batchSize) {
@@ -124,6 +119,9 @@ try {
     ['peak RSS < 300 MB', rssMb < 300],
   ] as const;
   for (const [goal, met] of goals) console.log(`${met ? 'met    ' : 'MISSED '} ${goal}`);
+
+  const e2eRecords = Number(values['e2e-records']);
+  if (e2eRecords > 0) await endToEnd(e2eRecords, dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

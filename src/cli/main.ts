@@ -11,5 +11,13 @@ if (problem !== undefined) {
   process.stderr.write(`error [UNSUPPORTED_NODE]: ${problem}\n`);
   process.exit(1);
 }
+// V8's compiled code for patchbay and its dependencies is kept on disk (Node's compile cache, in
+// the temp folder or NODE_COMPILE_CACHE): later starts skip most of the compiling.
+const { enableCompileCache } = await import('node:module');
+try {
+  enableCompileCache?.();
+} catch {
+  // A read-only temp folder: start without the cache.
+}
 const [{ Command }, { runCli }] = await Promise.all([import('commander'), import('./run.ts')]);
 await runCli(new Command(), process.argv);

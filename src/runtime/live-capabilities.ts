@@ -140,6 +140,8 @@ async function liveScope(
 
   let records: RecordCapabilities | undefined;
   let outcome: () => ScopeOutcome = () => ({ http });
+  // Record writes run behind the function (live-records.ts); what depends on them waits here.
+  let drain = async (): Promise<void> => {};
   if (fn.type === 'sync') {
     const owner = { integrationId, connectionId };
     if (dryRun) {
@@ -152,6 +154,7 @@ async function liveScope(
     } else {
       const live = liveRecords(deps.store.records, integrationId, connectionId, request.runId ?? executionId, request.deleteGuard ?? defaultDeleteGuard(fn.name));
       records = live.caps;
+      drain = live.drain;
       outcome = () => ({ http, changes: live.changes() });
     }
   }
@@ -215,6 +218,19 @@ async function liveScope(
       };
     },
     ...state,
+    // A checkpoint is never ahead of the records before it.
+    async getCheckpoint() {
+      await drain();
+      return state.getCheckpoint();
+    },
+    async saveCheckpoint(checkpoint) {
+      await drain();
+      return state.saveCheckpoint(checkpoint);
+    },
+    async clearCheckpoint() {
+      await drain();
+      return state.clearCheckpoint();
+    },
     async getEnvironmentVariables(): Promise<EnvironmentVariable[] | null> {
       const env = own.integration.environment;
       const entries = Object.entries(env ?? {});
@@ -268,9 +284,13 @@ async function liveScope(
       ...(own.integration.provider.proxy.paginate ? { paginationDefaults: own.integration.provider.proxy.paginate } : {}),
       ...(fn.type === 'sync' ? await lastSync(deps.store, integrationId, connectionId, fn.name) : {}),
     },
-    async finish() {
+    async finish(ok) {
+      // The run ends when its records are written: a failed write fails a run that succeeded.
+      const written = drain();
+      if (!ok) await written.catch(() => undefined);
       // Locks are held for the execution only (Nango releases them when the script ends).
       await Promise.all([...locks].map((key) => deps.store.locks.release(lockKey(key), executionId).catch(() => false)));
+      if (ok) await written;
       return outcome();
     },
   };

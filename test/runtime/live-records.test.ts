@@ -1,4 +1,4 @@
-/** The record capabilities of a live sync run: trackDeletesEnd weighs its pass with the run's delete guard. */
+/** The record capabilities of a live sync run: writes behind the function (ordered, bounded, failures surfaced), and trackDeletesEnd weighs its pass with the run's delete guard. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultDeleteGuard } from '../../src/records/delete-guard.ts';
@@ -12,6 +12,7 @@ test('trackDeletesEnd refuses a pass past the guard, counting what this run adde
   const store = createMemoryRecordStore();
   const first = liveRecords(store, 'fake', 'c1', 'run-1', defaultDeleteGuard('things'));
   await first.caps.save('Thing', things(1, 20));
+  await first.drain(); // a run ends when its writes are done (liveScope's finish)
 
   const shrinking = liveRecords(store, 'fake', 'c1', 'run-2', defaultDeleteGuard('things'));
   await shrinking.caps.trackDeletesStart('Thing');
@@ -36,4 +37,50 @@ test('trackDeletesEnd refuses a pass past the guard, counting what this run adde
   await allowed.caps.save('Thing', things(1, 1));
   assert.equal(((await allowed.caps.trackDeletesEnd('Thing')) as { deletedKeys: string[] }).deletedKeys.length, 20);
   assert.equal(await store.count(scope), 1);
+});
+
+/** A memory store whose writes take `ms` and can be made to fail; it notes which batches were written. */
+function slowStore(ms: number) {
+  const store = createMemoryRecordStore();
+  const written: string[] = [];
+  let failNext: Error | undefined;
+  const save = store.save.bind(store);
+  store.save = async (scope, records, runId) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (failNext) {
+      const error = failNext;
+      failNext = undefined;
+      throw error;
+    }
+    const summary = await save(scope, records, runId);
+    written.push(records.map((r) => r.id).join(','));
+    return summary;
+  };
+  return { store, written, fail: (error: Error) => (failNext = error) };
+}
+
+test('batchSave answers before its write, keeps at most one write behind, and reads wait for the writes before them', async () => {
+  const { store, written } = slowStore(40);
+  const live = liveRecords(store, 'fake', 'c1', 'run-1');
+  await live.caps.save('Thing', things(1, 2));
+  assert.deepEqual(written, [], 'the first batch is written behind the function');
+  await live.caps.save('Thing', things(3, 4));
+  assert.deepEqual(written, ['1,2'], 'the second call waited for the first write: one write behind at most');
+  const found = await live.caps.getByIds('Thing', ['3', '4']);
+  assert.deepEqual(written, ['1,2', '3,4'], 'a read waits for the writes before it');
+  assert.equal(found.length, 2);
+  await live.drain();
+  assert.deepEqual(live.changes()['Thing'], { added: 4, updated: 0, deleted: 0, unchanged: 0 });
+});
+
+test('a write that fails behind the function fails its next record call and the end of the run; bad records fail at once', async () => {
+  const { store, fail } = slowStore(5);
+  const live = liveRecords(store, 'fake', 'c1', 'run-1');
+  fail(Object.assign(new Error('disk full'), { code: 'STORE_ERROR' }));
+  await live.caps.save('Thing', things(1, 2));
+  await assert.rejects(live.caps.save('Thing', things(3, 4)), /disk full/);
+  await assert.rejects(live.drain(), /disk full/);
+  assert.equal(await store.count(scope), 0, 'nothing after the failed write was written');
+  const fresh = liveRecords(store, 'fake', 'c1', 'run-2');
+  await assert.rejects(fresh.caps.save('Thing', [{ title: 'no id' }] as never), (error: Error & { code?: string }) => error.code === 'INVALID_RECORD');
 });
