@@ -9,6 +9,7 @@ import type { ApiScope } from '../../src/access/scope.ts';
 import type { App } from '../../src/app.ts';
 import { runnerIntegration } from '../../src/runtime/live-capabilities.ts';
 import type { IntegrationConfig } from '../../src/providers/types.ts';
+import { startFakeApi } from '../fake-api/server.ts';
 import { runtimeProject, type RuntimeProject } from './project.ts';
 
 let project: RuntimeProject;
@@ -39,6 +40,21 @@ test('the own connection is called from the runner: the server sends nothing, th
   assert.equal(result.http.length, 1);
   assert.equal(result.http[0]?.status, 200);
   assert.doesNotMatch(JSON.stringify(result.http), /test-api-key/);
+});
+
+test('a redirect to another origin from the runner arrives without the credentials; the same origin keeps them', async () => {
+  const foreign = await startFakeApi();
+  try {
+    const away = await runtime.executor.run({ integrationId: 'fake', name: 'follow', connectionId: 'c1', input: { endpoint: '/redirect', params: { to: `${foreign.url}/echo` } } });
+    const echoed = (away.output as { data: { headers: Record<string, string> } }).data.headers;
+    assert.equal(echoed['x-api-key'], undefined, 'the foreign origin got no API key');
+    assert.equal(foreign.requests.at(-1)?.headers['x-api-key'], undefined);
+    assert.equal(away.http.length, 2, 'both hops are in the result');
+    const home = await runtime.executor.run({ integrationId: 'fake', name: 'follow', connectionId: 'c1', input: { endpoint: '/redirect', params: { to: '/echo' } } });
+    assert.equal((home.output as { data: { headers: Record<string, string> } }).data.headers['x-api-key'], 'test-api-key');
+  } finally {
+    await foreign.close();
+  }
 });
 
 test('another connection is reached through the server, under the caller’s scope', async () => {
