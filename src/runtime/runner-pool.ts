@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Capabilities } from './capabilities.ts';
-import { dispatchCapability, type FromWorker, type JobSpec, type ToWorker } from './worker-protocol.ts';
+import { serveJob, type FromWorker, type JobSpec, type ToWorker } from './worker-protocol.ts';
 
 /** Pool tuning; every field has a default fit for a small server. */
 export interface RunnerPoolOptions {
@@ -322,37 +322,14 @@ export class RunnerPool {
     // A runner speaks only for the jobs it was given: anything else is refused or ignored.
     const owned = runner.jobs.has(message.job);
     const job = owned ? this.#jobs.get(message.job) : undefined;
-    switch (message.t) {
-      case 'call': {
-        if (!job || job.settled) {
-          this.#post(runner, { t: 'reply', id: message.id, ok: false, e: new PatchbayError('ABORTED', 'The execution has ended.').toJSON() });
-          return;
-        }
-        dispatchCapability(job.caps, message.m, message.a).then(
-          (v) => this.#post(runner, { t: 'reply', id: message.id, ok: true, v }),
-          (e) => this.#post(runner, { t: 'reply', id: message.id, ok: false, e: toPatchbayError(e).toJSON() }),
-        );
-        return;
-      }
-      case 'log':
-        if (job && !job.settled) job.caps.log(message.e);
-        return;
-      case 'progress':
-        if (job && !job.settled) job.caps.progress(message.u);
-        return;
-      case 'http':
-        if (job && !job.settled && Array.isArray(message.calls)) for (const call of message.calls) job.caps.recordHttpCall?.(call);
-        return;
-      case 'done':
-        if (!job) return;
-        if (Array.isArray(message.calls) && !job.settled) for (const call of message.calls) job.caps.recordHttpCall?.(call);
-        this.#release(runner, job);
-        // A cancelled job fails with the reason it was cancelled for, whatever the runner says.
-        if (job.reason) this.#settle(job, job.reason);
-        else if (message.ok) this.#settle(job, undefined, message.v);
-        else this.#settle(job, PatchbayError.fromJSON(message.e));
-        return;
-    }
+    if (serveJob(message, job, (reply) => this.#post(runner, reply)) || message.t !== 'done' || !job) return;
+    // Its last HTTP calls come with the end of the job.
+    if (message.calls) serveJob({ t: 'http', job: message.job, calls: message.calls }, job, () => undefined);
+    this.#release(runner, job);
+    // A cancelled job fails with the reason it was cancelled for, whatever the runner says.
+    if (job.reason) this.#settle(job, job.reason);
+    else if (message.ok) this.#settle(job, undefined, message.v);
+    else this.#settle(job, PatchbayError.fromJSON(message.e));
   }
 
   #post(runner: Runner, message: ToWorker): void {

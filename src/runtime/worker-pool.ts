@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PatchbayError, toPatchbayError } from '../errors.ts';
 import type { Capabilities } from './capabilities.ts';
-import { dispatchCapability, type FromWorker, type JobSpec, type ToWorker } from './worker-protocol.ts';
+import { serveJob, type FromWorker, type JobSpec, type ToWorker } from './worker-protocol.ts';
 
 /** Pool tuning; every field has a default fit for a small server. */
 export interface WorkerPoolOptions {
@@ -216,32 +216,10 @@ export class WorkerPool {
       return;
     }
     const job = this.#jobs.get(message.job);
-    switch (message.t) {
-      case 'call': {
-        if (!job || job.settled) {
-          this.#post(slot, { t: 'reply', id: message.id, ok: false, e: new PatchbayError('ABORTED', 'The execution has ended.').toJSON() });
-          return;
-        }
-        dispatchCapability(job.caps, message.m, message.a).then(
-          (v) => this.#post(slot, { t: 'reply', id: message.id, ok: true, v }),
-          (e) => this.#post(slot, { t: 'reply', id: message.id, ok: false, e: toPatchbayError(e).toJSON() }),
-        );
-        return;
-      }
-      case 'log':
-        if (job && !job.settled) job.caps.log(message.e);
-        return;
-      case 'progress':
-        if (job && !job.settled) job.caps.progress(message.u);
-        return;
-
-      case 'done':
-        if (!job) return;
-        this.#release(slot, job);
-        if (message.ok) this.#settle(job, undefined, message.v);
-        else this.#settle(job, PatchbayError.fromJSON(message.e));
-        return;
-    }
+    if (serveJob(message, job, (reply) => this.#post(slot, reply)) || message.t !== 'done' || !job) return;
+    this.#release(slot, job);
+    if (message.ok) this.#settle(job, undefined, message.v);
+    else this.#settle(job, PatchbayError.fromJSON(message.e));
   }
 
   #post(slot: Slot, message: ToWorker): void {

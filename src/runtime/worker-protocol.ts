@@ -3,7 +3,7 @@
  * clone, never JSON strings, so a proxy response is copied once. Capability calls are the only
  * chatty part: one `call`/`reply` pair per `nango.proxy`, `batchSave`, `getMetadata`…
  */
-import type { SerializedError } from '../errors.ts';
+import { PatchbayError, toPatchbayError, type SerializedError } from '../errors.ts';
 import type { Capabilities, ContextInfo, DirectHttp } from './capabilities.ts';
 import type { HttpCallLog, LogEntry, ProgressUpdate } from './types.ts';
 
@@ -95,4 +95,42 @@ export function dispatchCapability(caps: Capabilities, method: string, args: unk
   const fn = (caps as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
   if (typeof fn !== 'function') return Promise.reject(new Error(`Capability "${method}" is not available here.`));
   return Promise.resolve().then(() => fn.apply(caps, args));
+}
+
+/** What a pool knows of a job when its runner or worker speaks for it. */
+export interface ServedJob {
+  caps: Capabilities;
+  settled: boolean;
+}
+
+/**
+ * Serves what a runner or worker sends while a job runs: capability calls (answered through
+ * `reply`), log lines, progress and HTTP calls, for `job` (undefined: not a job it was given, or
+ * one that is gone). Returns false for the messages the pool handles itself.
+ */
+export function serveJob(message: FromWorker, job: ServedJob | undefined, reply: (message: ToWorker) => void): boolean {
+  const live = job !== undefined && !job.settled ? job : undefined;
+  switch (message.t) {
+    case 'call':
+      if (!live) {
+        reply({ t: 'reply', id: message.id, ok: false, e: new PatchbayError('ABORTED', 'The execution has ended.').toJSON() });
+        return true;
+      }
+      dispatchCapability(live.caps, message.m, message.a).then(
+        (v) => reply({ t: 'reply', id: message.id, ok: true, v }),
+        (e) => reply({ t: 'reply', id: message.id, ok: false, e: toPatchbayError(e).toJSON() }),
+      );
+      return true;
+    case 'log':
+      live?.caps.log(message.e);
+      return true;
+    case 'progress':
+      live?.caps.progress(message.u);
+      return true;
+    case 'http':
+      if (live && Array.isArray(message.calls)) for (const call of message.calls) live.caps.recordHttpCall?.(call);
+      return true;
+    default:
+      return false;
+  }
 }
