@@ -29,6 +29,8 @@ import { PatchbayError } from './errors.ts';
 import type { KeyVerifier } from './http/auth.ts';
 import { assertAuthOrLoopback } from './http/security.ts';
 import type { McpCallEvent } from './mcp/server.ts';
+import { baseToolName, functionKey } from './mcp/naming.ts';
+import { actionToolNames } from './mcp/tools.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { loadIntegrationConfig } from './providers/index.ts';
 import type { IntegrationConfig } from './providers/types.ts';
@@ -356,6 +358,11 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       mcp,
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
+      actions: {
+        run: (request) => app.executor.run(request),
+        manifest: () => app.manifest,
+        toolName: (integrationId, name) => actionToolNames(app.manifest).get(functionKey(integrationId, name)) ?? baseToolName(integrationId, name),
+      },
       health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight() }),
       logger: app.logger,
       maxResultBytes: options.maxResultBytes,

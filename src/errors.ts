@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'METHOD_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
+  'NOT_IMPLEMENTED',
   'INTERNAL',
 ] as const;
 

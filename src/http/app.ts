@@ -9,6 +9,7 @@
  *   GET  /connect/:integration        start an OAuth flow (routes/connect.ts)
  *   GET  /oauth/callback              public: the provider sends the browser back here
  *   GET  /records                     Nango's records API (routes/records.ts)
+ *   POST /action/trigger              run an action, Nango's API (routes/actions.ts)
  *
  * The REST API, incoming webhooks and the dashboard mount their routes here too.
  *
@@ -27,6 +28,7 @@ import { errorResponse, jsonRpcErrorResponse, methodNotAllowed, statusForCode } 
 import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/connect.ts';
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
+import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
 import type { SecurityPolicy } from './security.ts';
 
 /** What the app serves; a route is mounted only when its part is given. */
@@ -37,6 +39,7 @@ export interface HttpAppDeps {
   mcp?: McpRoute;
   connect?: ConnectRoutesDeps;
   records?: Pick<RecordStore, 'query'>;
+  actions?: ActionRouteDeps;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -80,6 +83,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   if (deps.records) {
     app.get('/records', key, listRecords(deps.records));
     onlyThese('/records', ['GET']);
+  }
+
+  if (deps.actions) {
+    app.post('/action/trigger', key, limitBody(deps.policy.maxBodyBytes), triggerAction(deps.actions));
+    onlyThese('/action/trigger', ['POST']);
+    app.get('/action/:id', key, () => {
+      throw new PatchbayError('NOT_IMPLEMENTED', 'Asynchronous actions are not available in this version of patchbay, so there is no result to fetch. Trigger the action without X-Async: the answer is its output.');
+    });
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));

@@ -107,12 +107,27 @@ function usableUnderScope(integrationId: string, plan: ConnectionPlan, scope: Ap
   return plan.mode !== 'fixed' || connectionAllowed(scope, integrationId, plan.id);
 }
 
+const namesByManifest = new WeakMap<Manifest, Map<string, string>>();
+
+/**
+ * The tool name of every action of `manifest`, keyed by `integration/name`: what MCP lists and
+ * what a scoped key's tool globs match, on `/mcp` and the REST API alike.
+ */
+export function actionToolNames(manifest: Manifest): Map<string, string> {
+  let names = namesByManifest.get(manifest);
+  if (!names) {
+    names = toolNames(manifest.functions.filter((fn) => fn.type === 'action'), META_TOOL_NAMES);
+    namesByManifest.set(manifest, names);
+  }
+  return names;
+}
+
 /** Builds the catalog; `--tools` filtering happens here, once. */
 export function createToolCatalog(manifest: Manifest, options: ToolCatalogOptions = {}): ToolCatalog {
   const actions = manifest.functions
     .filter((fn) => fn.type === 'action')
     .sort((a, b) => functionKey(a.integrationId, a.name).localeCompare(functionKey(b.integrationId, b.name)));
-  const names = toolNames(actions, META_TOOL_NAMES);
+  const names = actionToolNames(manifest);
   const filter = options.tools && options.tools.length > 0 ? globMatcher(options.tools) : undefined;
   const tools = actions
     .map((fn) => buildTool(fn, names.get(functionKey(fn.integrationId, fn.name))!))
