@@ -358,6 +358,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       mcp,
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
+      connections: { connections: app.connections, integrations: app.integrations, credentials: app.credentials },
       actions: {
         run: (request) => app.executor.run(request),
         manifest: () => app.manifest,

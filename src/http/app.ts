@@ -10,6 +10,8 @@
  *   GET  /oauth/callback              public: the provider sends the browser back here
  *   GET  /records                     Nango's records API (routes/records.ts)
  *   POST /action/trigger              run an action, Nango's API (routes/actions.ts)
+ *   GET  /connections[/:id]           Nango's connection API (routes/connections.ts), with
+ *   DELETE /connections/:id           POST|PATCH /connections/metadata
  *
  * The REST API, incoming webhooks and the dashboard mount their routes here too.
  *
@@ -29,6 +31,7 @@ import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/co
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
 import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
+import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
 import type { SecurityPolicy } from './security.ts';
 
 /** What the app serves; a route is mounted only when its part is given. */
@@ -40,6 +43,7 @@ export interface HttpAppDeps {
   connect?: ConnectRoutesDeps;
   records?: Pick<RecordStore, 'query'>;
   actions?: ActionRouteDeps;
+  connections?: ConnectionRouteDeps;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -91,6 +95,18 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     app.get('/action/:id', key, () => {
       throw new PatchbayError('NOT_IMPLEMENTED', 'Asynchronous actions are not available in this version of patchbay, so there is no result to fetch. Trigger the action without X-Async: the answer is its output.');
     });
+  }
+
+  if (deps.connections) {
+    const body = limitBody(deps.policy.maxBodyBytes);
+    app.get('/connections', key, listConnections(deps.connections));
+    onlyThese('/connections', ['GET']);
+    app.post('/connections/metadata', key, body, changeMetadata(deps.connections, 'set'));
+    app.patch('/connections/metadata', key, body, changeMetadata(deps.connections, 'update'));
+    onlyThese('/connections/metadata', ['POST', 'PATCH']);
+    app.get('/connections/:connectionId', key, getConnection(deps.connections));
+    app.delete('/connections/:connectionId', key, deleteConnection(deps.connections));
+    onlyThese('/connections/:connectionId', ['GET', 'DELETE']);
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));

@@ -1,0 +1,161 @@
+/**
+ * Nango's connection API (`listConnections`, `getConnection`, `getMetadata`, `setMetadata`,
+ * `updateMetadata`, `deleteConnection`) with `@nangohq/node` against `patchbay serve`: Nango's
+ * shapes, a forced token refresh through the credential manager, scoped keys kept to their
+ * connections and away from credentials, and the errors.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Nango } from '@nangohq/node';
+import { createApp } from '../../src/app.ts';
+import { createApiKey } from '../../src/connections/api-keys.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+
+const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
+const OAUTHY = fileURLToPath(new URL('../fixtures/runtime/integrations/oauthy', import.meta.url));
+
+let api: FakeApi;
+let project: McpProject;
+let extra: string;
+let server: { url: string; child: ChildProcess };
+let tokens: { access_token: string; refresh_token: string };
+
+async function failure(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
+  try {
+    await call;
+  } catch (error) {
+    const response = (error as { response?: { status: number; data: { error: { code: string; message: string } } } }).response;
+    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
+    return { status: response.status, error: response.data.error };
+  }
+  assert.fail('the call succeeded');
+}
+
+before(async () => {
+  api = await startFakeApi();
+  extra = mkdtempSync(path.join(os.tmpdir(), 'patchbay-api-'));
+  cpSync(OAUTHY, path.join(extra, 'oauthy'), { recursive: true });
+  project = await createMcpProject(api.url, { extraConnections: ['bob', 'carol'], alsoIntegrations: extra });
+  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
+  try {
+    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
+    tokens = api.seedTokens(3600);
+    await runtime.connections.add({
+      integrationId: 'oauthy',
+      connectionId: 'o1',
+      credentials: { type: 'OAUTH2', access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: new Date(Date.now() + 3600_000).toISOString(), raw: {} },
+      metadata: { plan: 'pro' },
+    });
+  } finally {
+    await runtime.close();
+  }
+  server = await startHttpServe(project);
+});
+after(async () => {
+  await stopChild(server.child);
+  await api.close();
+  project.cleanup();
+  rmSync(extra, { recursive: true, force: true });
+});
+
+const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+
+describe('connections with @nangohq/node', () => {
+  it('listConnections: Nango’s shape, filtered by integration, id and search', async () => {
+    const { connections } = await nango().listConnections();
+    const ids = connections.map((c) => `${c.provider_config_key}/${c.connection_id}`).sort();
+    assert.deepEqual(ids, ['fake/alice', 'fake/bob', 'fake/carol', 'oauthy/o1']);
+    const o1 = connections.find((c) => c.connection_id === 'o1')!;
+    assert.deepEqual(o1.metadata, { plan: 'pro' });
+    assert.deepEqual(o1.errors, []);
+    assert.equal(o1.end_user, null);
+    assert.match(o1.created, /^\d{4}-\d\d-\d\dT/);
+    assert.doesNotMatch(JSON.stringify(connections), new RegExp(`${tokens.access_token}|test-api-key`), 'no credentials in a list');
+    assert.deepEqual((await nango().listConnections({ integrationId: 'oauthy' })).connections.map((c) => c.connection_id), ['o1']);
+    assert.deepEqual((await nango().listConnections('bob')).connections.map((c) => c.connection_id), ['bob']);
+    assert.deepEqual((await nango().listConnections(undefined, 'CAR')).connections.map((c) => c.connection_id), ['carol']);
+    assert.equal((await nango().listConnections(undefined, undefined, { limit: 2, page: 1 })).connections.length, 2);
+    assert.equal((await nango().listConnections(undefined, undefined, { limit: 3, page: 1 })).connections.length, 1);
+  });
+
+  it('getConnection: credentials in Nango’s names; the refresh token only when asked; force_refresh renews once', async () => {
+    const apiKey = await nango().getConnection('fake', 'alice');
+    assert.deepEqual(apiKey.credentials, { type: 'API_KEY', apiKey: 'test-api-key' });
+    assert.equal(apiKey.provider_config_key, 'fake');
+    const oauth = await nango().getConnection('oauthy', 'o1');
+    assert.equal((oauth.credentials as { access_token: string }).access_token, tokens.access_token);
+    assert.equal((oauth.credentials as { refresh_token?: string }).refresh_token, undefined);
+    assert.equal(((await nango().getConnection('oauthy', 'o1', false, true)).credentials as { refresh_token?: string }).refresh_token, tokens.refresh_token);
+    const before = api.state.tokenCounts['refresh_token'] ?? 0;
+    const renewed = await nango().getConnection('oauthy', 'o1', true);
+    assert.equal(api.state.tokenCounts['refresh_token'], before + 1);
+    assert.notEqual((renewed.credentials as { access_token: string }).access_token, tokens.access_token);
+    assert.equal(await nango().getToken('oauthy', 'o1'), (renewed.credentials as { access_token: string }).access_token, 'the renewed token was stored');
+  });
+
+  it('setMetadata replaces, updateMetadata merges, for one connection or several; getMetadata reads it', async () => {
+    await nango().setMetadata('fake', 'alice', { team: 'core', size: 3 });
+    assert.deepEqual(await nango().getMetadata('fake', 'alice'), { team: 'core', size: 3 });
+    await nango().updateMetadata('fake', ['alice', 'bob'], { size: 4 });
+    assert.deepEqual(await nango().getMetadata('fake', 'alice'), { team: 'core', size: 4 });
+    assert.deepEqual(await nango().getMetadata('fake', 'bob'), { size: 4 });
+    const missing = await failure(nango().setMetadata('fake', ['alice', 'nobody'], { x: 1 }));
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await nango().getMetadata('fake', 'alice'), { team: 'core', size: 4 }, 'nothing written when one connection is missing');
+  });
+
+  it('deleteConnection removes it; a second delete and a read are 404', async () => {
+    await nango().deleteConnection('fake', 'carol');
+    assert.equal((await failure(nango().deleteConnection('fake', 'carol'))).status, 404);
+    const gone = await failure(nango().getConnection('fake', 'carol'));
+    assert.equal(gone.status, 404);
+    assert.equal(gone.error.code, 'CONNECTION_NOT_FOUND');
+  });
+
+  it('a scoped key lists and changes only its connections and never reads credentials', async () => {
+    const bob = nango(BOB_ONLY);
+    assert.deepEqual((await bob.listConnections()).connections.map((c) => c.connection_id), ['bob']);
+    const creds = await failure(bob.getConnection('fake', 'bob'));
+    assert.equal(creds.status, 403);
+    assert.match(creds.error.message, /full-access/);
+    assert.equal((await failure(bob.setMetadata('fake', 'alice', { x: 1 }))).status, 403);
+    assert.equal((await failure(bob.updateMetadata('fake', ['bob', 'alice'], { x: 1 }))).status, 403);
+    assert.deepEqual(await nango().getMetadata('fake', 'bob'), { size: 4 }, 'a refused batch writes nothing');
+    await bob.setMetadata('fake', 'bob', { mine: true });
+    assert.equal((await failure(bob.deleteConnection('fake', 'alice'))).status, 403);
+  });
+});
+
+describe('connections, hostile requests', () => {
+  const get = (pathAndQuery: string, key = SECRET) => fetch(`${server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('missing or bad parameters are 400; end-user filters are 501; other methods 405', async () => {
+    const noKey = await get('/connections/alice');
+    assert.equal(noKey.status, 400);
+    assert.match(await noKey.text(), /provider_config_key/);
+    assert.equal((await get('/connections?limit=0')).status, 400);
+    assert.equal((await get('/connections?bogus=1')).status, 400);
+    assert.equal((await get('/connections/alice?provider_config_key=fake&force_refresh=maybe')).status, 400);
+    const endUser = await get('/connections?endUserId=u1');
+    assert.equal(endUser.status, 501);
+    assert.match(await endUser.text(), /no end users/);
+    assert.equal((await get('/connections/metadata')).status, 405);
+    const put = await fetch(`${server.url}/connections`, { method: 'PUT', headers: { authorization: `Bearer ${SECRET}` } });
+    assert.equal(put.status, 405);
+  });
+
+  it('a metadata body that is not JSON or not the right shape is 400 naming the field', async () => {
+    const post = (body: string) => fetch(`${server.url}/connections/metadata`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
+    assert.equal((await post('{')).status, 400);
+    const shape = await post(JSON.stringify({ connection_id: 'alice', provider_config_key: 'fake', metadata: [1, 2] }));
+    assert.equal(shape.status, 400);
+    assert.match(await shape.text(), /metadata/);
+  });
+});
