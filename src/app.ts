@@ -359,6 +359,11 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
       connections: { connections: app.connections, integrations: app.integrations, credentials: app.credentials },
+      syncs: {
+        store: app.store,
+        manifest: () => app.manifest,
+        start: (request, scope) => startSyncRuns(app, request, (entry) => app.logger.info(entry.message), scope),
+      },
       actions: {
         run: (request) => app.executor.run(request),
         manifest: () => app.manifest,

@@ -12,6 +12,7 @@
  *   POST /action/trigger              run an action, Nango's API (routes/actions.ts)
  *   GET  /connections[/:id]           Nango's connection API (routes/connections.ts), with
  *   DELETE /connections/:id           POST|PATCH /connections/metadata
+ *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
  *
  * The REST API, incoming webhooks and the dashboard mount their routes here too.
  *
@@ -31,6 +32,7 @@ import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/co
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
 import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
+import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
 import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
 import type { SecurityPolicy } from './security.ts';
 
@@ -44,6 +46,7 @@ export interface HttpAppDeps {
   records?: Pick<RecordStore, 'query'>;
   actions?: ActionRouteDeps;
   connections?: ConnectionRouteDeps;
+  syncs?: SyncRouteDeps;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -85,8 +88,11 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   }
 
   if (deps.records) {
-    app.get('/records', key, listRecords(deps.records));
-    onlyThese('/records', ['GET']);
+    // `@nangohq/node` asks for `/records/?…`.
+    for (const path of ['/records', '/records/']) {
+      app.get(path, key, listRecords(deps.records));
+      onlyThese(path, ['GET']);
+    }
   }
 
   if (deps.actions) {
@@ -107,6 +113,20 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     app.get('/connections/:connectionId', key, getConnection(deps.connections));
     app.delete('/connections/:connectionId', key, deleteConnection(deps.connections));
     onlyThese('/connections/:connectionId', ['GET', 'DELETE']);
+  }
+
+  if (deps.syncs) {
+    const body = limitBody(deps.policy.maxBodyBytes);
+    app.post('/sync/trigger', key, body, startSyncs(deps.syncs, 'trigger'));
+    app.post('/sync/start', key, body, startSyncs(deps.syncs, 'start'));
+    app.post('/sync/pause', key, body, pauseSyncs(deps.syncs));
+    for (const path of ['/sync/trigger', '/sync/start', '/sync/pause']) onlyThese(path, ['POST']);
+    app.get('/sync/status', key, syncStatus(deps.syncs));
+    onlyThese('/sync/status', ['GET']);
+    app.put('/sync/update-connection-frequency', key, () => {
+      throw new PatchbayError('NOT_IMPLEMENTED', 'Per-connection sync frequencies are not available in this version of patchbay. Set `frequency` in the sync’s definition, or pause the sync for that connection (POST /sync/pause).');
+    });
+    onlyThese('/sync/update-connection-frequency', ['PUT']);
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));

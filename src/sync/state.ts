@@ -2,7 +2,7 @@
  * The per-connection state row of a sync (paused, last run, last success, next run), as it is
  * before anything has happened to it.
  */
-import type { SyncStateRow } from '../store/types.ts';
+import type { Store, SyncStateRow } from '../store/types.ts';
 
 /**
  * The state of a sync that has never run, was never paused and is not scheduled yet. Every place
@@ -23,4 +23,17 @@ export function defaultSyncState(integrationId: string, connectionId: string, sy
     last_success_at: null,
     next_run_at: null,
   };
+}
+
+/**
+ * Pauses (no more scheduled runs) or resumes a sync for one connection. Resuming schedules the
+ * next run right away: the scheduler picks it up on its next tick.
+ *
+ * @example
+ * await setSyncPaused(store, 'github', 'alice', 'issues', true);
+ */
+export async function setSyncPaused(store: Pick<Store, 'syncs'>, integrationId: string, connectionId: string, syncName: string, paused: boolean): Promise<void> {
+  const state = (await store.syncs.getState(integrationId, connectionId, syncName)) ?? defaultSyncState(integrationId, connectionId, syncName);
+  const next_run_at = paused ? state.next_run_at : (state.next_run_at ?? new Date().toISOString());
+  await store.syncs.setState({ ...state, paused, next_run_at });
 }

@@ -14,7 +14,7 @@ import type { Store, SyncRunRow } from '../../store/types.ts';
 import { viewRun, type RunView } from '../../sync/recovery.ts';
 import { findSync, runSync } from '../../sync/runner.ts';
 import { createProgressLine } from '../../sync/progress.ts';
-import { defaultSyncState } from '../../sync/state.ts';
+import { setSyncPaused } from '../../sync/state.ts';
 import { pathsFrom } from '../options.ts';
 
 interface TargetOptions {
@@ -82,10 +82,7 @@ async function setPaused(command: Command, name: string, options: TargetOptions,
     const ids = await connectionIds(store, fn.integrationId, options.connection);
     if (ids.length === 0) throw new PatchbayError('CONNECTION_NOT_FOUND', `Integration "${fn.integrationId}" has no connections yet. Add one: patchbay connection add ${fn.integrationId} <id> ...`);
     for (const connectionId of ids) {
-      const state = (await store.syncs.getState(fn.integrationId, connectionId, fn.name)) ?? defaultSyncState(fn.integrationId, connectionId, fn.name);
-      // Resuming schedules the next run right away (the scheduler picks it up on its next tick).
-      const next_run_at = paused ? state.next_run_at : (state.next_run_at ?? new Date().toISOString());
-      await store.syncs.setState({ ...state, paused, next_run_at });
+      await setSyncPaused(store, fn.integrationId, connectionId, fn.name, paused);
       process.stdout.write(`${paused ? 'Paused' : 'Resumed'} ${fn.integrationId}/${fn.name} for ${connectionId}\n`);
     }
   });

@@ -1,0 +1,174 @@
+/**
+ * Nango's sync API, as `@nangohq/node` calls it: `POST /sync/trigger` (`triggerSync`: run now,
+ * `full_refresh` forgets the checkpoint first), `POST /sync/start` (`startSync`: unpause and run
+ * now), `POST /sync/pause` (`pauseSync`: no more scheduled runs) and `GET /sync/status`
+ * (`syncStatus`). No syncs named means every sync of the integration; no connection means every
+ * connection of the integration the key may use. Runs start in the background, as in Nango: the
+ * answer says they started; `GET /sync/status` and `patchbay sync status` show how they ended.
+ *
+ * Per-connection frequencies (`PUT /sync/update-connection-frequency`) and sync variants answer
+ * 501 until they exist.
+ */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { connectionAllowed, type ApiScope } from '../../access/scope.ts';
+import type { FunctionManifest, Manifest } from '../../build/manifest.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { SyncStartRequest } from '../../runtime/capabilities.ts';
+import type { Store } from '../../store/types.ts';
+import { checkpointKey } from '../../runtime/live-capabilities.ts';
+import { findSync } from '../../sync/runner.ts';
+import { setSyncPaused } from '../../sync/state.ts';
+import type { AppEnv } from '../middleware.ts';
+
+export interface SyncRouteDeps {
+  store: Pick<Store, 'syncs' | 'connections' | 'records' | 'kv'>;
+  manifest(): Manifest;
+  /** Starts runs in the background under the caller's scope (sync/start.ts's startSyncRuns). */
+  start(request: SyncStartRequest, scope: ApiScope): Promise<void>;
+}
+
+const SyncName = z.union([z.string().min(1), z.object({ name: z.string().min(1), variant: z.string().min(1) })]);
+
+const Body = z.object({
+  syncs: z.array(SyncName).max(1000).default([]),
+  provider_config_key: z.string().min(1),
+  connection_id: z.string().min(1).optional(),
+  sync_mode: z.enum(['incremental', 'full_refresh', 'full_refresh_and_clear_cache']).optional(),
+  opts: z.object({ reset: z.boolean().optional(), emptyCache: z.boolean().optional() }).optional(),
+});
+
+function invalid(message: string, details?: unknown): PatchbayError {
+  return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
+}
+
+async function readBody(c: Context<AppEnv>): Promise<z.infer<typeof Body>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw invalid('The body must be JSON: { "provider_config_key": "<integration>", "syncs": ["<sync>", …], "connection_id"?: "<id>" }.');
+  }
+  const parsed = Body.safeParse(raw);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+    throw invalid(`Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, { errors });
+  }
+  return parsed.data;
+}
+
+/** The named syncs of the integration (all of them when none is named); variants are refused. */
+function syncsOf(deps: SyncRouteDeps, integrationId: string, names: Array<z.infer<typeof SyncName>>): FunctionManifest[] {
+  const runtime = { manifest: deps.manifest() };
+  if (names.length === 0) {
+    const all = runtime.manifest.functions.filter((fn) => fn.type === 'sync' && fn.integrationId === integrationId);
+    if (all.length === 0) {
+      throw new PatchbayError('FUNCTION_NOT_FOUND', `Integration "${integrationId}" has no syncs. Run \`patchbay sync list\` to see the project's syncs.`);
+    }
+    return all;
+  }
+  return names.map((entry) => {
+    if (typeof entry !== 'string' && entry.variant !== 'base') {
+      throw new PatchbayError('NOT_IMPLEMENTED', `Sync variants are not available in this version of patchbay ("${entry.name}::${entry.variant}"); name the sync alone.`);
+    }
+    return findSync(runtime, integrationId, typeof entry === 'string' ? entry : entry.name);
+  });
+}
+
+/** The connections a request covers: the one named (in scope, existing) or every one the key may use. */
+async function connectionsOf(deps: SyncRouteDeps, scope: ApiScope, integrationId: string, connectionId: string | undefined): Promise<string[]> {
+  if (connectionId !== undefined) {
+    if (!connectionAllowed(scope, integrationId, connectionId)) {
+      throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
+    }
+    if (!(await deps.store.connections.get(integrationId, connectionId))) {
+      throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" of "${integrationId}".`);
+    }
+    return [connectionId];
+  }
+  return (await deps.store.connections.list({ integrationId })).map((row) => row.connection_id).filter((id) => connectionAllowed(scope, integrationId, id));
+}
+
+/** `POST /sync/trigger` and `POST /sync/start`: runs start in the background. */
+export function startSyncs(deps: SyncRouteDeps, how: 'trigger' | 'start'): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const body = await readBody(c);
+    const integrationId = body.provider_config_key;
+    const syncs = syncsOf(deps, integrationId, body.syncs);
+    const scope = c.get('scope');
+    // Checked here (scope, existence) so a refused request starts nothing.
+    await connectionsOf(deps, scope, integrationId, body.connection_id);
+    const reset = how === 'trigger' && (body.sync_mode === 'full_refresh' || body.sync_mode === 'full_refresh_and_clear_cache' || body.opts?.reset === true);
+    await deps.start(
+      {
+        integrationId,
+        syncNames: syncs.map((fn) => fn.name),
+        ...(body.connection_id !== undefined ? { connectionId: body.connection_id } : {}),
+        ...(reset ? { reset: true } : {}),
+        ...(how === 'start' ? { unpause: true } : {}),
+      },
+      scope,
+    );
+    return c.json({ success: true });
+  };
+}
+
+/** `POST /sync/pause`: no more scheduled runs until started again. */
+export function pauseSyncs(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const body = await readBody(c);
+    const syncs = syncsOf(deps, body.provider_config_key, body.syncs);
+    const connections = await connectionsOf(deps, c.get('scope'), body.provider_config_key, body.connection_id);
+    for (const connectionId of connections) {
+      for (const fn of syncs) await setSyncPaused(deps.store, fn.integrationId, connectionId, fn.name, true);
+    }
+    return c.json({ success: true });
+  };
+}
+
+/** `GET /sync/status?syncs=a,b|*&provider_config_key=&connection_id=`. */
+export function syncStatus(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const integrationId = c.req.query('provider_config_key')?.trim();
+    if (!integrationId) throw invalid('Missing query parameter provider_config_key: the integration id.');
+    const wanted = c.req.query('syncs')?.trim();
+    if (!wanted) throw invalid('Missing query parameter syncs: sync names separated by commas, or * for all.');
+    const names = wanted === '*' ? [] : wanted.split(',').map((name) => name.trim()).filter(Boolean);
+    const syncs = syncsOf(
+      deps,
+      integrationId,
+      names.map((name) => (name.includes('::') ? { name: name.split('::')[0]!, variant: name.split('::')[1]! } : name)),
+    );
+    const connections = await connectionsOf(deps, c.get('scope'), integrationId, c.req.query('connection_id') || undefined);
+    const out = [];
+    for (const connectionId of connections) {
+      for (const fn of syncs) {
+        const state = await deps.store.syncs.getState(integrationId, connectionId, fn.name);
+        const [run] = await deps.store.syncs.listRuns({ integrationId, connectionId, syncName: fn.name, limit: 1 });
+        const runStatus = run ? ({ running: 'RUNNING', success: 'SUCCESS', failed: 'ERROR', cancelled: 'STOPPED' } as const)[run.status] : undefined;
+        const status = run?.status === 'running' ? 'RUNNING' : state?.paused ? 'PAUSED' : (runStatus ?? 'STOPPED');
+        const models = Object.keys(fn.models ?? {});
+        const recordCount: Record<string, number> = {};
+        for (const model of models) recordCount[model] = await deps.store.records.count({ integrationId, connectionId, model });
+        out.push({
+          id: run?.id,
+          type: state?.last_success_at ? 'INCREMENTAL' : 'INITIAL',
+          name: fn.name,
+          variant: 'base',
+          connection_id: connectionId,
+          status,
+          frequency: fn.frequency ?? null,
+          finishedAt: run?.finished_at ?? undefined,
+          nextScheduledSyncAt: state?.paused ? null : (state?.next_run_at ?? null),
+          latestExecutionStatus: runStatus,
+          // Counts are kept per run, not per model: they are given per model when there is one.
+          ...(run && models.length === 1 ? { latestResult: { [models[0]!]: { added: run.added, updated: run.updated, deleted: run.deleted } } } : {}),
+          recordCount,
+          checkpoint: (await deps.store.kv.get(checkpointKey(integrationId, connectionId, fn.name))) ?? null,
+          ...(run?.error ? { error: run.error } : {}),
+        });
+      }
+    }
+    return c.json({ syncs: out });
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Nango's sync API (`triggerSync`, `startSync`, `pauseSync`, `syncStatus`) with `@nangohq/node`
+ * against `patchbay serve`: runs start in the background and their records are readable through
+ * `GET /records`; pause and start change the schedule; scoped keys stay on their connections;
+ * what patchbay lacks answers 501.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { Nango } from '@nangohq/node';
+import { createApp } from '../../src/app.ts';
+import { createApiKey } from '../../src/connections/api-keys.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+
+const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
+
+let api: FakeApi;
+let project: McpProject;
+let server: { url: string; child: ChildProcess };
+
+async function failure(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
+  try {
+    await call;
+  } catch (error) {
+    const response = (error as { response?: { status: number; data: { error: { code: string; message: string } } } }).response;
+    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
+    return { status: response.status, error: response.data.error };
+  }
+  assert.fail('the call succeeded');
+}
+
+before(async () => {
+  api = await startFakeApi();
+  project = await createMcpProject(api.url, { extraConnections: ['bob'] });
+  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
+  try {
+    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
+  } finally {
+    await runtime.close();
+  }
+  server = await startHttpServe(project);
+});
+after(async () => {
+  await stopChild(server.child);
+  await api.close();
+  project.cleanup();
+});
+
+const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+
+/** The status entries of `issues`, by connection. */
+interface Status {
+  connection_id: string;
+  status: string;
+  type: string;
+  latestExecutionStatus?: string;
+  latestResult?: Record<string, { added: number }>;
+  recordCount: Record<string, number>;
+}
+
+async function statusOf(client = nango()): Promise<Map<string, Status>> {
+  const { syncs } = (await client.syncStatus('fake', ['issues'])) as unknown as { syncs: Status[] };
+  return new Map(syncs.map((s) => [s.connection_id, s]));
+}
+
+describe('syncs with @nangohq/node', () => {
+  it('triggerSync runs the sync in the background; its records and status follow', async () => {
+    const before = (await statusOf()).get('bob');
+    assert.equal(before?.type, 'INITIAL');
+    assert.equal(before?.latestExecutionStatus, undefined);
+    await nango().triggerSync('fake', ['issues'], 'bob');
+    let after: Status | undefined = before;
+    for (let i = 0; i < 200 && after?.latestExecutionStatus !== 'SUCCESS'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await statusOf()).get('bob');
+    }
+    assert.equal(after?.latestExecutionStatus, 'SUCCESS');
+    // `autoStart: false`: triggered runs do not start its schedule, as in Nango.
+    assert.equal(after?.status, 'PAUSED');
+    assert.equal(after?.type, 'INCREMENTAL');
+    assert.equal(after?.latestResult?.['Issue']?.added, 5);
+    assert.deepEqual(after?.recordCount, { Issue: 5 });
+    const records = await nango().listRecords({ providerConfigKey: 'fake', connectionId: 'bob', model: 'Issue' });
+    assert.equal(records.records.length, 5);
+  });
+
+  it('pauseSync stops the schedule; startSync resumes it and runs at once', async () => {
+    await nango().pauseSync('fake', ['issues'], 'alice');
+    assert.equal((await statusOf()).get('alice')?.status, 'PAUSED');
+    await nango().startSync('fake', ['issues'], 'alice');
+    let entry: Status | undefined;
+    for (let i = 0; i < 200; i++) {
+      entry = (await statusOf()).get('alice');
+      if (entry?.status === 'SUCCESS') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(entry?.status, 'SUCCESS');
+    assert.equal((await nango().listRecords({ providerConfigKey: 'fake', connectionId: 'alice', model: 'Issue' })).records.length >= 5, true);
+  });
+
+  it('a scoped key triggers and sees only its connections', async () => {
+    const bob = nango(BOB_ONLY);
+    assert.deepEqual([...(await statusOf(bob)).keys()], ['bob']);
+    const alice = await failure(bob.triggerSync('fake', ['issues'], 'alice'));
+    assert.equal(alice.status, 403);
+    assert.equal((await failure(bob.pauseSync('fake', ['issues'], 'alice'))).status, 403);
+    await bob.pauseSync('fake', ['issues']);
+    const states = await statusOf();
+    assert.equal(states.get('bob')?.status, 'PAUSED');
+    assert.notEqual(states.get('alice')?.status, 'PAUSED', 'without a connection, only the key’s own were paused');
+    await bob.startSync('fake', ['issues']);
+  });
+
+  it('unknown syncs and connections are 404; variants and per-connection frequencies are 501', async () => {
+    const sync = await failure(nango().triggerSync('fake', ['isues'], 'alice'));
+    assert.equal(sync.status, 404);
+    assert.match(sync.error.message, /fake\/issues/);
+    assert.equal((await failure(nango().triggerSync('fake', ['issues'], 'nobody'))).status, 404);
+    assert.equal((await failure(nango().triggerSync('fake', [{ name: 'issues', variant: 'eu' }], 'alice'))).status, 501);
+    const frequency = await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 minutes'));
+    assert.equal(frequency.status, 501);
+    assert.match(frequency.error.message, /frequency/);
+  });
+});
+
+describe('syncs, hostile requests', () => {
+  const post = (route: string, body: string) =>
+    fetch(`${server.url}${route}`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
+
+  it('bodies that are not JSON or not the right shape are 400; missing query parameters are 400; GET on a POST route is 405', async () => {
+    assert.equal((await post('/sync/trigger', '{')).status, 400);
+    const shape = await post('/sync/pause', JSON.stringify({ syncs: 'issues', provider_config_key: 'fake' }));
+    assert.equal(shape.status, 400);
+    assert.match(await shape.text(), /syncs/);
+    const mode = await post('/sync/trigger', JSON.stringify({ syncs: ['issues'], provider_config_key: 'fake', sync_mode: 'sometimes' }));
+    assert.equal(mode.status, 400);
+    const status = await fetch(`${server.url}/sync/status?provider_config_key=fake`, { headers: { authorization: `Bearer ${SECRET}` } });
+    assert.equal(status.status, 400);
+    assert.match(await status.text(), /syncs/);
+    const wrongMethod = await fetch(`${server.url}/sync/trigger`, { headers: { authorization: `Bearer ${SECRET}` } });
+    assert.equal(wrongMethod.status, 405);
+  });
+});
