@@ -352,6 +352,8 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       verifyKey = (secret) => verifyApiKey(app.store, secret);
     }
     const mcp = createMcpRoute({ handlers, info: { version, onCall } });
+    // The name MCP lists an action under: what a scoped key's tool globs match on every route.
+    const toolName = (integrationId: string, name: string): string => actionToolNames(app.manifest).get(functionKey(integrationId, name)) ?? baseToolName(integrationId, name);
     const http = createHttpApp({
       policy: policyFor(options.host, { allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts, maxBodyBytes: options.maxBodyBytes }),
       ...(verifyKey ? { verifyKey } : {}),
@@ -359,6 +361,12 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
       connections: { connections: app.connections, integrations: app.integrations, credentials: app.credentials },
+      catalog: {
+        manifest: () => app.manifest,
+        integrations: app.integrations,
+        store: app.store,
+        toolName,
+      },
       syncs: {
         store: app.store,
         manifest: () => app.manifest,
@@ -367,7 +375,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       actions: {
         run: (request) => app.executor.run(request),
         manifest: () => app.manifest,
-        toolName: (integrationId, name) => actionToolNames(app.manifest).get(functionKey(integrationId, name)) ?? baseToolName(integrationId, name),
+        toolName,
       },
       health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight() }),
       logger: app.logger,

@@ -13,6 +13,8 @@
  *   GET  /connections[/:id]           Nango's connection API (routes/connections.ts), with
  *   DELETE /connections/:id           POST|PATCH /connections/metadata
  *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
+ *   GET  /integrations[/:key]         the project's integrations and functions (routes/catalog.ts)
+ *   GET  /providers[/:provider]       the provider catalog
  *
  * The REST API, incoming webhooks and the dashboard mount their routes here too.
  *
@@ -32,6 +34,7 @@ import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/co
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
 import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
+import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
 import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
 import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
 import type { SecurityPolicy } from './security.ts';
@@ -47,6 +50,7 @@ export interface HttpAppDeps {
   actions?: ActionRouteDeps;
   connections?: ConnectionRouteDeps;
   syncs?: SyncRouteDeps;
+  catalog?: CatalogRouteDeps;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -127,6 +131,19 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
       throw new PatchbayError('NOT_IMPLEMENTED', 'Per-connection sync frequencies are not available in this version of patchbay. Set `frequency` in the sync’s definition, or pause the sync for that connection (POST /sync/pause).');
     });
     onlyThese('/sync/update-connection-frequency', ['PUT']);
+  }
+
+  if (deps.catalog) {
+    app.get('/integrations', key, listIntegrations(deps.catalog));
+    app.post('/integrations', key, integrationsAreFiles);
+    onlyThese('/integrations', ['GET']);
+    app.get('/integrations/:uniqueKey', key, getIntegration(deps.catalog));
+    app.on(['PATCH', 'DELETE'], '/integrations/:uniqueKey', key, integrationsAreFiles);
+    onlyThese('/integrations/:uniqueKey', ['GET']);
+    app.get('/providers', key, listProviders());
+    onlyThese('/providers', ['GET']);
+    app.get('/providers/:provider', key, showProvider());
+    onlyThese('/providers/:provider', ['GET']);
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));

@@ -1,0 +1,101 @@
+/**
+ * `listIntegrations`, `getIntegration`, `listProviders` and `getProvider` with `@nangohq/node`
+ * against `patchbay serve`: the project's integrations with their functions and schemas, the
+ * provider catalog, scoped keys' views, no secret in any answer, and writes refused with where
+ * to make the change.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { Nango } from '@nangohq/node';
+import { createApp } from '../../src/app.ts';
+import { createApiKey } from '../../src/connections/api-keys.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
+import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+
+const OTHER_ONLY = 'pb_sk_test_other_only_key_0123456789';
+
+let api: FakeApi;
+let project: McpProject;
+let server: { url: string; child: ChildProcess };
+
+before(async () => {
+  api = await startFakeApi();
+  project = await createMcpProject(api.url);
+  const runtime = await createApp({ paths: project.paths, env: { ...project.env, OTHER_SECRET: 'unused' }, logger: silentLogger() });
+  try {
+    await runtime.connections.add({ integrationId: 'other', connectionId: 'olga', credentials: { type: 'API_KEY', api_key: 'other-key' } });
+    await createApiKey(runtime.store, { name: 'other-only', connections: ['other:olga'], secret: OTHER_ONLY });
+  } finally {
+    await runtime.close();
+  }
+  server = await startHttpServe(project);
+});
+after(async () => {
+  await stopChild(server.child);
+  await api.close();
+  project.cleanup();
+});
+
+const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+
+async function status(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
+  try {
+    await call;
+  } catch (error) {
+    const response = (error as { response: { status: number; data: { error: { code: string; message: string } } } }).response;
+    return { status: response.status, error: response.data.error };
+  }
+  assert.fail('the call succeeded');
+}
+
+describe('integrations and providers with @nangohq/node', () => {
+  it('listIntegrations lists the project’s integrations', async () => {
+    const { configs } = await nango().listIntegrations();
+    assert.deepEqual(configs.map((i) => i.unique_key).sort(), ['fake', 'other']);
+    assert.equal(configs.find((i) => i.unique_key === 'fake')?.provider, 'fake');
+  });
+
+  it('getIntegration has its functions with their tool names and JSON schemas, and no secret', async () => {
+    const { data } = (await nango().getIntegration({ uniqueKey: 'fake' }, { include: ['webhook', 'credentials'] })) as unknown as {
+      data: { unique_key: string; functions: Array<{ name: string; type: string; tool?: string; input?: { properties?: Record<string, unknown> }; models?: Record<string, unknown> }> };
+    };
+    assert.equal(data.unique_key, 'fake');
+    const get = data.functions.find((fn) => fn.name === 'get-issue')!;
+    assert.equal(get.type, 'action');
+    assert.equal(get.tool, 'fake_get-issue');
+    assert.ok(get.input?.properties?.['id'], 'the input schema is there');
+    assert.ok(data.functions.find((fn) => fn.name === 'issues')?.models?.['Issue'], 'syncs list their models');
+    assert.doesNotMatch(JSON.stringify(data), /test-api-key|secret"\s*:\s*"/);
+  });
+
+  it('a scoped key sees only its integrations and the actions its globs match', async () => {
+    const other = await nango(OTHER_ONLY).listIntegrations();
+    assert.deepEqual(other.configs.map((i) => i.unique_key), ['other']);
+    assert.equal((await status(nango(OTHER_ONLY).getIntegration({ uniqueKey: 'fake' }))).status, 403);
+    const scoped = (await nango(project.scopedSecret).getIntegration({ uniqueKey: 'fake' })) as unknown as { data: { functions: Array<{ name: string; type: string }> } };
+    const actions = scoped.data.functions.filter((fn) => fn.type === 'action').map((fn) => fn.name);
+    assert.ok(actions.length > 0 && actions.every((name) => name.startsWith('get-')), actions.join(', '));
+  });
+
+  it('providers: search and one by name; unknown names are 404 with a suggestion', async () => {
+    const { data } = await nango().listProviders({ search: 'github' });
+    assert.ok(data.some((p) => p.name === 'github'));
+    const github = await nango().getProvider({ provider: 'github' });
+    assert.equal(github.data.name, 'github');
+    assert.ok(github.data.auth_mode);
+    const typo = await status(nango().getProvider({ provider: 'githib' }));
+    assert.equal(typo.status, 404);
+    assert.equal(typo.error.code, 'PROVIDER_NOT_FOUND');
+    assert.match(typo.error.message, /github/);
+  });
+
+  it('unknown integrations are 404; creating, changing or deleting one is 501 naming the files', async () => {
+    assert.equal((await status(nango().getIntegration({ uniqueKey: 'nope' }))).status, 404);
+    const create = await status(nango().createIntegration({ provider: 'github', unique_key: 'gh' } as never));
+    assert.equal(create.status, 501);
+    assert.match(create.error.message, /integrations\/<id>/);
+    assert.equal((await status(nango().deleteIntegration('fake'))).status, 501);
+  });
+});
