@@ -34,6 +34,7 @@ import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/co
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
 import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
+import { mountNotServed } from './routes/not-served.ts';
 import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
 import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
 import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
@@ -75,6 +76,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   app.get('/health', (c) => c.json({ status: 'ok', ...(deps.health?.() ?? {}) }));
   onlyThese('/health', ['GET']);
 
+  // Nango routes patchbay does not serve: 501 with what to do instead.
+  mountNotServed(app, key);
+
   if (deps.mcp) {
     const mcp = deps.mcp;
     app.post('/mcp', key, limitBody(deps.policy.maxBodyBytes), (c) => mcp.handle(c));
@@ -109,14 +113,15 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
 
   if (deps.connections) {
     const body = limitBody(deps.policy.maxBodyBytes);
-    app.get('/connections', key, listConnections(deps.connections));
-    onlyThese('/connections', ['GET']);
-    app.post('/connections/metadata', key, body, changeMetadata(deps.connections, 'set'));
-    app.patch('/connections/metadata', key, body, changeMetadata(deps.connections, 'update'));
-    onlyThese('/connections/metadata', ['POST', 'PATCH']);
-    app.get('/connections/:connectionId', key, getConnection(deps.connections));
-    app.delete('/connections/:connectionId', key, deleteConnection(deps.connections));
-    onlyThese('/connections/:connectionId', ['GET', 'DELETE']);
+    // `/connection/…` is the older name Nango still answers (and older clients call).
+    for (const base of ['/connections', '/connection']) {
+      app.get(base, key, listConnections(deps.connections));
+      app.post(`${base}/metadata`, key, body, changeMetadata(deps.connections, 'set'));
+      app.patch(`${base}/metadata`, key, body, changeMetadata(deps.connections, 'update'));
+      onlyThese(`${base}/metadata`, ['POST', 'PATCH']);
+      app.get(`${base}/:connectionId`, key, getConnection(deps.connections));
+      app.delete(`${base}/:connectionId`, key, deleteConnection(deps.connections));
+    }
   }
 
   if (deps.syncs) {
@@ -144,6 +149,13 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     onlyThese('/providers', ['GET']);
     app.get('/providers/:provider', key, showProvider());
     onlyThese('/providers/:provider', ['GET']);
+  }
+
+  if (deps.connections) {
+    onlyThese('/connections', ['GET']);
+    onlyThese('/connection', ['GET']);
+    onlyThese('/connections/:connectionId', ['GET', 'DELETE']);
+    onlyThese('/connection/:connectionId', ['GET', 'DELETE']);
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));
