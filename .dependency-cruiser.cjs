@@ -8,7 +8,7 @@
  */
 const LAYERS = [
   ['errors.ts', 'config', 'observability'],
-  ['define', 'access', 'index.ts'],
+  ['define', 'access', 'index.ts', 'client'],
   ['build', 'providers', 'records'],
   ['store'],
   ['upstream'],

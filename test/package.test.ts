@@ -73,11 +73,13 @@ test('the packed package installs, inits, compiles, and gives editors the nango 
   assert.match(bundle, /node_modules\/patchbay\/dist\/index\.js/, 'bundles import the installed SDK, not this repository');
   assert.ok(!bundle.includes(REPO), 'nothing from this repository in the bundle');
 
-  // The editor's view: tsc with the tsconfig init wrote resolves both names to real (not `any`) types.
+  // The editor's view: tsc with the tsconfig init wrote resolves both names, and the REST client
+  // subpath, to real (not `any`) types.
   writeFileSync(
     path.join(project, 'integrations/github/types-check.ts'),
     `import { createAction } from 'nango';
 import { createSync, type NangoAction } from 'patchbay';
+import { PatchbayClient } from 'patchbay/client';
 import { z } from 'zod';
 const action = createAction({
   description: 'check',
@@ -88,7 +90,10 @@ const action = createAction({
 const kind: 'action' = action.type;
 // @ts-expect-error -- fails to compile if 'nango' resolved to any
 const wrong: number = action.type;
-export { kind, wrong, createSync };
+const client = new PatchbayClient({ host: 'http://localhost:3003', secretKey: 'pb_sk_x' });
+// @ts-expect-error -- fails to compile if 'patchbay/client' resolved to any
+const notAClient: number = client;
+export { kind, wrong, createSync, notAClient };
 `,
   );
   const tsc = run(project, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
