@@ -361,6 +361,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
       connections: { connections: app.connections, integrations: app.integrations, credentials: app.credentials },
+      proxy: { http: app.http, connections: app.connections, integrations: app.integrations, credentials: app.credentials, logger: app.logger },
       catalog: {
         manifest: () => app.manifest,
         integrations: app.integrations,

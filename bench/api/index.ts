@@ -1,9 +1,9 @@
 /**
  * REST API benchmark: `POST /action/trigger` of the fixture action `get-issue` (one GET to the
- * fake API) through `patchbay serve`, against the same GET sent straight to the fake API, with 32
- * concurrent clients each, in interleaved 1 s rounds of the same run. The fake API runs in a
- * process of its own. Prints calls/s for both and the ratio (issue #14's goal: ≥ 0.7x), and the
- * p50 latency of one client alone through each path (the time the API adds).
+ * fake API) and `GET /proxy/issues/1` through `patchbay serve`, against the same GET sent straight
+ * to the fake API, with 32 concurrent clients each, in interleaved 1 s rounds of the same run. The
+ * fake API runs in a process of its own. Prints calls/s and the ratio to direct (issue #14's goal:
+ * ≥ 0.7x), and the p50 of one client alone through each path (goal for the proxy: under 0.5 ms added).
  *
  *   node bench/api/index.ts [--seconds 5] [--clients 32]
  */
@@ -40,6 +40,15 @@ const trigger: Call = async () => {
   await res.body.json();
 };
 
+const viaProxy: Call = async () => {
+  const res = await request(`${server.url}/proxy/issues/1`, {
+    dispatcher: agent,
+    headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake' },
+  });
+  if (res.statusCode !== 200) throw new Error(`proxy: ${res.statusCode} ${await res.body.text()}`);
+  await res.body.json();
+};
+
 async function round(call: Call, ms: number, clients: number): Promise<number> {
   let count = 0;
   const until = performance.now() + ms;
@@ -67,16 +76,19 @@ async function p50(call: Call, n = 300): Promise<number> {
 try {
   await round(direct, 500, CLIENTS);
   await round(trigger, 500, CLIENTS);
-  const rates = { direct: 0, trigger: 0 };
+  await round(viaProxy, 500, CLIENTS);
+  const rates = { direct: 0, trigger: 0, proxy: 0 };
   for (let i = 0; i < SECONDS; i++) {
     rates.direct += (await round(direct, 1000, CLIENTS)) / SECONDS;
     rates.trigger += (await round(trigger, 1000, CLIENTS)) / SECONDS;
+    rates.proxy += (await round(viaProxy, 1000, CLIENTS)) / SECONDS;
   }
-  const [directP50, triggerP50] = [await p50(direct), await p50(trigger)];
+  const [directP50, triggerP50, proxyP50] = [await p50(direct), await p50(trigger), await p50(viaProxy)];
   console.log(`node ${process.version}, ${os.availableParallelism()} cores, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   console.log(`${CLIENTS} clients, ${SECONDS} interleaved 1 s rounds:`);
   console.log(`  GET straight to the fake API:        ${rates.direct.toFixed(0)} calls/s, p50 alone ${directP50.toFixed(3)} ms`);
   console.log(`  POST /action/trigger (get-issue):    ${rates.trigger.toFixed(0)} calls/s, p50 alone ${triggerP50.toFixed(3)} ms | ratio ${(rates.trigger / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(triggerP50 - directP50).toFixed(3)} ms`);
+  console.log(`  GET /proxy/issues/1:                 ${rates.proxy.toFixed(0)} calls/s, p50 alone ${proxyP50.toFixed(3)} ms | ratio ${(rates.proxy / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(proxyP50 - directP50).toFixed(3)} ms (goal < 0.5 ms)`);
 } finally {
   await agent.close();
   await stopChild(server.child);

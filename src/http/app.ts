@@ -15,6 +15,7 @@
  *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
  *   GET  /integrations[/:key]         the project's integrations and functions (routes/catalog.ts)
  *   GET  /providers[/:provider]       the provider catalog
+ *   *    /proxy/<endpoint>            Nango's proxy: the provider's API with the connection's auth (routes/proxy.ts)
  *
  * The REST API, incoming webhooks and the dashboard mount their routes here too.
  *
@@ -35,6 +36,7 @@ import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
 import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
 import { mountNotServed } from './routes/not-served.ts';
+import { proxy, type ProxyRouteDeps } from './routes/proxy.ts';
 import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
 import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
 import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
@@ -52,6 +54,7 @@ export interface HttpAppDeps {
   connections?: ConnectionRouteDeps;
   syncs?: SyncRouteDeps;
   catalog?: CatalogRouteDeps;
+  proxy?: ProxyRouteDeps;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -136,6 +139,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
       throw new PatchbayError('NOT_IMPLEMENTED', 'Per-connection sync frequencies are not available in this version of patchbay. Set `frequency` in the sync’s definition, or pause the sync for that connection (POST /sync/pause).');
     });
     onlyThese('/sync/update-connection-frequency', ['PUT']);
+  }
+
+  if (deps.proxy) {
+    const forward = proxy(deps.proxy);
+    for (const path of ['/proxy', '/proxy/*']) {
+      app.on(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], path, key, limitBody(deps.policy.maxBodyBytes), forward);
+      onlyThese(path, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+    }
   }
 
   if (deps.catalog) {

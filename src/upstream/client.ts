@@ -9,6 +9,7 @@
  * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do (a 2xx
  * body labelled JSON that does not parse among them: logged, never handed over as text).
  */
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Credentials, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
@@ -56,9 +57,23 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
 }
 
+/** The answer of `HttpClient.forward`: the provider's status, headers and body, as it sent them. */
+export interface ForwardedResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A 2xx body streamed as the provider encoded it; any other answer's body, read. */
+  body: Readable | Uint8Array;
+}
+
 /** One authenticated, retried, logged request; `close()` ends the pooled sockets it owns. */
 export interface HttpClient {
   request<T = any>(ctx: RequestContext, config: ProxyConfiguration): Promise<ProxyResponse<T>>;
+  /**
+   * The same request for the proxy: auth, retries, the 401 refresh and redirects as `request`,
+   * but a 2xx body is streamed unread (never buffered here), and a final error answer is
+   * returned as the provider sent it instead of thrown. Network failures and aborts still throw.
+   */
+  forward(ctx: RequestContext, config: ProxyConfiguration): Promise<ForwardedResponse>;
   close(): Promise<void>;
 }
 
@@ -93,6 +108,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const maxRedirects = options.maxRedirects ?? 5;
 
   async function request<T>(ctx: RequestContext, config: ProxyConfiguration): Promise<ProxyResponse<T>> {
+    return (await send(ctx, config, false)) as ProxyResponse<T>;
+  }
+
+  /** The loop behind `request` (`forward` false) and `forward` (true). */
+  async function send(ctx: RequestContext, config: ProxyConfiguration, forward: boolean): Promise<ProxyResponse | ForwardedResponse> {
     const { integration, connectionConfig, signal } = ctx;
     if (signal.aborted) throw abortError(signal, integration);
     const method = (config.method ?? 'GET').toUpperCase();
@@ -141,7 +161,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       };
       let result: AttemptResult;
       try {
-        result = await sendAttempt({ method, url, headers, body, auth, trusted, transport, signal, config, maxRedirects, onHop: report });
+        result = await sendAttempt({ method, url, headers, body, auth, trusted, transport, signal, config, maxRedirects, onHop: report, ...(forward ? { stream: true } : {}) });
       } catch (error) {
         if (signal.aborted) throw abortError(signal, integration, error);
         if (error instanceof PatchbayError) throw error;
@@ -152,6 +172,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
 
       const { response } = result;
+      if (forward && response.status < 400) {
+        report(result.hop);
+        return { status: response.status, headers: response.headers, body: response.stream ?? response.body };
+      }
       if (response.status < 400) {
         let data: unknown;
         try {
@@ -164,7 +188,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           throw failure;
         }
         report(result.hop);
-        return { data: data as T, status: response.status, headers: response.headers };
+        return { data, status: response.status, headers: response.headers };
       }
       report(result.hop);
 
@@ -183,6 +207,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         await wait(delay, signal, integration);
         continue;
       }
+      // The proxy hands the provider's final answer back as it is.
+      if (forward) return { status: response.status, headers: response.headers, body: response.body };
       if (isRateLimited(response.status, response.headers, retryHeader)) {
         const imposed = rateLimitDelay(response.headers, retryHeader, Date.now()) ?? delay;
         throw rateLimitedError(integration, response, imposed, method, result.url, auth.secrets);
@@ -193,6 +219,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     request,
+    forward: (ctx, config) => send(ctx, config, true) as Promise<ForwardedResponse>,
     async close() {
       await owned?.close();
     },

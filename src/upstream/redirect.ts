@@ -27,6 +27,8 @@ export interface AttemptInput {
   config: TransportRequest['config'];
   maxRedirects: number;
   onHop: (hop: Hop) => void;
+  /** Ask the transport to stream a 2xx body (the proxy). */
+  stream?: boolean;
 }
 
 /** One request on the wire, as it is logged. */
@@ -62,6 +64,7 @@ function prepareHop(input: AttemptInput, method: string, url: URL, body: Attempt
   if (!trusted) for (const name of [...target.searchParams.keys()]) if (input.auth.secrets.names.has(name.toLowerCase())) target.searchParams.delete(name);
   const request: TransportRequest = { method, url: target, headers, signal: input.signal, config: input.config };
   if (body !== undefined) request.body = body;
+  if (input.stream) request.stream = true;
   return request;
 }
 

@@ -8,6 +8,7 @@
  * timeouts, the execution's `AbortSignal` on every request, redirects NOT followed (the client
  * validates each hop), bodies decompressed unless `config.decompress === false`.
  */
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { Agent } from 'undici';
@@ -23,13 +24,17 @@ export interface TransportRequest {
   signal: AbortSignal;
   /** The call's configuration as the function wrote it (recorders key fixtures on it). */
   config: ProxyConfiguration;
+  /** Answer a 2xx body as `TransportResponse.stream`, unread and still encoded (the proxy). */
+  stream?: boolean;
 }
 
-/** A complete response: lowercase headers, the whole body. */
+/** A complete response: lowercase headers, the whole body (or, when streamed, `stream`). */
 export interface TransportResponse {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
+  /** A 2xx body not read yet, as the provider encoded it (`TransportRequest.stream`); `body` is then empty. */
+  stream?: Readable;
 }
 
 /** Sends one request, rejects on network failure or abort; never follows redirects. */
@@ -123,6 +128,9 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}, limits: 
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    if (request.stream && response.statusCode >= 200 && response.statusCode < 300) {
+      return { status: response.statusCode, headers, body: new Uint8Array(0), stream: response.body };
     }
     const chunks: Buffer[] = [];
     let size = 0;

@@ -9,6 +9,7 @@
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
  *   /echo[?status=400&gzip=1]                                any method: returns { method, path, query, headers, body } (with `status`, gzip-encoded)
  *   /raw?status=200&type=application/json&body=<text>        answers `status` with `body` as is under Content-Type `type` (a provider's broken answer)
+ *   /bytes?mb=100                                            streams `mb` MB of octets in 64 KB chunks (a big download; never held in memory)
  *   /reflect?echo=authorization[&status=401&pad=0&type=text]  a careless provider's error: `pad` dots, then `name: value` of each
  *                                                            listed request header (`query:<name>` for a query parameter), as
  *                                                            text/plain or as JSON { error, detail }
@@ -115,5 +116,19 @@ export const raw: Route = (ctx) => {
   if (type) headers['content-type'] = type;
   ctx.res.writeHead(intParam(ctx.url, 'status', 200), headers);
   ctx.res.end(body);
+  return true;
+};
+
+export const bytes: Route = async (ctx) => {
+  if (ctx.url.pathname !== '/bytes') return false;
+  const total = intParam(ctx.url, 'mb', 1) * 1024 * 1024;
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+  for (let sent = 0; sent < total; sent += chunk.byteLength) {
+    const piece = total - sent < chunk.byteLength ? chunk.subarray(0, total - sent) : chunk;
+    if (!ctx.res.write(piece)) await new Promise<void>((resolve) => ctx.res.once('drain', resolve));
+    if (ctx.res.destroyed) return true;
+  }
+  ctx.res.end();
   return true;
 };

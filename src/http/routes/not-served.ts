@@ -12,11 +12,6 @@ const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** [methods, paths, what to do instead]. */
 const NOT_SERVED: Array<[string[], string[], string]> = [
   [
-    ALL,
-    ['/proxy', '/proxy/*'],
-    'The proxy is not served in this version of patchbay. Make the call inside an action (nango.get/post/…) and run it with POST /action/trigger, or from the terminal with `patchbay dryrun`.',
-  ],
-  [
     ['POST'],
     ['/connections', '/connection'],
     'Importing a connection over the API is not served yet. Add it with `patchbay connection add <integration> <id> --credentials @file.json`, or start an OAuth flow with GET /connect/<integration>?connection_id=<id>.',

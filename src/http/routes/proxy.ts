@@ -1,0 +1,116 @@
+/**
+ * Nango's proxy, `GET|POST|PUT|PATCH|DELETE /proxy/<endpoint>`, as `@nangohq/node`'s `proxy`
+ * (and `get`/`post`/…) sends it: headers `Connection-Id` and `Provider-Config-Key`; `Retries`,
+ * `Retry-On`, `Base-Url-Override` and `Decompress` as Nango documents them; the call's own
+ * headers prefixed `Nango-Proxy-` (and `Content-Type`). The request goes out through the server's
+ * HTTP client — the connection's credentials injected only towards the provider's origins,
+ * retries, the single-flight 401 refresh, redirects that drop credentials across origins — and the
+ * provider's answer comes back with its status, headers and body. A 2xx body is streamed through,
+ * never held whole in memory; request bodies are bounded by the body limit (`--max-body-bytes`).
+ *
+ * The proxy reaches a provider's whole API, so it needs a key that may use the connection and
+ * is not limited to some tools.
+ */
+import { Readable } from 'node:stream';
+import type { Context } from 'hono';
+import { connectionAllowed } from '../../access/scope.ts';
+import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
+import type { ProxyConfiguration } from '../../define/context.ts';
+import { PatchbayError } from '../../errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { HttpCallLog } from '../../observability/types.ts';
+import type { IntegrationConfig } from '../../providers/types.ts';
+import type { CredentialSource, HttpClient } from '../../upstream/client.ts';
+import type { AppEnv } from '../middleware.ts';
+
+export interface ProxyRouteDeps {
+  http: Pick<HttpClient, 'forward'>;
+  connections: Pick<ConnectionService, 'get'>;
+  integrations(integrationId: string): Promise<IntegrationConfig>;
+  credentials(integration: IntegrationConfig, connection: LoadedConnection): CredentialSource;
+  logger?: Pick<Logger, 'info'>;
+}
+
+/** Headers that describe one hop, not the message: never forwarded either way. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+const PREFIX = 'nango-proxy-';
+
+function header(c: Context<AppEnv>, name: string, what: string): string {
+  const value = c.req.header(name)?.trim();
+  if (!value) throw new PatchbayError('INVALID_ARGUMENT', `Missing header ${name}: ${what}.`);
+  return value;
+}
+
+/** The call as the client described it in headers, path and body. */
+async function proxyConfig(c: Context<AppEnv>): Promise<ProxyConfiguration> {
+  const url = new URL(c.req.url);
+  const endpoint = url.pathname.replace(/^\/proxy/, '') || '/';
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(c.req.header())) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith(PREFIX) && !HOP_BY_HOP.has(lower.slice(PREFIX.length))) headers[lower.slice(PREFIX.length)] = value;
+  }
+  const contentType = c.req.header('content-type');
+  if (contentType && !headers['content-type']) headers['content-type'] = contentType;
+  // No retries unless asked for, as in Nango's proxy.
+  const config: ProxyConfiguration = { endpoint: `${endpoint}${url.search}`, method: c.req.method as ProxyConfiguration['method'], headers, retries: 0 };
+  const retries = c.req.header('retries');
+  if (retries !== undefined && retries !== '') {
+    const n = Number(retries);
+    if (!Number.isInteger(n) || n < 0 || n > 10) throw new PatchbayError('INVALID_ARGUMENT', `Retries must be an integer from 0 to 10 (got "${retries.slice(0, 20)}").`);
+    config.retries = n;
+  }
+  const retryOn = c.req.header('retry-on');
+  if (retryOn) {
+    const codes = retryOn.split(',').map((code) => Number(code.trim()));
+    if (codes.some((code) => !Number.isInteger(code) || code < 100 || code > 599)) throw new PatchbayError('INVALID_ARGUMENT', 'Retry-On must list HTTP status codes, e.g. "429,503".');
+    config.retryOn = codes;
+  }
+  const base = c.req.header('base-url-override');
+  if (base) config.baseUrlOverride = base;
+  const decompress = c.req.header('decompress');
+  if (decompress !== undefined && decompress !== '') config.decompress = decompress === 'true';
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (body.byteLength > 0) config.data = body;
+  }
+  return config;
+}
+
+/** `/proxy/*`, behind the API-key middleware and the body limit. */
+export function proxy(deps: ProxyRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const connectionId = header(c, 'Connection-Id', 'the connection whose credentials the call uses');
+    const integrationId = header(c, 'Provider-Config-Key', 'the integration id');
+    const scope = c.get('scope');
+    if (!connectionAllowed(scope, integrationId, connectionId)) {
+      throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
+    }
+    if (scope.tools !== null) {
+      throw new PatchbayError('FORBIDDEN', 'The proxy reaches the provider’s whole API; this key is limited to some tools. Use a key without --tools, or call an action (POST /action/trigger).');
+    }
+    const config = await proxyConfig(c);
+    const integration = await deps.integrations(integrationId);
+    const connection = await deps.connections.get(integrationId, connectionId);
+    const calls: HttpCallLog[] = [];
+    const answer = await deps.http.forward(
+      {
+        integration,
+        credentials: deps.credentials(integration, connection),
+        connectionConfig: connection.connection_config,
+        signal: c.req.raw.signal,
+        onCall: (call) => {
+          calls.push(call);
+          deps.logger?.info({ integrationId, connectionId, ...call }, 'proxy call');
+        },
+      },
+      config,
+    );
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) headers.set(name, value);
+    // A streamed body goes as the provider encoded it (its content-encoding stands); a read one was decoded.
+    if (answer.body instanceof Uint8Array) headers.set('content-length', String(answer.body.byteLength));
+    const body = answer.body instanceof Uint8Array ? (answer.body.byteLength > 0 ? answer.body : null) : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>);
+    return new Response(answer.status === 204 || answer.status === 304 ? null : body, { status: answer.status, headers });
+  };
+}
