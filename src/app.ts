@@ -42,7 +42,8 @@ import type { WorkerPoolOptions } from './runtime/worker-pool.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { startSyncRuns } from './sync/start.ts';
-import { createHttpClient, type HttpClient } from './upstream/client.ts';
+import { createHttpClient, type ForwardedResponse, type HttpClient } from './upstream/client.ts';
+import type { ProxyConfiguration } from './define/context.ts';
 import type { Transport } from './upstream/transport.ts';
 
 export interface AppOptions {
@@ -225,6 +226,36 @@ export async function openConnections(
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The proxy without a server, for `patchbay proxy`: the connection's credentials (refreshed
+ * single-flight, like the server does) injected into one call to its provider, whose answer is
+ * handed back as it came (`HttpClient.forward`).
+ *
+ * @example
+ * const proxy = await openProxy(paths);
+ * const answer = await proxy.forward('github', 'alice', { endpoint: '/user' }, signal);
+ */
+export async function openProxy(
+  paths: ProjectPaths,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ store: Store; forward(integrationId: string, connectionId: string, config: ProxyConfiguration, signal: AbortSignal): Promise<ForwardedResponse>; close(): Promise<void> }> {
+  const opened = await openConnections(paths, env);
+  const http = createHttpClient();
+  const manager = createCredentialManager({ connections: opened.connections, locks: opened.store.locks });
+  return {
+    store: opened.store,
+    async forward(integrationId, connectionId, config, signal) {
+      const integration = await loadIntegrationConfig(paths, integrationId, env);
+      const connection = await opened.connections.get(integrationId, connectionId);
+      return http.forward({ integration, credentials: manager.forConnection(integration, connectionId), connectionConfig: connection.connection_config, signal }, config);
+    },
+    async close() {
+      await http.close();
+      await opened.close();
+    },
+  };
 }
 
 /**

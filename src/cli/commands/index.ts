@@ -12,6 +12,7 @@ import { register as dryrun } from './dryrun.ts';
 import { register as init } from './init.ts';
 import { register as mcpConfig } from './mcp-config.ts';
 import { register as providers } from './providers.ts';
+import { register as proxy } from './proxy.ts';
 import { register as records } from './records.ts';
 import { register as serve } from './serve.ts';
 import { register as sync } from './sync.ts';
@@ -19,4 +20,4 @@ import { register as test } from './test.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records, connection, connect, key];
+export const COMMANDS: RegisterCommand[] = [init, compile, dev, dryrun, test, serve, mcpConfig, providers, sync, records, proxy, connection, connect, key];
