@@ -21,7 +21,16 @@ export interface ListenOptions {
   port: number;
   /** False = `--no-auth`: refused unless the host is loopback. */
   auth: boolean;
+  /**
+   * How long a client may take to send its request headers (default 10 s) and its whole request
+   * (default 60 s; bodies are capped at a few MB): a stalled or trickling client is cut off, never
+   * holding a connection. The answer may take as long as the call does.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
+
+/** See `ListenOptions.timeouts`. */
+export const DEFAULT_REQUEST_TIMEOUTS = { headersMs: 10_000, requestMs: 60_000 };
 
 export interface RunningHttpServer {
   /** `http://localhost:3003` (or the bound host). */
@@ -53,7 +62,12 @@ export async function listenHttp(app: Pick<Hono<AppEnv>, 'fetch'>, options: List
   const addresses: string[] = [];
   let port = options.port;
   for (const host of hosts) {
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
+    const { headersMs, requestMs } = { ...DEFAULT_REQUEST_TIMEOUTS, ...options.timeouts };
+    const server = createServer(
+      // Node checks the two timeouts every `connectionsCheckingInterval`: often enough to honour them.
+      { keepAliveTimeout: 65_000, headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))) },
+      (req, res) => void handler(req, res),
+    );
     try {
       const address = await listen(server, port, host);
       port = address.port;
