@@ -6,49 +6,26 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { Nango } from '@nangohq/node';
-import { createApp } from '../../src/app.ts';
 import { createApiKey } from '../../src/connections/api-keys.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { failure, startApiServer, type ApiServer } from './helpers.ts';
 
 const OTHER_ONLY = 'pb_sk_test_other_only_key_0123456789';
 
-let api: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
-
+let ctx: ApiServer;
 before(async () => {
-  api = await startFakeApi();
-  project = await createMcpProject(api.url);
-  const runtime = await createApp({ paths: project.paths, env: { ...project.env, OTHER_SECRET: 'unused' }, logger: silentLogger() });
-  try {
-    await runtime.connections.add({ integrationId: 'other', connectionId: 'olga', credentials: { type: 'API_KEY', api_key: 'other-key' } });
-    await createApiKey(runtime.store, { name: 'other-only', connections: ['other:olga'], secret: OTHER_ONLY });
-  } finally {
-    await runtime.close();
-  }
-  server = await startHttpServe(project);
+  ctx = await startApiServer({
+    prepare: async (runtime) => {
+      await runtime.connections.add({ integrationId: 'other', connectionId: 'olga', credentials: { type: 'API_KEY', api_key: 'other-key' } });
+      await createApiKey(runtime.store, { name: 'other-only', connections: ['other:olga'], secret: OTHER_ONLY });
+    },
+  });
 });
-after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
-});
+after(() => ctx.close());
 
-const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
-
-async function status(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
-  try {
-    await call;
-  } catch (error) {
-    const response = (error as { response: { status: number; data: { error: { code: string; message: string } } } }).response;
-    return { status: response.status, error: response.data.error };
-  }
-  assert.fail('the call succeeded');
-}
+const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey });
+const status = failure;
 
 describe('integrations and providers with @nangohq/node', () => {
   it('listIntegrations lists the project’s integrations', async () => {
@@ -74,7 +51,7 @@ describe('integrations and providers with @nangohq/node', () => {
     const other = await nango(OTHER_ONLY).listIntegrations();
     assert.deepEqual(other.configs.map((i) => i.unique_key), ['other']);
     assert.equal((await status(nango(OTHER_ONLY).getIntegration({ uniqueKey: 'fake' }))).status, 403);
-    const scoped = (await nango(project.scopedSecret).getIntegration({ uniqueKey: 'fake' })) as unknown as { data: { functions: Array<{ name: string; type: string }> } };
+    const scoped = (await nango(ctx.project.scopedSecret).getIntegration({ uniqueKey: 'fake' })) as unknown as { data: { functions: Array<{ name: string; type: string }> } };
     const actions = scoped.data.functions.filter((fn) => fn.type === 'action').map((fn) => fn.name);
     assert.ok(actions.length > 0 && actions.every((name) => name.startsWith('get-')), actions.join(', '));
   });

@@ -4,28 +4,19 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PatchbayApiError, PatchbayClient } from '../../src/client/index.ts';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { startApiServer, type ApiServer } from './helpers.ts';
 
-let api: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
+let ctx: ApiServer;
 let client: PatchbayClient;
 
 before(async () => {
-  api = await startFakeApi();
-  project = await createMcpProject(api.url, { extraConnections: ['bob'] });
-  server = await startHttpServe(project);
-  client = new PatchbayClient({ host: `${server.url}/`, secretKey: SECRET });
+  ctx = await startApiServer({ extraConnections: ['bob'] });
+  client = new PatchbayClient({ host: `${ctx.server.url}/`, secretKey: SECRET });
 });
-after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
-});
+after(() => ctx.close());
 
 async function apiError(call: Promise<unknown>): Promise<PatchbayApiError> {
   try {
@@ -84,12 +75,12 @@ it('syncs, records, integrations and providers', async () => {
 });
 
 it('a wrong key, a wrong host and a bad URL fail with what is wrong', async () => {
-  const wrong = new PatchbayClient({ host: server.url, secretKey: 'pb_sk_wrong_000000000000000000' });
+  const wrong = new PatchbayClient({ host: ctx.server.url, secretKey: 'pb_sk_wrong_000000000000000000' });
   const error = await apiError(wrong.listConnections());
   assert.equal(error.status, 401);
   assert.equal(error.code, 'UNAUTHORIZED');
   assert.throws(() => new PatchbayClient({ host: 'not a url', secretKey: SECRET }), /not a URL/);
-  assert.throws(() => new PatchbayClient({ host: server.url, secretKey: '' }), /secretKey/);
+  assert.throws(() => new PatchbayClient({ host: ctx.server.url, secretKey: '' }), /secretKey/);
 });
 
 it('the package exports it as patchbay/client', () => {

@@ -6,66 +6,44 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Nango } from '@nangohq/node';
-import { createApp } from '../../src/app.ts';
-import { createApiKey } from '../../src/connections/api-keys.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { BOB_ONLY, failure, startApiServer, type ApiServer } from './helpers.ts';
 
-const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
 const OAUTHY = fileURLToPath(new URL('../fixtures/runtime/integrations/oauthy', import.meta.url));
 
-let api: FakeApi;
-let project: McpProject;
+let ctx: ApiServer;
 let extra: string;
-let server: { url: string; child: ChildProcess };
 let tokens: { access_token: string; refresh_token: string };
 
-async function failure(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
-  try {
-    await call;
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: { error: { code: string; message: string } } } }).response;
-    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
-    return { status: response.status, error: response.data.error };
-  }
-  assert.fail('the call succeeded');
-}
-
 before(async () => {
-  api = await startFakeApi();
   extra = mkdtempSync(path.join(os.tmpdir(), 'patchbay-api-'));
   cpSync(OAUTHY, path.join(extra, 'oauthy'), { recursive: true });
-  project = await createMcpProject(api.url, { extraConnections: ['bob', 'carol'], alsoIntegrations: extra });
-  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
-  try {
-    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
-    tokens = api.seedTokens(3600);
-    await runtime.connections.add({
-      integrationId: 'oauthy',
-      connectionId: 'o1',
-      credentials: { type: 'OAUTH2', access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: new Date(Date.now() + 3600_000).toISOString(), raw: {} },
-      metadata: { plan: 'pro' },
-    });
-  } finally {
-    await runtime.close();
-  }
-  server = await startHttpServe(project);
+  ctx = await startApiServer({
+    extraConnections: ['bob', 'carol'],
+    alsoIntegrations: extra,
+    bobOnly: true,
+    prepare: async (runtime, api) => {
+      tokens = api.seedTokens(3600);
+      await runtime.connections.add({
+        integrationId: 'oauthy',
+        connectionId: 'o1',
+        credentials: { type: 'OAUTH2', access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: new Date(Date.now() + 3600_000).toISOString(), raw: {} },
+        metadata: { plan: 'pro' },
+      });
+    },
+  });
 });
 after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
+  await ctx.close();
   rmSync(extra, { recursive: true, force: true });
 });
 
-const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey });
 
 describe('connections with @nangohq/node', () => {
   it('listConnections: Nango’s shape, filtered by integration, id and search', async () => {
@@ -93,9 +71,9 @@ describe('connections with @nangohq/node', () => {
     assert.equal((oauth.credentials as { access_token: string }).access_token, tokens.access_token);
     assert.equal((oauth.credentials as { refresh_token?: string }).refresh_token, undefined);
     assert.equal(((await nango().getConnection('oauthy', 'o1', false, true)).credentials as { refresh_token?: string }).refresh_token, tokens.refresh_token);
-    const before = api.state.tokenCounts['refresh_token'] ?? 0;
+    const before = ctx.api.state.tokenCounts['refresh_token'] ?? 0;
     const renewed = await nango().getConnection('oauthy', 'o1', true);
-    assert.equal(api.state.tokenCounts['refresh_token'], before + 1);
+    assert.equal(ctx.api.state.tokenCounts['refresh_token'], before + 1);
     assert.notEqual((renewed.credentials as { access_token: string }).access_token, tokens.access_token);
     assert.equal(await nango().getToken('oauthy', 'o1'), (renewed.credentials as { access_token: string }).access_token, 'the renewed token was stored');
   });
@@ -134,7 +112,7 @@ describe('connections with @nangohq/node', () => {
 });
 
 describe('connections, hostile requests', () => {
-  const get = (pathAndQuery: string, key = SECRET) => fetch(`${server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
+  const get = (pathAndQuery: string, key = SECRET) => fetch(`${ctx.server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
 
   it('missing or bad parameters are 400; end-user filters are 501; other methods 405', async () => {
     const noKey = await get('/connections/alice');
@@ -147,12 +125,12 @@ describe('connections, hostile requests', () => {
     assert.equal(endUser.status, 501);
     assert.match(await endUser.text(), /no end users/);
     assert.equal((await get('/connections/metadata')).status, 405);
-    const put = await fetch(`${server.url}/connections`, { method: 'PUT', headers: { authorization: `Bearer ${SECRET}` } });
+    const put = await fetch(`${ctx.server.url}/connections`, { method: 'PUT', headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(put.status, 405);
   });
 
   it('a metadata body that is not JSON or not the right shape is 400 naming the field', async () => {
-    const post = (body: string) => fetch(`${server.url}/connections/metadata`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
+    const post = (body: string) => fetch(`${ctx.server.url}/connections/metadata`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
     assert.equal((await post('{')).status, 400);
     const shape = await post(JSON.stringify({ connection_id: 'alice', provider_config_key: 'fake', metadata: [1, 2] }));
     assert.equal(shape.status, 400);

@@ -5,27 +5,17 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { startApiServer, type ApiServer } from './helpers.ts';
 
-let api: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
-
+let ctx: ApiServer;
 before(async () => {
-  api = await startFakeApi();
-  project = await createMcpProject(api.url);
-  server = await startHttpServe(project);
+  ctx = await startApiServer();
 });
-after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
-});
+after(() => ctx.close());
 
 const call = (method: string, path: string, key = SECRET) =>
-  fetch(`${server.url}${path}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+  fetch(`${ctx.server.url}${path}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
 
 it('each route Nango has and patchbay does not answers 501 with what to do instead', async () => {
   const cases: Array<[string, string, RegExp]> = [

@@ -6,58 +6,30 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Nango } from '@nangohq/node';
-import { createApp } from '../../src/app.ts';
-import { createApiKey } from '../../src/connections/api-keys.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
 import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { BOB_ONLY, failure, startApiServer, type ApiServer } from './helpers.ts';
 
-const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
-
-let api: FakeApi;
+let ctx: ApiServer;
 let foreign: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
 
 before(async () => {
-  api = await startFakeApi();
   foreign = await startFakeApi();
-  project = await createMcpProject(api.url, { extraConnections: ['bob'] });
-  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
-  try {
-    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
-  } finally {
-    await runtime.close();
-  }
-  server = await startHttpServe(project);
+  ctx = await startApiServer({ extraConnections: ['bob'], bobOnly: true });
 });
 after(async () => {
-  await stopChild(server.child);
-  await api.close();
+  await ctx.close();
   await foreign.close();
-  project.cleanup();
 });
 
-const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey, providerConfigKey: 'fake', connectionId: 'alice' });
-
-async function failure(call: Promise<unknown>): Promise<{ status: number; data: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: unknown } }).response;
-    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
-    return response;
-  }
-  assert.fail('the call succeeded');
-}
+const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey, providerConfigKey: 'fake', connectionId: 'alice' });
 
 it('get and post reach the provider with the connection’s credentials; the call’s headers and query go along', async () => {
   const issue = await nango().get({ endpoint: '/issues/2' });
   assert.equal((issue.data as { id: string }).id, '2');
-  assert.equal(api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
+  assert.equal(ctx.api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
   const created = await nango().post({ endpoint: '/issues', data: { title: 'via the proxy' } });
   assert.equal((created.data as { title: string }).title, 'via the proxy');
   const echo = await nango().get({ endpoint: '/echo', params: { q: 'x y' }, headers: { 'X-Custom': 'yes' } });
@@ -86,27 +58,27 @@ it('credentials never go to another origin: a Base-Url-Override elsewhere gets t
 it('scoped keys: another connection, or a key limited to some tools, is refused', async () => {
   const other = await failure(nango(BOB_ONLY).get({ endpoint: '/issues/1' }));
   assert.equal(other.status, 403);
-  const bob = await new Nango({ host: server.url, secretKey: BOB_ONLY, providerConfigKey: 'fake', connectionId: 'bob' }).get({ endpoint: '/issues/1' });
+  const bob = await new Nango({ host: ctx.server.url, secretKey: BOB_ONLY, providerConfigKey: 'fake', connectionId: 'bob' }).get({ endpoint: '/issues/1' });
   assert.equal((bob.data as { id: string }).id, '1');
-  const tools = await failure(new Nango({ host: server.url, secretKey: project.scopedSecret, providerConfigKey: 'fake', connectionId: 'alice' }).get({ endpoint: '/issues/1' }));
+  const tools = await failure(new Nango({ host: ctx.server.url, secretKey: ctx.project.scopedSecret, providerConfigKey: 'fake', connectionId: 'alice' }).get({ endpoint: '/issues/1' }));
   assert.equal(tools.status, 403);
   assert.match(JSON.stringify(tools.data), /limited to some tools/);
 });
 
 it('missing headers and bad Retries are 400', async () => {
-  const bare = await fetch(`${server.url}/proxy/issues/1`, { headers: { authorization: `Bearer ${SECRET}` } });
+  const bare = await fetch(`${ctx.server.url}/proxy/issues/1`, { headers: { authorization: `Bearer ${SECRET}` } });
   assert.equal(bare.status, 400);
   assert.match(await bare.text(), /Connection-Id/);
-  const retries = await fetch(`${server.url}/proxy/issues/1`, { headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake', retries: 'lots' } });
+  const retries = await fetch(`${ctx.server.url}/proxy/issues/1`, { headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake', retries: 'lots' } });
   assert.equal(retries.status, 400);
 });
 
 const MB = Number(process.env['PROXY_MB'] ?? 300);
 
 it('a 300 MB download streams through: the server’s peak memory grows by far less than the body (it is never held whole)', async () => {
-  const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${ctx.server.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const before = peak();
-  const response = await fetch(`${server.url}/proxy/bytes?mb=${MB}`, { headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake' } });
+  const response = await fetch(`${ctx.server.url}/proxy/bytes?mb=${MB}`, { headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake' } });
   assert.equal(response.status, 200);
   let received = 0;
   for await (const chunk of response.body!) received += (chunk as Uint8Array).byteLength;

@@ -6,51 +6,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { Nango } from '@nangohq/node';
-import { createApp } from '../../src/app.ts';
-import { createApiKey } from '../../src/connections/api-keys.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { BOB_ONLY, failure, startApiServer, type ApiServer } from './helpers.ts';
 
-const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
-
-let api: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
-
-async function failure(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string } }> {
-  try {
-    await call;
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: { error: { code: string; message: string } } } }).response;
-    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
-    return { status: response.status, error: response.data.error };
-  }
-  assert.fail('the call succeeded');
-}
-
+let ctx: ApiServer;
 before(async () => {
-  api = await startFakeApi();
-  project = await createMcpProject(api.url, { extraConnections: ['bob'] });
-  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
-  try {
-    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
-  } finally {
-    await runtime.close();
-  }
-  server = await startHttpServe(project);
+  ctx = await startApiServer({ extraConnections: ['bob'], bobOnly: true });
 });
-after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
-});
+after(() => ctx.close());
 
-const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey });
 
-/** The status entries of `issues`, by connection. */
 interface Status {
   connection_id: string;
   status: string;
@@ -127,7 +94,7 @@ describe('syncs with @nangohq/node', () => {
 
 describe('syncs, hostile requests', () => {
   const post = (route: string, body: string) =>
-    fetch(`${server.url}${route}`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
+    fetch(`${ctx.server.url}${route}`, { method: 'POST', body, headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' } });
 
   it('bodies that are not JSON or not the right shape are 400; missing query parameters are 400; GET on a POST route is 405', async () => {
     assert.equal((await post('/sync/trigger', '{')).status, 400);
@@ -136,10 +103,10 @@ describe('syncs, hostile requests', () => {
     assert.match(await shape.text(), /syncs/);
     const mode = await post('/sync/trigger', JSON.stringify({ syncs: ['issues'], provider_config_key: 'fake', sync_mode: 'sometimes' }));
     assert.equal(mode.status, 400);
-    const status = await fetch(`${server.url}/sync/status?provider_config_key=fake`, { headers: { authorization: `Bearer ${SECRET}` } });
+    const status = await fetch(`${ctx.server.url}/sync/status?provider_config_key=fake`, { headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(status.status, 400);
     assert.match(await status.text(), /syncs/);
-    const wrongMethod = await fetch(`${server.url}/sync/trigger`, { headers: { authorization: `Bearer ${SECRET}` } });
+    const wrongMethod = await fetch(`${ctx.server.url}/sync/trigger`, { headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(wrongMethod.status, 405);
   });
 });

@@ -6,59 +6,26 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { Nango } from '@nangohq/node';
-import { createApp } from '../../src/app.ts';
-import { createApiKey } from '../../src/connections/api-keys.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
-import { startFakeApi, type FakeApi } from '../fake-api/server.ts';
-import { createMcpProject, SECRET, startHttpServe, stopChild, type McpProject } from '../mcp/helpers.ts';
+import { SECRET } from '../mcp/helpers.ts';
+import { BOB_ONLY, failure, startApiServer, type ApiServer } from './helpers.ts';
 
-const BOB_ONLY = 'pb_sk_test_bob_only_key_0123456789';
-
-let api: FakeApi;
-let project: McpProject;
-let server: { url: string; child: ChildProcess };
-
-/** The status and body of a failed client call (axios errors carry `response`). */
-async function failure(call: Promise<unknown>): Promise<{ status: number; error: { code: string; message: string; details?: unknown } }> {
-  try {
-    await call;
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: { error: { code: string; message: string } } } }).response;
-    assert.ok(response, `expected an HTTP error, got ${String(error)}`);
-    return { status: response.status, error: response.data.error };
-  }
-  assert.fail('the call succeeded');
-}
-
+let ctx: ApiServer;
 before(async () => {
-  api = await startFakeApi();
-  project = await createMcpProject(api.url, { extraConnections: ['bob'] });
-  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
-  try {
-    await createApiKey(runtime.store, { name: 'bob-only', connections: ['fake:bob'], secret: BOB_ONLY });
-  } finally {
-    await runtime.close();
-  }
-  server = await startHttpServe(project);
+  ctx = await startApiServer({ extraConnections: ['bob'], bobOnly: true });
 });
-after(async () => {
-  await stopChild(server.child);
-  await api.close();
-  project.cleanup();
-});
+after(() => ctx.close());
 
-const nango = (secretKey = SECRET) => new Nango({ host: server.url, secretKey });
+const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey });
 
 describe('POST /action/trigger with @nangohq/node', () => {
   it('triggerAction returns the action’s output, and the provider saw the connection’s credentials', async () => {
-    const seen = api.requests.length;
+    const seen = ctx.api.requests.length;
     const output = await nango().triggerAction('fake', 'alice', 'get-issue', { id: '2' });
     assert.deepEqual(Object.keys(output as object).sort(), ['id', 'state', 'title', 'updated_at']);
     assert.equal((output as { id: string }).id, '2');
-    assert.equal(api.requests.length, seen + 1);
-    assert.equal(api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
+    assert.equal(ctx.api.requests.length, seen + 1);
+    assert.equal(ctx.api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
     const created = (await nango().triggerAction('fake', 'bob', 'create-issue', { title: 'from a backend' })) as { title: string };
     assert.equal(created.title, 'from a backend');
   });
@@ -98,7 +65,7 @@ describe('POST /action/trigger with @nangohq/node', () => {
     const alice = await failure(nango(BOB_ONLY).triggerAction('fake', 'alice', 'get-issue', { id: '1' }));
     assert.equal(alice.status, 403);
     assert.equal(alice.error.code, 'FORBIDDEN');
-    const scoped = nango(project.scopedSecret);
+    const scoped = nango(ctx.project.scopedSecret);
     assert.equal(((await scoped.triggerAction('fake', 'alice', 'get-issue', { id: '3' })) as { id: string }).id, '3');
     const create = await failure(scoped.triggerAction('fake', 'alice', 'create-issue', { title: 'no' }));
     assert.equal(create.status, 403);
@@ -108,7 +75,7 @@ describe('POST /action/trigger with @nangohq/node', () => {
   it('a wrong or missing key is 401', async () => {
     const wrong = await failure(nango('pb_sk_not_a_real_key_000000000000').triggerAction('fake', 'alice', 'get-issue', { id: '1' }));
     assert.equal(wrong.status, 401);
-    const none = await fetch(`${server.url}/action/trigger`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const none = await fetch(`${ctx.server.url}/action/trigger`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(none.status, 401);
     assert.match(none.headers.get('www-authenticate') ?? '', /Bearer/);
   });
@@ -125,7 +92,7 @@ describe('POST /action/trigger with @nangohq/node', () => {
 
 describe('POST /action/trigger, hostile requests', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/action/trigger`, {
+    fetch(`${ctx.server.url}/action/trigger`, {
       method: 'POST',
       body,
       headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json', 'connection-id': 'alice', 'provider-config-key': 'fake', ...headers },
@@ -133,7 +100,7 @@ describe('POST /action/trigger, hostile requests', () => {
   const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string; details?: { errors?: unknown[] } } }).error;
 
   it('missing headers, a body that is not JSON or not the right shape: 400 saying what to send', async () => {
-    const noConnection = await fetch(`${server.url}/action/trigger`, { method: 'POST', body: '{"action_name":"get-issue"}', headers: { authorization: `Bearer ${SECRET}`, 'provider-config-key': 'fake' } });
+    const noConnection = await fetch(`${ctx.server.url}/action/trigger`, { method: 'POST', body: '{"action_name":"get-issue"}', headers: { authorization: `Bearer ${SECRET}`, 'provider-config-key': 'fake' } });
     assert.equal(noConnection.status, 400);
     assert.match((await errorOf(noConnection)).message, /Connection-Id/);
     const notJson = await post('{"action_name": ');
@@ -150,7 +117,7 @@ describe('POST /action/trigger, hostile requests', () => {
   it('a body past the limit is 413; another method is 405; the server keeps answering', async () => {
     const big = await post(JSON.stringify({ action_name: 'create-issue', input: { title: 'x'.repeat(5 * 1024 * 1024) } }));
     assert.equal(big.status, 413);
-    const get = await fetch(`${server.url}/action/trigger`, { headers: { authorization: `Bearer ${SECRET}` } });
+    const get = await fetch(`${ctx.server.url}/action/trigger`, { headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST');
     const ok = await post(JSON.stringify({ action_name: 'get-issue', input: { id: '1' } }));
@@ -159,20 +126,20 @@ describe('POST /action/trigger, hostile requests', () => {
   });
 
   it('a client that hangs up cancels the action and its upstream request', async () => {
-    const closedBefore = api.state.closedEarly;
+    const closedBefore = ctx.api.state.closedEarly;
     const controller = new AbortController();
-    const aborted = fetch(`${server.url}/action/trigger`, {
+    const aborted = fetch(`${ctx.server.url}/action/trigger`, {
       method: 'POST',
       signal: controller.signal,
       body: JSON.stringify({ action_name: 'slow-call', input: { ms: 30_000 } }),
       headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json', 'connection-id': 'bob', 'provider-config-key': 'fake' },
     }).catch(() => undefined);
-    const slowSeen = () => api.requests.filter((r) => r.path === '/slow').length;
+    const slowSeen = () => ctx.api.requests.filter((r) => r.path === '/slow').length;
     const before = slowSeen();
     for (let i = 0; i < 400 && slowSeen() < before + 1; i++) await new Promise((r) => setTimeout(r, 25));
     controller.abort();
     await aborted;
-    for (let i = 0; i < 400 && api.state.closedEarly < closedBefore + 1; i++) await new Promise((r) => setTimeout(r, 25));
-    assert.ok(api.state.closedEarly >= closedBefore + 1, 'the upstream request of the abandoned call was closed');
+    for (let i = 0; i < 400 && ctx.api.state.closedEarly < closedBefore + 1; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(ctx.api.state.closedEarly >= closedBefore + 1, 'the upstream request of the abandoned call was closed');
   });
 });
