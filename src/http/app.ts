@@ -109,6 +109,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   if (deps.actions) {
     app.post('/action/trigger', key, limitBody(deps.policy.maxBodyBytes), triggerAction(deps.actions));
     onlyThese('/action/trigger', ['POST']);
+    // After /action/trigger, so that path keeps its 405 for other methods.
     app.get('/action/:id', key, () => {
       throw new PatchbayError('NOT_IMPLEMENTED', 'Asynchronous actions are not available in this version of patchbay, so there is no result to fetch. Trigger the action without X-Async: the answer is its output.');
     });
@@ -124,6 +125,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
       onlyThese(`${base}/metadata`, ['POST', 'PATCH']);
       app.get(`${base}/:connectionId`, key, getConnection(deps.connections));
       app.delete(`${base}/:connectionId`, key, deleteConnection(deps.connections));
+      onlyThese(base, ['GET']);
+      onlyThese(`${base}/:connectionId`, ['GET', 'DELETE']);
     }
   }
 
@@ -135,10 +138,6 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     for (const path of ['/sync/trigger', '/sync/start', '/sync/pause']) onlyThese(path, ['POST']);
     app.get('/sync/status', key, syncStatus(deps.syncs));
     onlyThese('/sync/status', ['GET']);
-    app.put('/sync/update-connection-frequency', key, () => {
-      throw new PatchbayError('NOT_IMPLEMENTED', 'Per-connection sync frequencies are not available in this version of patchbay. Set `frequency` in the sync’s definition, or pause the sync for that connection (POST /sync/pause).');
-    });
-    onlyThese('/sync/update-connection-frequency', ['PUT']);
   }
 
   if (deps.proxy) {
@@ -160,13 +159,6 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     onlyThese('/providers', ['GET']);
     app.get('/providers/:provider', key, showProvider());
     onlyThese('/providers/:provider', ['GET']);
-  }
-
-  if (deps.connections) {
-    onlyThese('/connections', ['GET']);
-    onlyThese('/connection', ['GET']);
-    onlyThese('/connections/:connectionId', ['GET', 'DELETE']);
-    onlyThese('/connection/:connectionId', ['GET', 'DELETE']);
   }
 
   app.notFound((c) => errorResponse(new PatchbayError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}. See docs/http.md for the HTTP API.`), {}, deps.maxResultBytes));

@@ -57,12 +57,8 @@ export function createJobHost(send: (message: FromWorker) => void, options: JobH
   }
 
   function flushCalls(job: number): void {
-    const batch = unreported.get(job);
-    if (!batch || batch.calls.length === 0) return;
-    const calls = batch.calls;
-    batch.calls = [];
-    batch.sent += calls.length;
-    send({ t: 'http', job, calls });
+    const { calls } = takeCalls(job);
+    if (calls) send({ t: 'http', job, calls });
   }
 
   /** The calls not yet reported, for the job's `done` message (one message instead of two). */

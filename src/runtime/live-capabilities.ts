@@ -286,11 +286,13 @@ async function liveScope(
     },
     async finish(ok) {
       // The run ends when its records are written: a failed write fails a run that succeeded.
-      const written = drain();
-      if (!ok) await written.catch(() => undefined);
+      const failed = await drain().then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
       // Locks are held for the execution only (Nango releases them when the script ends).
       await Promise.all([...locks].map((key) => deps.store.locks.release(lockKey(key), executionId).catch(() => false)));
-      if (ok) await written;
+      if (ok && failed) throw failed.error;
       return outcome();
     },
   };

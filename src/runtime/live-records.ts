@@ -80,7 +80,7 @@ export function liveRecords(
   return { caps, changes: () => totals, drain: behind.drain };
 }
 
-/** Writes still running at most (one being written, the next waiting); see the module doc. */
+/** Writes queued behind the function at most: one is written while the function fetches its next page. */
 const MAX_BEHIND = 1;
 
 /** An ordered queue of store writes that the caller does not wait for, up to MAX_BEHIND. */

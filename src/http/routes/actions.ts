@@ -10,12 +10,13 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { connectionAllowed, toolAllowed } from '../../access/scope.ts';
+import { toolAllowed } from '../../access/scope.ts';
 import type { Manifest } from '../../build/manifest.ts';
 import { PatchbayError } from '../../errors.ts';
 import { findFunction } from '../../runtime/lookup.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../runtime/types.ts';
 import type { AppEnv } from '../middleware.ts';
+import { assertMayUse, readJsonBody, requiredHeader } from './request.ts';
 
 /** What the route needs: the executor's `run`, the manifest, and each action's MCP tool name. */
 export interface ActionRouteDeps {
@@ -30,29 +31,6 @@ const Body = z.object({
   input: z.unknown().optional(),
 });
 
-function required(c: Context<AppEnv>, name: string, what: string): string {
-  const value = c.req.header(name)?.trim();
-  if (!value) throw new PatchbayError('INVALID_ARGUMENT', `Missing header ${name}: ${what}.`);
-  return value;
-}
-
-async function readBody(c: Context<AppEnv>): Promise<z.infer<typeof Body>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new PatchbayError('INVALID_ARGUMENT', 'The body must be JSON: { "action_name": "<action>", "input": { ... } }.');
-  }
-  const parsed = Body.safeParse(raw);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-    throw new PatchbayError('INVALID_ARGUMENT', `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}. Send { "action_name": "<action>", "input": { ... } }.`, {
-      details: { errors },
-    });
-  }
-  return parsed.data;
-}
-
 /**
  * `POST /action/trigger`, behind the API-key middleware and the body limit.
  *
@@ -61,9 +39,9 @@ async function readBody(c: Context<AppEnv>): Promise<z.infer<typeof Body>> {
  */
 export function triggerAction(deps: ActionRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const connectionId = required(c, 'Connection-Id', 'the connection to run the action for');
-    const integrationId = required(c, 'Provider-Config-Key', 'the integration id');
-    const body = await readBody(c);
+    const connectionId = requiredHeader(c, 'Connection-Id', 'the connection to run the action for');
+    const integrationId = requiredHeader(c, 'Provider-Config-Key', 'the integration id');
+    const body = await readJsonBody(c, Body, '{ "action_name": "<action>", "input": { ... } }');
     if (/^(true|1)$/i.test(c.req.header('X-Async')?.trim() ?? '')) {
       throw new PatchbayError(
         'NOT_IMPLEMENTED',
@@ -75,9 +53,7 @@ export function triggerAction(deps: ActionRouteDeps): (c: Context<AppEnv>) => Pr
       throw new PatchbayError('FUNCTION_NOT_FOUND', `"${body.action_name}" of "${integrationId}" is a ${fn.type === 'sync' ? 'sync' : 'on-event function'}, not an action; only actions are triggered here.`);
     }
     const scope = c.get('scope');
-    if (!connectionAllowed(scope, integrationId, connectionId)) {
-      throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
-    }
+    assertMayUse(scope, integrationId, connectionId);
     if (!toolAllowed(scope, deps.toolName(integrationId, fn.name), `${integrationId}/${fn.name}`)) {
       throw new PatchbayError('FORBIDDEN', `This API key may not run ${integrationId}/${fn.name}: its tool list does not include it.`);
     }

@@ -17,6 +17,7 @@ import { PatchbayError } from '../../errors.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import type { CredentialSource } from '../../upstream/client.ts';
 import type { AppEnv } from '../middleware.ts';
+import { assertMayUse, readJsonBody } from './request.ts';
 
 export interface ConnectionRouteDeps {
   connections: ConnectionService;
@@ -29,12 +30,6 @@ const NO_END_USERS = ['endUserId', 'endUserOrganizationId'];
 
 function invalid(message: string, details?: unknown): PatchbayError {
   return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
-}
-
-function mayUse(scope: ApiScope, integrationId: string, connectionId: string): void {
-  if (!connectionAllowed(scope, integrationId, connectionId)) {
-    throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
-  }
 }
 
 function booleanParam(c: Context<AppEnv>, name: string): boolean {
@@ -113,7 +108,7 @@ export function getConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>) =
     const connectionId = c.req.param('connectionId')!;
     const integrationId = integrationParam(c);
     const scope = c.get('scope');
-    mayUse(scope, integrationId, connectionId);
+    assertMayUse(scope, integrationId, connectionId);
     if (!isFullScope(scope)) {
       throw new PatchbayError('FORBIDDEN', 'Reading a connection’s credentials needs a full-access API key; this key is scoped. Run actions with it instead (POST /action/trigger).');
     }
@@ -146,7 +141,7 @@ export function deleteConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>
   return async (c) => {
     const connectionId = c.req.param('connectionId')!;
     const integrationId = integrationParam(c);
-    mayUse(c.get('scope'), integrationId, connectionId);
+    assertMayUse(c.get('scope'), integrationId, connectionId);
     if (!(await deps.connections.remove(integrationId, connectionId))) {
       throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" of "${integrationId}" to delete.`);
     }
@@ -163,22 +158,12 @@ const MetadataBody = z.object({
 /** `POST /connections/metadata` (replace) and `PATCH /connections/metadata` (merge). */
 export function changeMetadata(deps: ConnectionRouteDeps, how: 'set' | 'update'): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw invalid('The body must be JSON: { "connection_id": "<id>" | ["<id>", …], "provider_config_key": "<integration>", "metadata": { … } }.');
-    }
-    const parsed = MetadataBody.safeParse(raw);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-      throw invalid(`Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, { errors });
-    }
-    const { connection_id, provider_config_key, metadata } = parsed.data;
+    const body = await readJsonBody(c, MetadataBody, '{ "connection_id": "<id>" | ["<id>", …], "provider_config_key": "<integration>", "metadata": { … } }');
+    const { connection_id, provider_config_key, metadata } = body;
     const ids = Array.isArray(connection_id) ? connection_id : [connection_id];
     const scope = c.get('scope');
     // Every connection is checked (scope, existence) before any is written.
-    for (const id of ids) mayUse(scope, provider_config_key, id);
+    for (const id of ids) assertMayUse(scope, provider_config_key, id);
     for (const id of ids) await deps.connections.get(provider_config_key, id);
     for (const id of ids) {
       if (how === 'set') await deps.connections.setMetadata(provider_config_key, id, metadata);

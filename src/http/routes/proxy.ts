@@ -13,7 +13,6 @@
  */
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
-import { connectionAllowed } from '../../access/scope.ts';
 import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
 import type { ProxyConfiguration } from '../../define/context.ts';
 import { PatchbayError } from '../../errors.ts';
@@ -22,6 +21,7 @@ import type { HttpCallLog } from '../../observability/types.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import type { CredentialSource, HttpClient } from '../../upstream/client.ts';
 import type { AppEnv } from '../middleware.ts';
+import { assertMayUse, requiredHeader } from './request.ts';
 
 export interface ProxyRouteDeps {
   http: Pick<HttpClient, 'forward'>;
@@ -34,12 +34,6 @@ export interface ProxyRouteDeps {
 /** Headers that describe one hop, not the message: never forwarded either way. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 const PREFIX = 'nango-proxy-';
-
-function header(c: Context<AppEnv>, name: string, what: string): string {
-  const value = c.req.header(name)?.trim();
-  if (!value) throw new PatchbayError('INVALID_ARGUMENT', `Missing header ${name}: ${what}.`);
-  return value;
-}
 
 /** The call as the client described it in headers, path and body. */
 async function proxyConfig(c: Context<AppEnv>): Promise<ProxyConfiguration> {
@@ -80,12 +74,10 @@ async function proxyConfig(c: Context<AppEnv>): Promise<ProxyConfiguration> {
 /** `/proxy/*`, behind the API-key middleware and the body limit. */
 export function proxy(deps: ProxyRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const connectionId = header(c, 'Connection-Id', 'the connection whose credentials the call uses');
-    const integrationId = header(c, 'Provider-Config-Key', 'the integration id');
+    const connectionId = requiredHeader(c, 'Connection-Id', 'the connection whose credentials the call uses');
+    const integrationId = requiredHeader(c, 'Provider-Config-Key', 'the integration id');
     const scope = c.get('scope');
-    if (!connectionAllowed(scope, integrationId, connectionId)) {
-      throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
-    }
+    assertMayUse(scope, integrationId, connectionId);
     if (scope.tools !== null) {
       throw new PatchbayError('FORBIDDEN', 'The proxy reaches the provider’s whole API; this key is limited to some tools. Use a key without --tools, or call an action (POST /action/trigger).');
     }

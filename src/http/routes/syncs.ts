@@ -20,6 +20,7 @@ import { checkpointKey } from '../../runtime/live-capabilities.ts';
 import { findSync } from '../../sync/runner.ts';
 import { setSyncPaused } from '../../sync/state.ts';
 import type { AppEnv } from '../middleware.ts';
+import { assertMayUse, readJsonBody } from './request.ts';
 
 export interface SyncRouteDeps {
   store: Pick<Store, 'syncs' | 'connections' | 'records' | 'kv'>;
@@ -38,23 +39,10 @@ const Body = z.object({
   opts: z.object({ reset: z.boolean().optional(), emptyCache: z.boolean().optional() }).optional(),
 });
 
+const BODY_SHAPE = '{ "provider_config_key": "<integration>", "syncs": ["<sync>", …], "connection_id"?: "<id>" }';
+
 function invalid(message: string, details?: unknown): PatchbayError {
   return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
-}
-
-async function readBody(c: Context<AppEnv>): Promise<z.infer<typeof Body>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw invalid('The body must be JSON: { "provider_config_key": "<integration>", "syncs": ["<sync>", …], "connection_id"?: "<id>" }.');
-  }
-  const parsed = Body.safeParse(raw);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-    throw invalid(`Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, { errors });
-  }
-  return parsed.data;
 }
 
 /** The named syncs of the integration (all of them when none is named); variants are refused. */
@@ -78,9 +66,7 @@ function syncsOf(deps: SyncRouteDeps, integrationId: string, names: Array<z.infe
 /** The connections a request covers: the one named (in scope, existing) or every one the key may use. */
 async function connectionsOf(deps: SyncRouteDeps, scope: ApiScope, integrationId: string, connectionId: string | undefined): Promise<string[]> {
   if (connectionId !== undefined) {
-    if (!connectionAllowed(scope, integrationId, connectionId)) {
-      throw new PatchbayError('FORBIDDEN', `This API key may not use connection "${connectionId}" of "${integrationId}".`);
-    }
+    assertMayUse(scope, integrationId, connectionId);
     if (!(await deps.store.connections.get(integrationId, connectionId))) {
       throw new PatchbayError('CONNECTION_NOT_FOUND', `No connection "${connectionId}" of "${integrationId}".`);
     }
@@ -92,7 +78,7 @@ async function connectionsOf(deps: SyncRouteDeps, scope: ApiScope, integrationId
 /** `POST /sync/trigger` and `POST /sync/start`: runs start in the background. */
 export function startSyncs(deps: SyncRouteDeps, how: 'trigger' | 'start'): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const body = await readBody(c);
+    const body = await readJsonBody(c, Body, BODY_SHAPE);
     const integrationId = body.provider_config_key;
     const syncs = syncsOf(deps, integrationId, body.syncs);
     const scope = c.get('scope');
@@ -116,7 +102,7 @@ export function startSyncs(deps: SyncRouteDeps, how: 'trigger' | 'start'): (c: C
 /** `POST /sync/pause`: no more scheduled runs until started again. */
 export function pauseSyncs(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const body = await readBody(c);
+    const body = await readJsonBody(c, Body, BODY_SHAPE);
     const syncs = syncsOf(deps, body.provider_config_key, body.syncs);
     const connections = await connectionsOf(deps, c.get('scope'), body.provider_config_key, body.connection_id);
     for (const connectionId of connections) {
