@@ -14,7 +14,7 @@ const LAYERS = [
   ['upstream'],
   ['connections'],
   ['runtime'],
-  ['sync'],
+  ['sync', 'queue'],
   ['mcp', 'nango-test'],
   ['http'],
   ['cli', 'app.ts'],

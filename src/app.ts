@@ -41,6 +41,7 @@ import type { Executor } from './runtime/types.ts';
 import type { WorkerPoolOptions } from './runtime/worker-pool.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
+import { startAsyncActionQueue } from './queue/async-actions.ts';
 import { startSyncRuns } from './sync/start.ts';
 import { createHttpClient, type ForwardedResponse, type HttpClient } from './upstream/client.ts';
 import type { ProxyConfiguration } from './define/context.ts';
@@ -383,6 +384,15 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       verifyKey = (secret) => verifyApiKey(app.store, secret);
     }
     const mcp = createMcpRoute({ handlers, info: { version, onCall } });
+    // Asynchronous actions: persisted before their 202, run here, resumed after a restart.
+    const queue = startAsyncActionQueue({
+      store: app.store.asyncActions,
+      locks: app.store.locks,
+      run: (request) => app.executor.run(request),
+      keyRevoked: async (keyId) => !(await app.store.keys.list()).some((row) => row.id === keyId && row.revoked_at === null),
+      logger: app.logger,
+    });
+    stops.push(() => queue.stop());
     // The name MCP lists an action under: what a scoped key's tool globs match on every route.
     const toolName = (integrationId: string, name: string): string => actionToolNames(app.manifest).get(functionKey(integrationId, name)) ?? baseToolName(integrationId, name);
     const http = createHttpApp({
@@ -408,8 +418,10 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
         run: (request) => app.executor.run(request),
         manifest: () => app.manifest,
         toolName,
+        queue,
+        connectionExists: async (integrationId, connectionId) => (await app.store.connections.get(integrationId, connectionId)) !== undefined,
       },
-      health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight() }),
+      health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight(), asyncActions: queue.running() }),
       logger: app.logger,
       maxResultBytes: options.maxResultBytes,
     });

@@ -50,6 +50,24 @@ export interface ConnectionWithCredentials extends Omit<ConnectionListItem, 'cre
   credentials: Record<string, unknown> & { type: string };
 }
 
+export interface AsyncActionStatus {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  action_name: string;
+  provider_config_key: string;
+  connection_id: string;
+  /** Attempts made so far; rate-limit deferrals are not attempts. */
+  attempts: number;
+  max_retries: number;
+  /** Times the provider's rate limit sent it back to the queue. */
+  deferrals: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  next_attempt_at: string | null;
+  error?: { code: string; message: string };
+}
+
 export interface SyncStatusEntry {
   id?: string;
   name: string;
@@ -128,12 +146,54 @@ export class PatchbayClient {
     return data as T;
   }
 
-  /** Runs an action and returns its output. */
-  triggerAction<T = unknown>(providerConfigKey: string, connectionId: string, actionName: string, input?: unknown): Promise<T> {
+  /**
+   * Runs an action and returns its output. With `idempotencyKey`, a retried call (after a timeout
+   * or a dropped connection) gets the first call's outcome instead of running the action again.
+   */
+  triggerAction<T = unknown>(providerConfigKey: string, connectionId: string, actionName: string, input?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
     return this.#call('POST', '/action/trigger', {
-      headers: { 'connection-id': connectionId, 'provider-config-key': providerConfigKey },
+      headers: { 'connection-id': connectionId, 'provider-config-key': providerConfigKey, ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}) },
       body: { action_name: actionName, input },
     });
+  }
+
+  /**
+   * Queues an action (persisted before the answer) and returns its id and status URL. `maxRetries`
+   * (0-5) retries a failed run; `idempotencyKey` makes a retried trigger return the first id.
+   */
+  triggerActionAsync(
+    providerConfigKey: string,
+    connectionId: string,
+    actionName: string,
+    input?: unknown,
+    options: { maxRetries?: number; idempotencyKey?: string } = {},
+  ): Promise<{ id: string; statusUrl: string }> {
+    return this.#call('POST', '/action/trigger', {
+      headers: {
+        'connection-id': connectionId,
+        'provider-config-key': providerConfigKey,
+        'x-async': 'true',
+        ...(options.maxRetries !== undefined ? { 'x-max-retries': String(options.maxRetries) } : {}),
+        ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
+      },
+      body: { action_name: actionName, input },
+    });
+  }
+
+  /**
+   * The output of an asynchronous action. Throws PatchbayApiError ACTION_PENDING (404) while it is
+   * queued or running, and the action's own error (500) when it failed; `waitSeconds` (at most 60)
+   * lets the server hold the answer until it finishes.
+   */
+  async getAsyncActionResult<T = unknown>(props: { id?: string; statusUrl?: string; waitSeconds?: number }): Promise<T> {
+    const path = props.statusUrl ?? (props.id ? `/action/${encodeURIComponent(props.id)}` : undefined);
+    if (!path) throw new PatchbayApiError(400, 'INVALID_ARGUMENT', 'Pass the id or the statusUrl that triggerActionAsync returned.');
+    return this.#call('GET', path, { query: { wait: props.waitSeconds } });
+  }
+
+  /** Where an asynchronous action stands, in every state (never a pending error). */
+  getAsyncActionStatus(id: string): Promise<AsyncActionStatus> {
+    return this.#call('GET', `/action/${encodeURIComponent(id)}/status`);
   }
 
   listConnections(params: { integrationId?: string | string[]; connectionId?: string; search?: string; limit?: number; page?: number } = {}): Promise<{ connections: ConnectionListItem[] }> {

@@ -9,7 +9,8 @@
  *   GET  /connect/:integration        start an OAuth flow (routes/connect.ts)
  *   GET  /oauth/callback              public: the provider sends the browser back here
  *   GET  /records                     Nango's records API (routes/records.ts)
- *   POST /action/trigger              run an action, Nango's API (routes/actions.ts)
+ *   POST /action/trigger              run an action, Nango's API (routes/actions.ts), async with
+ *   GET  /action/:id[/status]         X-Async: true (queue/async-actions.ts)
  *   GET  /connections[/:id]           Nango's connection API (routes/connections.ts), with
  *   DELETE /connections/:id           POST|PATCH /connections/metadata
  *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
@@ -34,7 +35,7 @@ import { errorResponse, jsonRpcErrorResponse, methodNotAllowed, statusForCode } 
 import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/connect.ts';
 import { isParseError, type McpRoute } from './routes/mcp.ts';
 import { listRecords } from './routes/records.ts';
-import { triggerAction, type ActionRouteDeps } from './routes/actions.ts';
+import { getActionResult, getActionStatus, triggerAction, type ActionRouteDeps } from './routes/actions.ts';
 import { mountNotServed } from './routes/not-served.ts';
 import { proxy, type ProxyRouteDeps } from './routes/proxy.ts';
 import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
@@ -110,9 +111,10 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     app.post('/action/trigger', key, limitBody(deps.policy.maxBodyBytes), triggerAction(deps.actions));
     onlyThese('/action/trigger', ['POST']);
     // After /action/trigger, so that path keeps its 405 for other methods.
-    app.get('/action/:id', key, () => {
-      throw new PatchbayError('NOT_IMPLEMENTED', 'Asynchronous actions are not available in this version of patchbay, so there is no result to fetch. Trigger the action without X-Async: the answer is its output.');
-    });
+    app.get('/action/:id', key, getActionResult(deps.actions));
+    onlyThese('/action/:id', ['GET']);
+    app.get('/action/:id/status', key, getActionStatus(deps.actions));
+    onlyThese('/action/:id/status', ['GET']);
   }
 
   if (deps.connections) {

@@ -26,6 +26,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   METHOD_NOT_ALLOWED: 405,
   CONNECTION_EXISTS: 409,
   LOCKED: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  // Nango answers 404 while an asynchronous action runs; clients poll on it.
+  ACTION_PENDING: 404,
   MASS_DELETE_REFUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,

@@ -7,6 +7,7 @@
  * Secrets never reach a store in clear: `ConnectionRow.credentials` is the sealed (AES-256-GCM)
  * text produced by `connections/crypto.ts`.
  */
+import type { SerializedError } from '../errors.ts';
 import type { RecordStore } from '../records/types.ts';
 
 export type { ChangeSummary, CursorRange, RecordQuery, RecordScope, RecordStore, SaveSummary, StoredRecord } from '../records/types.ts';
@@ -157,6 +158,73 @@ export interface ApiKeyStore {
   touch(id: string, at: string): Promise<void>;
 }
 
+/**
+ * One asynchronous action (`POST /action/trigger` with `X-Async: true`): persisted before the
+ * caller hears 202, run by the queue (queue/async-actions.ts), its result kept for polling.
+ */
+export interface AsyncActionRow {
+  id: string;
+  integration_id: string;
+  connection_id: string;
+  action_name: string;
+  /** The action's input (JSON); undefined when none was sent. */
+  input: unknown;
+  /** The triggering key's scope, as it was when the action was queued (JSON of an `ApiScope`). */
+  scope: { keyId: string | null; connections: string[] | null; tools: string[] | null };
+  /** Who may reuse `idempotency_key`: the key's id ('' for the full scope without a key). */
+  idempotency_scope: string;
+  idempotency_key: string | null;
+  /** sha256 of what was asked (integration, connection, action, input): a reused key must match it. */
+  request_hash: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** Attempts made (rate-limit deferrals not counted). */
+  attempts: number;
+  /** Retries after a failed attempt (`X-Max-Retries`, 0-5). */
+  max_retries: number;
+  /** Times the provider's rate limit put it back in the queue. */
+  deferrals: number;
+  /** Epoch ms before which it does not run. */
+  run_at: number;
+  /** The output when succeeded. */
+  output: unknown;
+  /** The last failure (JSON of a PatchbayError): final when failed, the previous attempt's while retrying. */
+  error: SerializedError | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A connection's lane in the async queue, as `AsyncActionStore.due` takes it: `["github","alice"]`. */
+export function laneKey(integrationId: string, connectionId: string): string {
+  return JSON.stringify([integrationId, connectionId]);
+}
+
+export interface AsyncActionStore {
+  /**
+   * Stores a new row, unless its `idempotency_key` is already held in its `idempotency_scope`:
+   * then nothing is written and the row holding it comes back with `created: false`.
+   */
+  insert(row: AsyncActionRow): Promise<{ row: AsyncActionRow; created: boolean }>;
+  get(id: string): Promise<AsyncActionRow | undefined>;
+  /**
+   * Queued rows due at `now` (`run_at <= now`), oldest first, at most `limit`, leaving out the
+   * lanes in `skipLanes` (each a `laneKey(integration_id, connection_id)`).
+   */
+  due(now: number, limit: number, skipLanes: readonly string[]): Promise<AsyncActionRow[]>;
+  /** The earliest `run_at` of a queued row outside `skipLanes`, or undefined when none waits. */
+  nextRunAt(skipLanes: readonly string[]): Promise<number | undefined>;
+  /** queued → running (sets `started_at`); false when the row is not queued any more (taken, gone). */
+  claim(id: string, startedAt: string): Promise<boolean>;
+  /** Changes a row's progress fields. */
+  update(id: string, patch: Partial<Pick<AsyncActionRow, 'status' | 'attempts' | 'deferrals' | 'run_at' | 'output' | 'error' | 'started_at' | 'finished_at'>>): Promise<void>;
+  /** Every running row back to queued, due now (their runner is gone); returns how many. */
+  requeueRunning(now: number): Promise<number>;
+  /** Rows not finished yet (queued or running). */
+  countUnfinished(): Promise<number>;
+  /** Deletes rows finished before `before` (ISO time); returns how many. */
+  prune(before: string): Promise<number>;
+}
+
 /** Everything patchbay persists. Open one with `openStore()` (store/open.ts). */
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
@@ -166,6 +234,7 @@ export interface Store {
   readonly records: RecordStore;
   readonly syncs: SyncStore;
   readonly keys: ApiKeyStore;
+  readonly asyncActions: AsyncActionStore;
   /**
    * Moves every committed write into the main database file and empties the write-ahead log
    * (SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone holds the current data and no

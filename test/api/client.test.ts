@@ -38,6 +38,24 @@ it('actions: the output, or a PatchbayApiError with the status, code and field',
   assert.ok(Array.isArray((error.details as { issues?: unknown[] }).issues));
 });
 
+it('async actions: queued, pending, then the output; the status in every state', async () => {
+  const { id, statusUrl } = await client.triggerActionAsync('fake', 'alice', 'get-issue', { id: '5' }, { maxRetries: 1, idempotencyKey: `client-${Date.now()}` });
+  assert.equal(statusUrl, `/action/${id}`);
+  const status = await client.getAsyncActionStatus(id);
+  assert.equal(status.id, id);
+  assert.equal(status.max_retries, 1);
+  const output = await client.getAsyncActionResult<{ id: string }>({ statusUrl, waitSeconds: 30 });
+  assert.equal(output.id, '5');
+  assert.equal((await client.getAsyncActionStatus(id)).status, 'succeeded');
+  const failed = await client.triggerActionAsync('fake', 'alice', 'get-issue', { id: 5 });
+  const error = await apiError(client.getAsyncActionResult({ id: failed.id, waitSeconds: 30 }));
+  assert.equal(error.status, 500);
+  assert.equal(error.code, 'INVALID_INPUT');
+  const pending = await client.triggerActionAsync('fake', 'bob', 'slow-call', { ms: 2000 });
+  assert.equal((await apiError(client.getAsyncActionResult({ id: pending.id }))).code, 'ACTION_PENDING');
+  assert.equal((await apiError(client.getAsyncActionResult({}))).code, 'INVALID_ARGUMENT');
+});
+
 it('connections and metadata', async () => {
   assert.deepEqual((await client.listConnections()).connections.map((c) => c.connection_id).sort(), ['alice', 'bob']);
   assert.deepEqual((await client.listConnections({ search: 'bo' })).connections.map((c) => c.connection_id), ['bob']);

@@ -1,8 +1,7 @@
 /**
  * `POST /action/trigger` for backends, with Nango's own Node client (`@nangohq/node`) against
  * `patchbay serve` started as a user starts it: only the host and the secret key change. Success,
- * every error path with its status and code, scoped keys, and the answers for what is not built
- * yet (async actions: 501 with what to do instead).
+ * every error path with its status and code, scoped keys (asynchronous triggers: async-actions.test.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,15 +77,6 @@ describe('POST /action/trigger with @nangohq/node', () => {
     const none = await fetch(`${ctx.server.url}/action/trigger`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(none.status, 401);
     assert.match(none.headers.get('www-authenticate') ?? '', /Bearer/);
-  });
-
-  it('async triggers and their results answer 501 with what to do instead, never 404', async () => {
-    const trigger = await failure(nango().triggerActionAsync('fake', 'alice', 'get-issue', { id: '1' }));
-    assert.equal(trigger.status, 501);
-    assert.equal(trigger.error.code, 'NOT_IMPLEMENTED');
-    assert.match(trigger.error.message, /without X-Async/);
-    const result = await failure(nango().getAsyncActionResult({ id: 'abc' }));
-    assert.equal(result.status, 501);
   });
 });
 

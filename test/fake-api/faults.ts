@@ -4,6 +4,9 @@
  *   /ratelimit/retry-after?key=&times=1&seconds=1[&date=1]  429 (or `status`) + Retry-After (seconds or HTTP-date) `times` times, then 200
  *   /ratelimit/reset?key=&times=1&seconds=1                 429 + x-ratelimit-reset (epoch s) + x-ratelimit-remaining: 0
  *   /flaky?key=&fail=2&status=503                            `fail` × `status`, then 200 { ok, attempts }
+ *   /quota?key=&per_second=10&ref=                          a real rate limit: at most `per_second` answers per second per `key`
+ *                                                            (201 { ref, created }, `created` = times `ref` was created), 429 +
+ *                                                            Retry-After past it; `state.hits` counts `quota:<key>:<ref>` creations
  *   /status/:code                                            always answers `code` with a JSON error body
  *   /slow?ms=1000                                            answers after `ms`; counts clients that hang up first
  *   /redirect?to=<url>&status=302                            redirects anywhere (another origin too)
@@ -35,6 +38,25 @@ export const rateLimit: Route = (ctx) => {
     return json(res, 429, { error: 'rate_limited' }, { 'x-ratelimit-reset': reset, 'x-ratelimit-remaining': '0' }), true;
   }
   return false;
+};
+
+/** Fixed one-second windows per key: what `/quota` has answered in the current second. */
+const windows = new Map<string, { second: number; used: number }>();
+
+export const quota: Route = (ctx) => {
+  const { url, res, state } = ctx;
+  if (url.pathname !== '/quota') return false;
+  const key = url.searchParams.get('key') ?? '';
+  const second = Math.floor(Date.now() / 1000);
+  let window = windows.get(key);
+  if (!window || window.second !== second) windows.set(key, (window = { second, used: 0 }));
+  if (window.used >= intParam(url, 'per_second', 10)) {
+    hit(state, `quota-429:${key}`);
+    return json(res, 429, { error: 'rate_limited' }, { 'retry-after': '1' }), true;
+  }
+  window.used++;
+  const ref = url.searchParams.get('ref') ?? '';
+  return json(res, 201, { ref, created: hit(state, `quota:${key}:${ref}`) }), true;
 };
 
 export const flaky: Route = (ctx) => {

@@ -24,12 +24,12 @@ import type { AddressInfo } from 'node:net';
 import { json, parseBody, type Route, type RouteContext } from './http.ts';
 import { authorize, seedTokens, token } from './oauth.ts';
 import { issues, me, paged } from './resources.ts';
-import { bytes, echo, flaky, rateLimit, raw, redirect, reflect, slow, status } from './faults.ts';
+import { bytes, echo, flaky, quota, rateLimit, raw, redirect, reflect, slow, status } from './faults.ts';
 import { createState, type FakeApiOptions, type FakeApiState, type RecordedRequest } from './state.ts';
 
 export type { FakeApiOptions, FakeApiState, RecordedRequest, TokenRequest, Issue } from './state.ts';
 
-const ROUTES: Route[] = [authorize, token, me, issues, paged, rateLimit, flaky, status, slow, redirect, echo, raw, reflect, bytes];
+const ROUTES: Route[] = [authorize, token, me, issues, paged, rateLimit, quota, flaky, status, slow, redirect, echo, raw, reflect, bytes];
 
 /** A running fake API. */
 export interface FakeApi {

@@ -1,5 +1,6 @@
 /** The memory Store runs every store contract. */
 import { openStore } from '../../src/store/open.ts';
+import { runAsyncActionStoreContract } from './async-actions.contract.ts';
 import { runConnectionStoreContract } from './connections.contract.ts';
 import { runApiKeyStoreContract } from './keys.contract.ts';
 import { runKeyValueStoreContract } from './kv.contract.ts';
@@ -10,3 +11,4 @@ runConnectionStoreContract('memory', open);
 runKeyValueStoreContract('memory', open);
 runLockStoreContract('memory', open);
 runApiKeyStoreContract('memory', open);
+runAsyncActionStoreContract('memory', open);

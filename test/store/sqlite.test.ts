@@ -12,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import { openStore } from '../../src/store/open.ts';
 import { PatchbayError } from '../../src/errors.ts';
+import { runAsyncActionStoreContract } from './async-actions.contract.ts';
 import { connectionRow, runConnectionStoreContract } from './connections.contract.ts';
 import { runApiKeyStoreContract } from './keys.contract.ts';
 import { runKeyValueStoreContract } from './kv.contract.ts';
@@ -26,6 +27,7 @@ runConnectionStoreContract('sqlite', open);
 runKeyValueStoreContract('sqlite', open);
 runLockStoreContract('sqlite', open);
 runApiKeyStoreContract('sqlite', open);
+runAsyncActionStoreContract('sqlite', open);
 
 describe('sqlite: the file', () => {
   it('keeps data across a reopen and applies each migration once', async () => {

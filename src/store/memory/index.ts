@@ -3,6 +3,7 @@
  * behaves like SQLite (both run the same contract tests).
  */
 import type { Store } from '../types.ts';
+import { createMemoryAsyncActionStore } from './async-actions.ts';
 import { createMemoryConnectionStore } from './connections.ts';
 import { createMemoryApiKeyStore } from './keys.ts';
 import { createMemoryKeyValueStore } from './kv.ts';
@@ -20,6 +21,7 @@ export function createMemoryStore(): Store {
     records: createMemoryRecordStore(),
     syncs: createMemorySyncStore(),
     keys: createMemoryApiKeyStore(),
+    asyncActions: createMemoryAsyncActionStore(),
     async checkpoint() {
       return { complete: true };
     },

@@ -3,6 +3,7 @@
  * its own statements over the shared database handle.
  */
 import type { Store } from '../types.ts';
+import { createSqliteAsyncActionStore } from './async-actions.ts';
 import { createSqliteConnectionStore } from './connections.ts';
 import { openDatabase } from './database.ts';
 import { explainOpenFailure } from './file-check.ts';
@@ -25,6 +26,7 @@ export function createSqliteStore(file: string): Store {
       records: createSqliteRecordStore(db),
       syncs: createSqliteSyncStore(db),
       keys: createSqliteApiKeyStore(db),
+      asyncActions: createSqliteAsyncActionStore(db),
       async checkpoint() {
         // TRUNCATE waits (busy_timeout) for readers of older snapshots; busy = 1 when some stayed.
         const row = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number } | undefined;

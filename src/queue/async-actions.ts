@@ -1,0 +1,414 @@
+/**
+ * Asynchronous actions (`POST /action/trigger` with `X-Async: true`): the queue that runs them.
+ *
+ * A trigger is a row in the store before the caller hears 202 (`enqueue`), so a stop, a crash or
+ * a kill -9 loses none: the next start takes the queue's lease and puts back in the queue what was
+ * running when the last holder died. Rows run through the one executor with the scope of the key
+ * that queued them, a few at a time per connection ("lane") and at most `concurrency` at once.
+ *
+ * The provider's rate limit sets the pace: a run that ends rate limited (RATE_LIMITED, or a 429
+ * the function let through) goes back to the queue without spending a retry, its lane pauses for
+ * the wait the provider asked (or a growing backoff) and runs fewer at once, then widens again
+ * one success at a time (additive increase, multiplicative decrease, as TCP does). Any other
+ * failure is retried `max_retries` times (`X-Max-Retries`, 0-5) with exponential backoff, unless
+ * retrying cannot help (invalid input, an unknown function or connection, a refused scope).
+ *
+ * One process runs the queue: the holder of the `async-actions` lease in the store's LockStore
+ * (renewed every `leaseMs / 3`). Claiming a row is a compare-and-set, so even two holders never
+ * run one row twice. A row that was running when its process died runs again on the next start:
+ * delivery is at least once, as with Nango's retries, and actions should be idempotent.
+ *
+ * Why not a queue library: the embedded default needs a queue on the Store interface (memory and
+ * node:sqlite); the SQLite job queues on npm (plainjob, liteque) are built on better-sqlite3, a
+ * native addon patchbay does not ship, and none knows a provider's rate limit or a key's scope.
+ * Postgres scale-out (#17) puts pg-boss behind the same `enqueue`/`get`.
+ *
+ * @example
+ * const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, run: (r) => executor.run(r) });
+ * const { row } = await queue.enqueue({ integrationId: 'github', connectionId: 'alice', actionName: 'create-issue', input, scope, maxRetries: 2 });
+ * (await queue.get(row.id))?.status; // 'queued' | 'running' | 'succeeded' | 'failed'
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ApiScope } from '../access/scope.ts';
+import { PatchbayError, boundedErrorJSON, toPatchbayError, type ErrorCode } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ExecutionRequest, ExecutionResult } from '../runtime/types.ts';
+import { laneKey, type AsyncActionRow, type AsyncActionStore, type LockStore } from '../store/types.ts';
+
+/** The most retries `X-Max-Retries` may ask for (Nango's bound). */
+export const MAX_ASYNC_RETRIES = 5;
+
+/** The lease the queue's one runner holds in the LockStore. */
+const LEASE_KEY = 'queue:async-actions';
+/** Largest stored error (the message is cut past it, as in a tool result). */
+const MAX_ERROR_BYTES = 64 * 1024;
+/** A row deferred this many times by rate limits fails (about a day at the longest pause). */
+const MAX_DEFERRALS = 1440;
+/** Longest pause of a rate-limited lane when the provider names none, and the longest at all. */
+const MAX_PAUSE_MS = 60_000;
+/** Failures retrying cannot fix: the same request would fail the same way. */
+const FINAL_CODES = new Set<ErrorCode>([
+  'INVALID_ARGUMENT', 'INVALID_INPUT', 'FUNCTION_NOT_FOUND', 'INTEGRATION_NOT_FOUND', 'CONNECTION_NOT_FOUND',
+  'FORBIDDEN', 'FORBIDDEN_HOST', 'NEEDS_REAUTH', 'PAYLOAD_TOO_LARGE', 'NOT_IMPLEMENTED',
+]);
+
+export interface AsyncActionQueueOptions {
+  store: AsyncActionStore;
+  locks: LockStore;
+  /** The executor's `run`. */
+  run(request: ExecutionRequest): Promise<ExecutionResult>;
+  /** True when the API key `keyId` was revoked (or removed): its queued actions no longer run. */
+  keyRevoked?: (keyId: string) => Promise<boolean>;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Actions running at once, all connections together (default 32). */
+  concurrency?: number;
+  /** Actions running at once on one connection before any rate limit is seen, and the most ever (default 4 and 16). */
+  laneStart?: number;
+  laneMax?: number;
+  /** Unfinished actions held at most; past it a trigger is refused with 429 (default 100,000). */
+  maxUnfinished?: number;
+  /** How long a finished action's result is kept (default 7 days). */
+  retentionMs?: number;
+  /** The queue lease's length (default 5 s): how soon another process takes over after a crash. */
+  leaseMs?: number;
+  /** First retry's wait after a failure (default 1 s), doubling per retry with jitter, at most 60 s. */
+  retryBaseMs?: number;
+  /** How long `stop` lets running actions finish before cancelling them back into the queue (default 10 s). */
+  stopGraceMs?: number;
+  now?: () => number;
+}
+
+/** What a trigger asks for. */
+export interface AsyncActionRequest {
+  integrationId: string;
+  connectionId: string;
+  actionName: string;
+  input: unknown;
+  scope: ApiScope;
+  /** Retries after a failed attempt, 0-5. */
+  maxRetries: number;
+  /** The caller's `Idempotency-Key`: a second trigger with it gets the first one's row. */
+  idempotencyKey?: string;
+}
+
+export interface AsyncActionQueue {
+  /**
+   * Persists the request and wakes the queue. With an idempotency key already used by the same
+   * key for the same request, the existing row comes back (`created: false`); for a different
+   * request, IDEMPOTENCY_KEY_REUSED. RATE_LIMITED when `maxUnfinished` actions wait already.
+   * `immediate` starts a new row at once in this process, past the queue's limits (a synchronous
+   * trigger with an Idempotency-Key: its caller is waiting).
+   */
+  enqueue(request: AsyncActionRequest, options?: { immediate?: boolean }): Promise<{ row: AsyncActionRow; created: boolean }>;
+  get(id: string): Promise<AsyncActionRow | undefined>;
+  /**
+   * The row once it has finished (succeeded or failed), or as it is after `timeoutMs` or when
+   * `signal` aborts; undefined when there is no such row. Woken at once when this process finishes
+   * it, otherwise it looks every second (another process may run it).
+   */
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<AsyncActionRow | undefined>;
+  /** Actions running in this process now. */
+  running(): number;
+  /** Stops taking rows; running ones get `stopGraceMs`, then go back to the queue. Releases the lease. */
+  stop(): Promise<void>;
+}
+
+/** One connection's share of the queue. */
+interface Lane {
+  running: number;
+  /** How many may run at once now (fractional while it widens). */
+  window: number;
+  /** Epoch ms until which nothing starts (the provider asked us to wait). */
+  pausedUntil: number;
+  /** Rate-limit pauses in a row, for the backoff when the provider names no wait. */
+  strikes: number;
+}
+
+/** sha256 of what a trigger asks, so a reused idempotency key can be told apart from a retry. */
+export function requestHash(request: Pick<AsyncActionRequest, 'integrationId' | 'connectionId' | 'actionName' | 'input'>): string {
+  return createHash('sha256').update(JSON.stringify([request.integrationId, request.connectionId, request.actionName, request.input ?? null])).digest('hex');
+}
+
+/** True when a failure means "the provider's rate limit": the run goes back without spending a retry. */
+function rateLimited(err: PatchbayError): boolean {
+  return err.code === 'RATE_LIMITED' || (err.code === 'UPSTREAM_HTTP_ERROR' && err.status === 429);
+}
+
+/** Starts the queue: takes the lease when free, resumes what a previous holder left, runs due rows. */
+export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncActionQueue {
+  const { store, locks, logger } = options;
+  const now = options.now ?? Date.now;
+  const concurrency = options.concurrency ?? 32;
+  const laneStart = options.laneStart ?? 4;
+  const laneMax = Math.max(laneStart, options.laneMax ?? 16);
+  const maxUnfinished = options.maxUnfinished ?? 100_000;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const leaseMs = options.leaseMs ?? 5000;
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const stopGraceMs = options.stopGraceMs ?? 10_000;
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  const lanes = new Map<string, Lane>();
+  const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let leader = false;
+  let stopping = false;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrune = 0;
+  const waiters = new Map<string, Set<() => void>>();
+  const wakeWaiters = (id: string): void => {
+    for (const wake of waiters.get(id) ?? []) wake();
+  };
+
+  const laneOf = (key: string): Lane => {
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = { running: 0, window: laneStart, pausedUntil: 0, strikes: 0 };
+      lanes.set(key, lane);
+    }
+    return lane;
+  };
+  const blocked = (lane: Lane, at: number): boolean => lane.pausedUntil > at || lane.running >= Math.floor(lane.window);
+  const blockedLanes = (at: number): string[] => [...lanes].filter(([, lane]) => blocked(lane, at)).map(([key]) => key);
+
+  /** Takes (or keeps) the lease; on taking it with nothing of ours running, resumes what was left running. */
+  const heartbeat = async (): Promise<void> => {
+    if (stopping) return;
+    let held = false;
+    try {
+      held = await locks.tryAcquire(LEASE_KEY, owner, leaseMs);
+    } catch (error) {
+      logger?.error({ err: String(error) }, 'async actions: could not renew the queue lease');
+    }
+    if (held && !leader) {
+      leader = true;
+      if (inFlight.size === 0) {
+        const resumed = await store.requeueRunning(now()).catch(() => 0);
+        if (resumed > 0) logger?.warn({ resumed }, 'async actions: resuming actions interrupted by the last stop');
+      }
+    } else if (!held && leader) {
+      leader = false;
+      logger?.warn({}, 'async actions: lost the queue lease to another process; not starting new actions');
+    }
+    if (leader) void pump();
+  };
+
+  /** Starts due rows until the slots, the lanes or the due rows run out; then sets the next wake-up. */
+  const pump = async (): Promise<void> => {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        if (!leader || stopping) return;
+        const progressed = await fill();
+        again ||= progressed && inFlight.size < concurrency;
+      } while (again);
+      await prune();
+      await scheduleWake();
+    } catch (error) {
+      logger?.error({ err: String(error) }, 'async actions: reading the queue failed; retrying in 1 s');
+      arm(1000);
+    } finally {
+      pumping = false;
+    }
+  };
+
+  /** One pass over the due rows; true when it started something (another pass may start more). */
+  const fill = async (): Promise<boolean> => {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return false;
+    const at = now();
+    const rows = await store.due(at, free * 2, blockedLanes(at));
+    let started = false;
+    for (const row of rows) {
+      if (inFlight.size >= concurrency || stopping) break;
+      const key = laneKey(row.integration_id, row.connection_id);
+      const lane = laneOf(key);
+      if (blocked(lane, at)) continue;
+      if (!(await store.claim(row.id, new Date(at).toISOString()))) continue;
+      start(row, lane);
+      started = true;
+    }
+    return started;
+  };
+
+  const arm = (ms: number): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void pump(), Math.max(5, ms));
+    timer.unref();
+  };
+
+  /** Wakes at the next due row, the end of a lane's pause, or in a second, whichever is first. */
+  const scheduleWake = async (): Promise<void> => {
+    if (stopping) return;
+    const at = now();
+    let wake = at + 1000;
+    const next = await store.nextRunAt(blockedLanes(at));
+    if (next !== undefined && inFlight.size < concurrency) wake = Math.min(wake, next);
+    for (const lane of lanes.values()) if (lane.pausedUntil > at) wake = Math.min(wake, lane.pausedUntil);
+    arm(wake - at);
+  };
+
+  const prune = async (): Promise<void> => {
+    const at = now();
+    if (at - lastPrune < 3600_000) return;
+    lastPrune = at;
+    const removed = await store.prune(new Date(at - retentionMs).toISOString());
+    if (removed > 0) logger?.info({ removed }, 'async actions: removed results past their retention');
+  };
+
+  const start = (row: AsyncActionRow, lane: Lane): void => {
+    const controller = new AbortController();
+    lane.running++;
+    const done = execute(row, lane, controller.signal)
+      .catch((error) => logger?.error({ id: row.id, err: String(error) }, 'async actions: could not record the outcome; the action runs again after a restart'))
+      .finally(() => {
+        lane.running--;
+        inFlight.delete(row.id);
+        wakeWaiters(row.id);
+        void pump();
+      });
+    inFlight.set(row.id, { controller, done });
+  };
+
+  /** Runs one claimed row and records what came of it: a result, a retry, a deferral or a failure. */
+  const execute = async (row: AsyncActionRow, lane: Lane, signal: AbortSignal): Promise<void> => {
+    const attempt = row.attempts + 1;
+    try {
+      if (row.scope.keyId !== null && (await options.keyRevoked?.(row.scope.keyId))) {
+        throw new PatchbayError('FORBIDDEN', 'The API key that queued this action was revoked before it ran; nothing was sent to the provider. Trigger it again with a valid key.');
+      }
+      const result = await options.run({
+        integrationId: row.integration_id,
+        name: row.action_name,
+        connectionId: row.connection_id,
+        input: row.input,
+        scope: row.scope,
+        signal,
+      });
+      lane.strikes = 0;
+      lane.window = Math.min(laneMax, lane.window + 1 / lane.window);
+      await store.update(row.id, { status: 'succeeded', attempts: attempt, output: result.output ?? null, error: null, finished_at: new Date(now()).toISOString() });
+      return;
+    } catch (error) {
+      const err = toPatchbayError(error);
+      const at = now();
+      if (stopping && signal.aborted) {
+        // Cut short by a stop, not failed: it runs again, from the start, on the next start.
+        await store.update(row.id, { status: 'queued', run_at: at });
+        return;
+      }
+      if (rateLimited(err) && row.deferrals < MAX_DEFERRALS) {
+        const pause = Math.min(MAX_PAUSE_MS, err.retryAfter !== undefined ? err.retryAfter * 1000 : 500 * 2 ** lane.strikes);
+        if (lane.pausedUntil <= at) {
+          // One decrease per pause: the runs that were in flight together hit the same limit.
+          lane.window = Math.max(1, lane.window / 2);
+          lane.strikes++;
+        }
+        lane.pausedUntil = Math.max(lane.pausedUntil, at + pause);
+        await store.update(row.id, { status: 'queued', deferrals: row.deferrals + 1, run_at: lane.pausedUntil, error: boundedErrorJSON(err, MAX_ERROR_BYTES) });
+        return;
+      }
+      const stored = boundedErrorJSON(err, MAX_ERROR_BYTES);
+      if (attempt <= row.max_retries && !FINAL_CODES.has(err.code)) {
+        const step = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1));
+        const wait = step / 2 + Math.random() * (step / 2);
+        await store.update(row.id, { status: 'queued', attempts: attempt, run_at: at + wait, error: stored });
+        return;
+      }
+      await store.update(row.id, { status: 'failed', attempts: attempt, error: stored, finished_at: new Date(at).toISOString() });
+    }
+  };
+
+  const interval = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
+  interval.unref();
+  void heartbeat();
+
+  return {
+    async enqueue(request, enqueueOptions = {}) {
+      if (!Number.isInteger(request.maxRetries) || request.maxRetries < 0 || request.maxRetries > MAX_ASYNC_RETRIES) {
+        throw new PatchbayError('INVALID_ARGUMENT', `X-Max-Retries must be a whole number from 0 to ${MAX_ASYNC_RETRIES} (got ${request.maxRetries}).`);
+      }
+      if ((await store.countUnfinished()) >= maxUnfinished) {
+        throw new PatchbayError('RATE_LIMITED', `${maxUnfinished} asynchronous actions are waiting already; retry after 5 s, or run this one synchronously (without X-Async).`, { retryAfter: 5 });
+      }
+      const at = now();
+      const hash = requestHash(request);
+      const outcome = await store.insert({
+        id: randomUUID(),
+        integration_id: request.integrationId,
+        connection_id: request.connectionId,
+        action_name: request.actionName,
+        input: request.input,
+        scope: { keyId: request.scope.keyId, connections: request.scope.connections, tools: request.scope.tools },
+        idempotency_scope: request.scope.keyId ?? '',
+        idempotency_key: request.idempotencyKey ?? null,
+        request_hash: hash,
+        status: 'queued',
+        attempts: 0,
+        max_retries: request.maxRetries,
+        deferrals: 0,
+        run_at: at,
+        output: null,
+        error: null,
+        created_at: new Date(at).toISOString(),
+        started_at: null,
+        finished_at: null,
+      });
+      if (!outcome.created && outcome.row.request_hash !== hash) {
+        throw new PatchbayError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency-Key "${request.idempotencyKey}" was used for a different request (action ${outcome.row.integration_id}/${outcome.row.action_name} for "${outcome.row.connection_id}" with other input). Use a new key for a new request.`,
+          { details: { id: outcome.row.id } },
+        );
+      }
+      if (outcome.created && enqueueOptions.immediate && !stopping && (await store.claim(outcome.row.id, new Date(now()).toISOString()))) {
+        start(outcome.row, laneOf(laneKey(request.integrationId, request.connectionId)));
+      } else if (outcome.created) void pump();
+      return outcome;
+    },
+    get: (id) => store.get(id),
+    async wait(id, timeoutMs, signal) {
+      const deadline = now() + timeoutMs;
+      for (;;) {
+        const row = await store.get(id);
+        if (!row || row.status === 'succeeded' || row.status === 'failed' || signal?.aborted || now() >= deadline) return row;
+        await new Promise<void>((resolve) => {
+          let set = waiters.get(id);
+          if (!set) waiters.set(id, (set = new Set()));
+          const done = (): void => {
+            clearTimeout(tick);
+            signal?.removeEventListener('abort', done);
+            set.delete(done);
+            if (set.size === 0) waiters.delete(id);
+            resolve();
+          };
+          const tick = setTimeout(done, Math.max(1, Math.min(1000, deadline - now())));
+          signal?.addEventListener('abort', done, { once: true });
+          set.add(done);
+        });
+      }
+    },
+    running: () => inFlight.size,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(interval);
+      if (timer) clearTimeout(timer);
+      const settled = Promise.all([...inFlight.values()].map((job) => job.done));
+      const grace = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref());
+      await Promise.race([settled, grace()]);
+      for (const job of inFlight.values()) job.controller.abort(new PatchbayError('ABORTED', 'The server is stopping; the action runs again after it starts.'));
+      // A run that ignores its signal is left behind; its row stays running and is resumed on the next start.
+      await Promise.race([settled, grace()]);
+      if (leader) await locks.release(LEASE_KEY, owner).catch(() => false);
+      leader = false;
+    },
+  };
+}

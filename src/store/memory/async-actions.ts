@@ -1,0 +1,76 @@
+/** Asynchronous actions in memory (tests, dry runs); behaves like the SQLite table. */
+import { laneKey, type AsyncActionRow, type AsyncActionStore } from '../types.ts';
+
+const lane = (row: AsyncActionRow): string => laneKey(row.integration_id, row.connection_id);
+
+/** The in-memory AsyncActionStore. */
+export function createMemoryAsyncActionStore(): AsyncActionStore {
+  // Insertion order is the queue order among rows due at the same time.
+  const rows = new Map<string, AsyncActionRow>();
+  const queued = (skipLanes: readonly string[]): AsyncActionRow[] => {
+    const skip = new Set(skipLanes);
+    return [...rows.values()].filter((row) => row.status === 'queued' && !skip.has(lane(row)));
+  };
+  return {
+    async insert(row) {
+      if (row.idempotency_key !== null) {
+        for (const held of rows.values()) {
+          if (held.idempotency_key === row.idempotency_key && held.idempotency_scope === row.idempotency_scope) return { row: structuredClone(held), created: false };
+        }
+      }
+      rows.set(row.id, structuredClone(row));
+      return { row: structuredClone(row), created: true };
+    },
+    async get(id) {
+      const row = rows.get(id);
+      return row ? structuredClone(row) : undefined;
+    },
+    async due(now, limit, skipLanes) {
+      return queued(skipLanes)
+        .filter((row) => row.run_at <= now)
+        .sort((a, b) => a.run_at - b.run_at)
+        .slice(0, limit)
+        .map((row) => structuredClone(row));
+    },
+    async nextRunAt(skipLanes) {
+      const times = queued(skipLanes).map((row) => row.run_at);
+      return times.length > 0 ? Math.min(...times) : undefined;
+    },
+    async claim(id, startedAt) {
+      const row = rows.get(id);
+      if (!row || row.status !== 'queued') return false;
+      row.status = 'running';
+      row.started_at = startedAt;
+      return true;
+    },
+    async update(id, patch) {
+      const row = rows.get(id);
+      if (row) Object.assign(row, structuredClone(patch));
+    },
+    async requeueRunning(now) {
+      let count = 0;
+      for (const row of rows.values()) {
+        if (row.status !== 'running') continue;
+        row.status = 'queued';
+        row.run_at = now;
+        count++;
+      }
+      return count;
+    },
+    async countUnfinished() {
+      let count = 0;
+      for (const row of rows.values()) if (row.status === 'queued' || row.status === 'running') count++;
+      return count;
+    },
+    async prune(before) {
+      let count = 0;
+      for (const [id, row] of rows) {
+        if (row.finished_at !== null && row.finished_at < before) {
+          rows.delete(id);
+          count++;
+        }
+      }
+      return count;
+    },
+  };
+}

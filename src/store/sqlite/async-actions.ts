@@ -1,0 +1,149 @@
+/**
+ * The SQLite AsyncActionStore: one row per asynchronous action, from the 202 until its result is
+ * pruned. The queue reads due rows by `(status, run_at)`; an idempotency key is unique per key
+ * scope, enforced by the database so two concurrent triggers with one key store one row.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { PatchbayError } from '../../errors.ts';
+import { statement } from './database.ts';
+import { migrate, type MigrationList } from './migrations.ts';
+import type { AsyncActionRow, AsyncActionStore } from '../types.ts';
+
+const SCHEMA = `
+CREATE TABLE async_actions (
+  id TEXT PRIMARY KEY,
+  integration_id TEXT NOT NULL,
+  connection_id TEXT NOT NULL,
+  action_name TEXT NOT NULL,
+  input TEXT,
+  scope TEXT NOT NULL,
+  idempotency_scope TEXT NOT NULL,
+  idempotency_key TEXT,
+  request_hash TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_retries INTEGER NOT NULL DEFAULT 0,
+  deferrals INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  output TEXT,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE UNIQUE INDEX async_actions_idempotency ON async_actions (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX async_actions_due ON async_actions (status, run_at);
+CREATE INDEX async_actions_finished ON async_actions (finished_at) WHERE finished_at IS NOT NULL;
+`;
+
+/** The async-actions schema steps for the shared migration runner (append, never edit). */
+export const ASYNC_ACTIONS_MIGRATIONS: MigrationList = { concern: 'async_actions', steps: [SCHEMA] };
+
+const COLUMNS = [
+  'id', 'integration_id', 'connection_id', 'action_name', 'input', 'scope', 'idempotency_scope', 'idempotency_key', 'request_hash',
+  'status', 'attempts', 'max_retries', 'deferrals', 'run_at', 'output', 'error', 'created_at', 'started_at', 'finished_at',
+] as const;
+
+/** JSON columns hold `null` for "none"; `undefined` (no input) is stored as SQL NULL. */
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const parse = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : undefined);
+
+function toRow(raw: Record<string, unknown>): AsyncActionRow {
+  return {
+    id: String(raw['id']),
+    integration_id: String(raw['integration_id']),
+    connection_id: String(raw['connection_id']),
+    action_name: String(raw['action_name']),
+    input: parse(raw['input']),
+    scope: parse(raw['scope']) as AsyncActionRow['scope'],
+    idempotency_scope: String(raw['idempotency_scope']),
+    idempotency_key: (raw['idempotency_key'] as string | null) ?? null,
+    request_hash: String(raw['request_hash']),
+    status: raw['status'] as AsyncActionRow['status'],
+    attempts: Number(raw['attempts']),
+    max_retries: Number(raw['max_retries']),
+    deferrals: Number(raw['deferrals']),
+    run_at: Number(raw['run_at']),
+    output: raw['output'] === null ? null : parse(raw['output']),
+    error: (parse(raw['error']) as AsyncActionRow['error'] | undefined) ?? null,
+    created_at: String(raw['created_at']),
+    started_at: (raw['started_at'] as string | null) ?? null,
+    finished_at: (raw['finished_at'] as string | null) ?? null,
+  };
+}
+
+function storeError(what: string, error: unknown): PatchbayError {
+  return new PatchbayError('STORE_ERROR', `Could not ${what}: ${(error as Error).message}.`, { cause: error });
+}
+
+/** An AsyncActionStore over an open node:sqlite database; creates its table if needed. */
+export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore {
+  migrate(db, ASYNC_ACTIONS_MIGRATIONS);
+  const insert = db.prepare(
+    `INSERT INTO async_actions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
+     ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+  );
+  const byId = db.prepare('SELECT * FROM async_actions WHERE id = ?');
+  const byKey = db.prepare('SELECT * FROM async_actions WHERE idempotency_scope = ? AND idempotency_key = ?');
+  // The lane test compares `json_array(...)` with the caller's `laneKey` strings: both are minified JSON.
+  const notSkipped = 'json_array(integration_id, connection_id) NOT IN (SELECT value FROM json_each(?))';
+  const due = db.prepare(`SELECT * FROM async_actions WHERE status = 'queued' AND run_at <= ? AND ${notSkipped} ORDER BY run_at, rowid LIMIT ?`);
+  const next = db.prepare(`SELECT MIN(run_at) AS at FROM async_actions WHERE status = 'queued' AND ${notSkipped}`);
+  const claim = db.prepare(`UPDATE async_actions SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`);
+  const requeue = db.prepare(`UPDATE async_actions SET status = 'queued', run_at = ? WHERE status = 'running'`);
+  const unfinished = db.prepare(`SELECT COUNT(*) AS n FROM async_actions WHERE status IN ('queued', 'running')`);
+  const prune = db.prepare('DELETE FROM async_actions WHERE finished_at IS NOT NULL AND finished_at < ?');
+
+  return {
+    async insert(row) {
+      try {
+        const values = COLUMNS.map((column) => {
+          const value = row[column];
+          if (column === 'input' || column === 'scope' || column === 'output' || column === 'error') return json(value);
+          return value as string | number | null;
+        });
+        const result = insert.run(...values);
+        if (Number(result.changes) === 1) return { row: structuredClone(row), created: true };
+        const held = byKey.get(row.idempotency_scope, row.idempotency_key) as Record<string, unknown> | undefined;
+        if (!held) throw new Error('the idempotency key was taken and released at once');
+        return { row: toRow(held), created: false };
+      } catch (error) {
+        throw storeError(`queue the asynchronous action ${row.id}`, error);
+      }
+    },
+    async get(id) {
+      const raw = byId.get(id) as Record<string, unknown> | undefined;
+      return raw ? toRow(raw) : undefined;
+    },
+    async due(now, limit, skipLanes) {
+      return (due.all(now, JSON.stringify(skipLanes.map((lane) => JSON.parse(lane) as unknown)), limit) as Array<Record<string, unknown>>).map(toRow);
+    },
+    async nextRunAt(skipLanes) {
+      const row = next.get(JSON.stringify(skipLanes.map((lane) => JSON.parse(lane) as unknown))) as { at: number | bigint | null } | undefined;
+      return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+    },
+    async claim(id, startedAt) {
+      return Number(claim.run(startedAt, id).changes) === 1;
+    },
+    async update(id, patch) {
+      const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+      if (entries.length === 0) return;
+      const sql = `UPDATE async_actions SET ${entries.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`;
+      const values = entries.map(([column, value]) => (column === 'output' || column === 'error' ? json(value) : (value as string | number | null)));
+      try {
+        statement(db, sql).run(...values, id);
+      } catch (error) {
+        throw storeError(`update the asynchronous action ${id}`, error);
+      }
+    },
+    async requeueRunning(now) {
+      return Number(requeue.run(now).changes);
+    },
+    async countUnfinished() {
+      return Number((unfinished.get() as { n: number | bigint }).n);
+    },
+    async prune(before) {
+      return Number(prune.run(before).changes);
+    },
+  };
+}

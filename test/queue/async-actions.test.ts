@@ -1,0 +1,177 @@
+/**
+ * The async-action queue on a real store (memory and SQLite), with a `run` that plays the
+ * executor: the lease (one runner among several processes), rate-limit deferrals that spend no
+ * retry and narrow the lane, retries, a revoked key, a stop that puts running actions back, and
+ * the unfinished cap. The end-to-end path (serve, HTTP, kill -9) is test/api/async-actions.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FULL_SCOPE, type ApiScope } from '../../src/access/scope.ts';
+import { PatchbayError } from '../../src/errors.ts';
+import { startAsyncActionQueue, type AsyncActionQueue, type AsyncActionQueueOptions } from '../../src/queue/async-actions.ts';
+import type { ExecutionRequest, ExecutionResult } from '../../src/runtime/types.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/types.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-queue-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const KEY: ApiScope = { keyId: 'key-1', connections: null, tools: null };
+
+function result(output: unknown): ExecutionResult {
+  return { executionId: 'x', function: { integrationId: 'github', name: 'act', type: 'action' }, output, durationMs: 1, logs: [], http: [] };
+}
+
+async function settled(queue: AsyncActionQueue, id: string) {
+  const row = await queue.wait(id, 20_000);
+  assert.ok(row && (row.status === 'succeeded' || row.status === 'failed'), `action ${id} finished (${row?.status})`);
+  return row;
+}
+
+for (const kind of ['memory', 'sqlite'] as const) {
+  describe(`async-action queue on ${kind}`, () => {
+    const open = (): Promise<Store> => (kind === 'memory' ? openStore({ kind: 'memory' }) : openStore({ kind: 'sqlite', file: path.join(dir, `q-${++files}.sqlite`) }));
+    const queues: AsyncActionQueue[] = [];
+    const start = (store: Store, options: Partial<AsyncActionQueueOptions> & Pick<AsyncActionQueueOptions, 'run'>): AsyncActionQueue => {
+      const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, retryBaseMs: 20, stopGraceMs: 200, ...options });
+      queues.push(queue);
+      return queue;
+    };
+    after(async () => {
+      for (const queue of queues) await queue.stop();
+    });
+    const request = (input: unknown, patch: Partial<Parameters<AsyncActionQueue['enqueue']>[0]> = {}) => ({
+      integrationId: 'github', connectionId: 'alice', actionName: 'act', input, scope: KEY, maxRetries: 0, ...patch,
+    });
+
+    it('runs a queued action with the scope that queued it and keeps its output', async () => {
+      const store = await open();
+      const seen: ExecutionRequest[] = [];
+      const queue = start(store, { run: async (r) => (seen.push(r), result({ echoed: r.input })) });
+      const { row, created } = await queue.enqueue(request({ n: 1 }));
+      assert.equal(created, true);
+      const done = await settled(queue, row.id);
+      assert.equal(done.status, 'succeeded');
+      assert.deepEqual(done.output, { echoed: { n: 1 } });
+      assert.equal(done.attempts, 1);
+      assert.deepEqual(seen[0]!.scope, KEY);
+      assert.equal(seen[0]!.name, 'act');
+      await queue.stop();
+      await store.close();
+    });
+
+    it('a rate-limited run goes back without spending a retry, its lane narrows and pauses as asked', async () => {
+      const store = await open();
+      let calls = 0;
+      let running = 0;
+      let peak = 0;
+      const queue = start(store, {
+        laneStart: 4,
+        run: async () => {
+          calls++;
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(5);
+          running--;
+          if (calls <= 4) throw new PatchbayError('RATE_LIMITED', 'slow down', { retryAfter: 0.2 });
+          return result('ok');
+        },
+      });
+      const started = Date.now();
+      const ids = [];
+      for (let i = 0; i < 8; i++) ids.push((await queue.enqueue(request({ i }))).row.id);
+      const rows = await Promise.all(ids.map((id) => settled(queue, id)));
+      assert.deepEqual(rows.map((r) => r.status), Array(8).fill('succeeded'));
+      assert.ok(rows.every((r) => r.attempts === 1), 'deferrals are not attempts');
+      assert.ok(rows.some((r) => r.deferrals > 0));
+      assert.ok(Date.now() - started >= 190, 'the lane paused for the Retry-After');
+      assert.ok(peak <= 4, `at most the lane's window ran at once (${peak})`);
+      await queue.stop();
+      await store.close();
+    });
+
+    it('retries a failure max_retries times, never a final one; a revoked key runs nothing', async () => {
+      const store = await open();
+      const attempts = new Map<string, number>();
+      const queue = start(store, {
+        keyRevoked: async (keyId) => keyId === 'gone',
+        run: async (r) => {
+          const key = (r.input as { k: string }).k;
+          attempts.set(key, (attempts.get(key) ?? 0) + 1);
+          if (key === 'invalid') throw new PatchbayError('INVALID_INPUT', 'bad');
+          if (attempts.get(key)! < 3) throw new PatchbayError('UPSTREAM_HTTP_ERROR', 'boom', { status: 503 });
+          return result(attempts.get(key));
+        },
+      });
+      const heals = await settled(queue, (await queue.enqueue(request({ k: 'heals' }, { maxRetries: 2 }))).row.id);
+      assert.equal(heals.status, 'succeeded');
+      assert.equal(heals.output, 3);
+      const spent = await settled(queue, (await queue.enqueue(request({ k: 'spent' }, { maxRetries: 1 }))).row.id);
+      assert.equal(spent.status, 'failed');
+      assert.equal(spent.attempts, 2);
+      assert.equal(spent.error?.code, 'UPSTREAM_HTTP_ERROR');
+      const invalid = await settled(queue, (await queue.enqueue(request({ k: 'invalid' }, { maxRetries: 5 }))).row.id);
+      assert.equal(invalid.attempts, 1);
+      assert.equal(attempts.get('invalid'), 1);
+      const revoked = await settled(queue, (await queue.enqueue(request({ k: 'revoked' }, { scope: { ...KEY, keyId: 'gone' } }))).row.id);
+      assert.equal(revoked.error?.code, 'FORBIDDEN');
+      assert.equal(attempts.get('revoked'), undefined);
+      await assert.rejects(queue.enqueue(request({}, { maxRetries: 6 })), /X-Max-Retries/);
+      await queue.stop();
+      await store.close();
+    });
+
+    it('one queue runs at a time: a second waits for the lease, and takes over when the first stops', async () => {
+      const store = await open();
+      const ran: string[] = [];
+      const first = start(store, { run: async (r) => (ran.push(`first:${(r.input as { n: number }).n}`), result(1)) });
+      await sleep(50);
+      const second = start(store, { run: async (r) => (ran.push(`second:${(r.input as { n: number }).n}`), result(2)) });
+      await settled(second, (await second.enqueue(request({ n: 1 }))).row.id);
+      assert.deepEqual(ran, ['first:1'], 'the lease holder ran it, though the other queued it');
+      await first.stop();
+      await sleep(400);
+      await settled(second, (await second.enqueue(request({ n: 2 }))).row.id);
+      assert.deepEqual(ran, ['first:1', 'second:2']);
+      await second.stop();
+      await store.close();
+    });
+
+    it('a stop puts running actions back in the queue; the next start runs them', async () => {
+      const store = await open();
+      const queue = start(store, { run: (r) => new Promise((_, reject) => r.signal!.addEventListener('abort', () => reject(new PatchbayError('ABORTED', 'stopped')))) });
+      const { row } = await queue.enqueue(request({ long: true }));
+      for (let i = 0; i < 100 && (await store.asyncActions.get(row.id))!.status !== 'running'; i++) await sleep(10);
+      await queue.stop();
+      const back = (await store.asyncActions.get(row.id))!;
+      assert.equal(back.status, 'queued');
+      assert.equal(back.attempts, 0);
+      const next = start(store, { run: async () => result('after restart') });
+      assert.equal((await settled(next, row.id)).output, 'after restart');
+      await next.stop();
+      await store.close();
+    });
+
+    it('refuses past the unfinished cap with 429, and a full-scope key shares idempotency keys only with itself', async () => {
+      const store = await open();
+      const queue = start(store, { maxUnfinished: 2, concurrency: 1, run: () => new Promise(() => {}) });
+      await queue.enqueue(request({ a: 1 }));
+      await queue.enqueue(request({ a: 2 }));
+      await assert.rejects(queue.enqueue(request({ a: 3 })), (error: PatchbayError) => error.code === 'RATE_LIMITED' && error.retryAfter === 5);
+      await queue.stop(); // its run ignores the signal: the stop still ends, after the grace periods
+      await store.close();
+      const other = await open();
+      const q2 = start(other, { run: async () => result(0) });
+      const a = await q2.enqueue(request({ same: 1 }, { scope: FULL_SCOPE, idempotencyKey: 'k' }));
+      const b = await q2.enqueue(request({ same: 1 }, { scope: KEY, idempotencyKey: 'k' }));
+      assert.notEqual(a.row.id, b.row.id);
+      await q2.stop();
+      await other.close();
+    });
+  });
+}
