@@ -43,6 +43,7 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { startAsyncActionQueue } from './queue/async-actions.ts';
 import { startSyncRuns } from './sync/start.ts';
+import { deliverWebhook, webhookTarget } from './sync/webhooks.ts';
 import { createHttpClient, type ForwardedResponse, type HttpClient } from './upstream/client.ts';
 import type { ProxyConfiguration } from './define/context.ts';
 import type { Transport } from './upstream/transport.ts';
@@ -384,13 +385,21 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       verifyKey = (secret) => verifyApiKey(app.store, secret);
     }
     const mcp = createMcpRoute({ handlers, info: { version, onCall } });
-    // Asynchronous actions: persisted before their 202, run here, resumed after a restart.
+    // Asynchronous actions: persisted before their 202, run here, resumed after a restart;
+    // each finished one is announced to the backend's webhook URLs, as Nango's "async action completed".
+    const announcing = new AbortController();
+    stops.push(async () => announcing.abort());
     const queue = startAsyncActionQueue({
       store: app.store.asyncActions,
       locks: app.store.locks,
       run: (request) => app.executor.run(request),
       keyRevoked: async (keyId) => !(await app.store.keys.list()).some((row) => row.id === keyId && row.revoked_at === null),
       logger: app.logger,
+      onFinished: async (row) => {
+        const target = webhookTarget((await app.integrations(row.integration_id)).webhooks, app.env);
+        const body = { from: 'patchbay', type: 'async_action', connectionId: row.connection_id, providerConfigKey: row.integration_id, payload: { id: row.id, statusUrl: `/action/${row.id}` } } as const;
+        await deliverWebhook(target, body, { logger: app.logger, signal: announcing.signal });
+      },
     });
     stops.push(() => queue.stop());
     // The name MCP lists an action under: what a scoped key's tool globs match on every route.

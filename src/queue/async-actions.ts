@@ -61,6 +61,8 @@ export interface AsyncActionQueueOptions {
   /** True when the API key `keyId` was revoked (or removed): its queued actions no longer run. */
   keyRevoked?: (keyId: string) => Promise<boolean>;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Told once a row has finished, succeeded or failed (the "async action completed" webhook); not awaited. */
+  onFinished?: (row: AsyncActionRow) => Promise<void>;
   /** Actions running at once, all connections together (default 32). */
   concurrency?: number;
   /** Actions running at once on one connection before any rate limit is seen, and the most ever (default 4 and 16). */
@@ -295,6 +297,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       lane.strikes = 0;
       lane.window = Math.min(laneMax, lane.window + 1 / lane.window);
       await store.update(row.id, { status: 'succeeded', attempts: attempt, output: result.output ?? null, error: null, finished_at: new Date(now()).toISOString() });
+      announce(row);
       return;
     } catch (error) {
       const err = toPatchbayError(error);
@@ -323,7 +326,12 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
         return;
       }
       await store.update(row.id, { status: 'failed', attempts: attempt, error: stored, finished_at: new Date(at).toISOString() });
+      announce(row);
     }
+  };
+
+  const announce = (row: AsyncActionRow): void => {
+    options.onFinished?.(row).catch((error) => logger?.warn({ id: row.id, err: String(error) }, 'async actions: the completion webhook failed'));
   };
 
   const interval = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));

@@ -45,6 +45,15 @@ export interface SyncWebhookFailure extends SyncWebhookCommon {
 
 export type SyncWebhookBody = SyncWebhookSuccess | SyncWebhookFailure;
 
+/** Nango's "async action completed" webhook: the action finished (either way); fetch its result at `statusUrl`. */
+export interface AsyncActionWebhookBody {
+  from: 'patchbay';
+  type: 'async_action';
+  connectionId: string;
+  providerConfigKey: string;
+  payload: { id: string; statusUrl: string };
+}
+
 /** Where and how to deliver. */
 export interface WebhookTarget {
   urls: string[];
@@ -149,7 +158,7 @@ async function deliverOne(url: string, rawBody: string, headers: Record<string, 
  * POSTs one body to every URL of the target, each retried on network errors, 408, 429 and 5xx.
  * Resolves with one result per URL; never rejects.
  */
-export async function deliverWebhook(target: WebhookTarget, body: SyncWebhookBody, options: DeliveryOptions = {}): Promise<DeliveryResult[]> {
+export async function deliverWebhook(target: WebhookTarget, body: SyncWebhookBody | AsyncActionWebhookBody, options: DeliveryOptions = {}): Promise<DeliveryResult[]> {
   if (target.urls.length === 0) return [];
   const rawBody = JSON.stringify(body);
   const headers = webhookHeaders(rawBody, target.secret);

@@ -6,6 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Nango } from '@nangohq/node';
 import { SECRET, startHttpServe, stopChild, waitFor } from '../mcp/helpers.ts';
@@ -18,8 +21,9 @@ const BOB_ONLY = 'pb_sk_test_bob_any_integration_0123';
 const QUEUE_FIXTURE = fileURLToPath(new URL('../fixtures/async/integrations', import.meta.url));
 
 /** The fixtures' `queue` integration with connections alice and bob (the fake API's key). */
-async function startQueueServer(): Promise<ApiServer> {
+async function startQueueServer(env: Record<string, string> = {}): Promise<ApiServer> {
   return startApiServer({
+    env,
     extraConnections: ['bob'],
     alsoIntegrations: QUEUE_FIXTURE,
     prepare: async (runtime) => {
@@ -62,12 +66,34 @@ async function result(ctx: ApiServer, id: string, secret = SECRET): Promise<Answ
   }
 }
 
+/** The backend's webhook receiver: every body it got, with its signature header. */
+async function startReceiver(): Promise<{ url: string; got: Array<{ body: string; signature: string | undefined }>; close(): Promise<void> }> {
+  const got: Array<{ body: string; signature: string | undefined }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      got.push({ body, signature: req.headers['x-nango-hmac-sha256'] as string | undefined });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, got, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 describe('async actions: lifecycle, retries, idempotency, scope', () => {
   let ctx: ApiServer;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   before(async () => {
-    ctx = await startQueueServer();
+    receiver = await startReceiver();
+    ctx = await startQueueServer({ PATCHBAY_WEBHOOK_URL: receiver.url, PATCHBAY_WEBHOOK_SECRET: 'hook-secret' });
   });
-  after(() => ctx.close());
+  after(async () => {
+    await ctx.close();
+    await receiver.close();
+  });
   const nango = (secretKey = SECRET) => new Nango({ host: ctx.server.url, secretKey });
 
   it('triggerActionAsync answers { id, statusUrl }; the result is 404 ACTION_PENDING while it runs, then the output', async () => {
@@ -89,6 +115,11 @@ describe('async actions: lifecycle, retries, idempotency, scope', () => {
     const after = await call(`${ctx.server.url}/action/${started.id}/status`);
     assert.equal(after.body.status, 'succeeded');
     assert.equal(after.body.attempts, 1);
+    // The backend heard of it as Nango's "async action completed" webhook, signed as Nango signs.
+    await waitFor(() => receiver.got.some((hook) => hook.body.includes(started.id)), 'the completion webhook');
+    const hook = receiver.got.find((h) => h.body.includes(started.id))!;
+    assert.deepEqual(JSON.parse(hook.body), { from: 'patchbay', type: 'async_action', connectionId: 'alice', providerConfigKey: 'queue', payload: { id: started.id, statusUrl: started.statusUrl } });
+    assert.equal(hook.signature, createHmac('sha256', 'hook-secret').update(hook.body).digest('hex'));
   });
 
   it('a failed action is 500 with its code; input the action refuses is not retried', async () => {

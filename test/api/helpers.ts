@@ -29,7 +29,14 @@ export interface ApiServer {
  * const ctx = await startApiServer({ extraConnections: ['bob'], bobOnly: true });
  */
 export async function startApiServer(
-  options: { extraConnections?: string[]; alsoIntegrations?: string; bobOnly?: boolean; prepare?: (runtime: App, api: FakeApi) => Promise<void> } = {},
+  options: {
+    extraConnections?: string[];
+    alsoIntegrations?: string;
+    bobOnly?: boolean;
+    prepare?: (runtime: App, api: FakeApi) => Promise<void>;
+    /** More environment for `serve`. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ApiServer> {
   const api = await startFakeApi();
   const project = await createMcpProject(api.url, {
@@ -45,6 +52,7 @@ export async function startApiServer(
       await runtime.close();
     }
   }
+  Object.assign(project.env, options.env);
   const server = await startHttpServe(project);
   return {
     api,
