@@ -5,20 +5,38 @@
  * fake API runs in a process of its own. Prints calls/s and the ratio to direct (issue #14's goal:
  * ≥ 0.7x), and the p50 of one client alone through each path (goal for the proxy: under 0.5 ms added).
  *
- *   node bench/api/index.ts [--seconds 5] [--clients 32]
+ * Then asynchronous actions (`X-Async: true`): how fast a backlog of `--async` triggers of
+ * `get-issue` completes, against the synchronous trigger's calls/s above; and a backlog of writes
+ * to a provider that allows `--limit` requests/s (429 + Retry-After past it), against that limit
+ * and against what a backend writes by hand in the same run: 16 concurrent POSTs straight to the
+ * provider, each waiting out the Retry-After of a 429 before it tries again.
+ *
+ *   node bench/api/index.ts [--seconds 5] [--clients 32] [--async 2000] [--limit 200]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../../src/app.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 import { startRemoteFakeApi } from '../fake-api-process.ts';
 import { createMcpProject, SECRET, startHttpServe, stopChild } from '../../test/mcp/helpers.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, clients: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, clients: { type: 'string', default: '32' }, async: { type: 'string', default: '2000' }, limit: { type: 'string', default: '200' } },
+});
 const SECONDS = Math.max(1, Number(values.seconds));
 const CLIENTS = Number(values.clients);
+const ASYNC = Math.max(1, Number(values.async));
+const LIMIT = Math.max(1, Number(values.limit));
 
 const api = await startRemoteFakeApi();
-const project = await createMcpProject(api.url);
+const project = await createMcpProject(api.url, { alsoIntegrations: fileURLToPath(new URL('../../test/fixtures/async/integrations', import.meta.url)) });
+{
+  const runtime = await createApp({ paths: project.paths, env: project.env, logger: silentLogger() });
+  await runtime.connections.add({ integrationId: 'queue', connectionId: 'alice', credentials: { type: 'API_KEY', api_key: 'test-api-key' } });
+  await runtime.close();
+}
 const server = await startHttpServe(project, ['--no-scheduler']);
 const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
 
@@ -73,6 +91,75 @@ async function p50(call: Call, n = 300): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(n / 2)]!;
 }
 
+/** Triggers `count` async actions from `CLIENTS` clients, then waits for every result; returns completions/s from the first trigger. */
+async function asyncBacklog(integration: string, action: string, input: (i: number) => unknown, count: number): Promise<{ perSecond: number; failed: number; deferrals: number }> {
+  const started = performance.now();
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await request(`${server.url}/action/trigger`, {
+          method: 'POST',
+          dispatcher: agent,
+          body: JSON.stringify({ action_name: action, input: input(i) }),
+          headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json', 'connection-id': 'alice', 'provider-config-key': integration, 'x-async': 'true' },
+        });
+        if (res.statusCode !== 202) throw new Error(`async trigger: ${res.statusCode} ${await res.body.text()}`);
+        ids.push(((await res.body.json()) as { id: string }).id);
+      }
+    }),
+  );
+  let failed = 0;
+  next = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        for (;;) {
+          const res = await request(`${server.url}/action/${id}?wait=30`, { dispatcher: agent, headers: { authorization: `Bearer ${SECRET}` } });
+          const answer = (await res.body.json()) as { error?: { code: string } };
+          if (res.statusCode === 404 && answer.error?.code === 'ACTION_PENDING') continue;
+          if (res.statusCode !== 200) failed++;
+          break;
+        }
+      }
+    }),
+  );
+  const perSecond = count / ((performance.now() - started) / 1000);
+  // How many runs the provider's limit sent back (each one a request it answered 429).
+  let deferrals = 0;
+  for (const id of ids) {
+    const res = await request(`${server.url}/action/${id}/status`, { dispatcher: agent, headers: { authorization: `Bearer ${SECRET}` } });
+    deferrals += ((await res.body.json()) as { deferrals: number }).deferrals;
+  }
+  return { perSecond, failed, deferrals };
+}
+
+/** What a backend does by hand: 16 workers POST straight to the provider, waiting out each 429's Retry-After. */
+async function byHand(count: number, key: string): Promise<{ perSecond: number; limited: number }> {
+  const started = performance.now();
+  let next = 0;
+  let limited = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const i = next++;
+        for (;;) {
+          const res = await request(`${api.url}/quota?key=${key}&ref=r${i}&per_second=${LIMIT}`, { method: 'POST', dispatcher: agent, headers: { 'x-api-key': 'test-api-key' } });
+          await res.body.dump();
+          if (res.statusCode === 201) break;
+          if (res.statusCode !== 429) throw new Error(`by hand: ${res.statusCode}`);
+          limited++;
+          await new Promise((resolve) => setTimeout(resolve, Number(res.headers['retry-after'] ?? 1) * 1000));
+        }
+      }
+    }),
+  );
+  return { perSecond: count / ((performance.now() - started) / 1000), limited };
+}
+
 try {
   await round(direct, 500, CLIENTS);
   await round(trigger, 500, CLIENTS);
@@ -89,6 +176,15 @@ try {
   console.log(`  GET straight to the fake API:        ${rates.direct.toFixed(0)} calls/s, p50 alone ${directP50.toFixed(3)} ms`);
   console.log(`  POST /action/trigger (get-issue):    ${rates.trigger.toFixed(0)} calls/s, p50 alone ${triggerP50.toFixed(3)} ms | ratio ${(rates.trigger / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(triggerP50 - directP50).toFixed(3)} ms`);
   console.log(`  GET /proxy/issues/1:                 ${rates.proxy.toFixed(0)} calls/s, p50 alone ${proxyP50.toFixed(3)} ms | ratio ${(rates.proxy / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(proxyP50 - directP50).toFixed(3)} ms (goal < 0.5 ms)`);
+  const backlog = await asyncBacklog('fake', 'get-issue', () => ({ id: '1' }), ASYNC);
+  console.log(`asynchronous actions, one connection:`);
+  console.log(`  ${ASYNC} X-Async get-issue, queued and all done: ${backlog.perSecond.toFixed(0)}/s, ${backlog.failed} failed | ${(backlog.perSecond / rates.trigger).toFixed(2)}x the synchronous trigger's calls/s`);
+  const hand = await byHand(Math.min(ASYNC, LIMIT * 5), `hand-${Date.now()}`);
+  const limited = await asyncBacklog('queue', 'quota-call', (i) => ({ key: `bench-${process.pid}`, ref: `r${i}`, per_second: LIMIT }), Math.min(ASYNC, LIMIT * 5));
+  console.log(
+    `  ${Math.min(ASYNC, LIMIT * 5)} writes to a provider allowing ${LIMIT}/s: the queue ${limited.perSecond.toFixed(0)}/s (${(limited.perSecond / LIMIT).toFixed(2)}x the limit), ${limited.failed} failed, ${limited.deferrals} answers 429` +
+      ` | by hand (16 workers, each waiting its own Retry-After) ${hand.perSecond.toFixed(0)}/s (${(hand.perSecond / LIMIT).toFixed(2)}x), ${hand.limited} answers 429 | queue/by hand ${(limited.perSecond / hand.perSecond).toFixed(2)}x`,
+  );
 } finally {
   await agent.close();
   await stopChild(server.child);

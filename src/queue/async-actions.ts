@@ -125,6 +125,8 @@ interface Lane {
   pausedUntil: number;
   /** Rate-limit pauses in a row, for the backoff when the provider names no wait. */
   strikes: number;
+  /** Whether the provider has rate-limited this lane yet (until then the window grows fast). */
+  limited: boolean;
 }
 
 /** sha256 of what a trigger asks, so a reused idempotency key can be told apart from a retry. */
@@ -156,7 +158,11 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   let leader = false;
   let stopping = false;
   let pumping = false;
-  let again = false;
+  let wantAll = false;
+  const wanted = new Set<string>();
+  /** When each lane next has a row due (pauses, retry backoffs), for the timer. */
+  const wakeAt = new Map<string, number>();
+  let nextFullLook = 0;
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = 0;
   const waiters = new Map<string, Set<() => void>>();
@@ -167,7 +173,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   const laneOf = (key: string): Lane => {
     let lane = lanes.get(key);
     if (!lane) {
-      lane = { running: 0, window: laneStart, pausedUntil: 0, strikes: 0 };
+      lane = { running: 0, window: laneStart, pausedUntil: 0, strikes: 0, limited: false };
       lanes.set(key, lane);
     }
     return lane;
@@ -194,25 +200,37 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       leader = false;
       logger?.warn({}, 'async actions: lost the queue lease to another process; not starting new actions');
     }
-    if (leader) void pump();
+    if (leader) pump();
   };
 
-  /** Starts due rows until the slots, the lanes or the due rows run out; then sets the next wake-up. */
-  const pump = async (): Promise<void> => {
-    if (pumping) {
-      again = true;
-      return;
-    }
+  /**
+   * Asks for rows to be started: of one lane (a slot of it freed, a row was queued in it, its
+   * pause ended), or of every lane (`undefined`: a global slot freed, the lease was taken, the
+   * periodic look for rows queued by other processes). Looking at one lane reads only its due
+   * rows, so a big backlog on one connection costs nothing per completion.
+   */
+  const pump = (key?: string): void => {
+    if (key === undefined) wantAll = true;
+    else wanted.add(key);
+    if (!pumping) void drain();
+  };
+
+  const drain = async (): Promise<void> => {
     pumping = true;
     try {
-      do {
-        again = false;
-        if (!leader || stopping) return;
-        const progressed = await fill();
-        again ||= progressed && inFlight.size < concurrency;
-      } while (again);
-      await prune();
-      await scheduleWake();
+      while ((wantAll || wanted.size > 0) && leader && !stopping) {
+        if (wantAll) {
+          wantAll = false;
+          wanted.clear();
+          while (await fillAll());
+          await prune();
+        } else {
+          const keys = [...wanted];
+          wanted.clear();
+          for (const key of keys) await fillLane(key);
+        }
+      }
+      if (leader && !stopping) scheduleWake();
     } catch (error) {
       logger?.error({ err: String(error) }, 'async actions: reading the queue failed; retrying in 1 s');
       arm(1000);
@@ -221,17 +239,12 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     }
   };
 
-  /** One pass over the due rows; true when it started something (another pass may start more). */
-  const fill = async (): Promise<boolean> => {
-    const free = concurrency - inFlight.size;
-    if (free <= 0) return false;
-    const at = now();
-    const rows = await store.due(at, free * 2, blockedLanes(at));
+  /** Claims and starts `rows` while their lanes and the global limit allow; true when one started. */
+  const startRows = async (rows: AsyncActionRow[], at: number): Promise<boolean> => {
     let started = false;
     for (const row of rows) {
       if (inFlight.size >= concurrency || stopping) break;
-      const key = laneKey(row.integration_id, row.connection_id);
-      const lane = laneOf(key);
+      const lane = laneOf(laneKey(row.integration_id, row.connection_id));
       if (blocked(lane, at)) continue;
       if (!(await store.claim(row.id, new Date(at).toISOString()))) continue;
       start(row, lane);
@@ -240,21 +253,62 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     return started;
   };
 
+  /** One pass over every lane's due rows; true when another pass may start more. */
+  const fillAll = async (): Promise<boolean> => {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return false;
+    const at = now();
+    return (await startRows(await store.due(at, free * 2, blockedLanes(at)), at)) && inFlight.size < concurrency;
+  };
+
+  const fillLane = async (key: string): Promise<void> => {
+    const lane = laneOf(key);
+    const at = now();
+    const free = Math.min(concurrency - inFlight.size, Math.floor(lane.window) - lane.running);
+    if (lane.pausedUntil > at) {
+      // Runs that were in flight may have pushed the pause further than the wake-up that brought us here.
+      wakeLaneAt(key, lane.pausedUntil);
+      return;
+    }
+    if (free <= 0) return;
+    const [integrationId, connectionId] = JSON.parse(key) as [string, string];
+    await startRows(await store.dueInLane(integrationId, connectionId, at, free), at);
+  };
+
   const arm = (ms: number): void => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void pump(), Math.max(5, ms));
+    timer = setTimeout(wake, Math.max(5, ms));
     timer.unref();
   };
 
-  /** Wakes at the next due row, the end of a lane's pause, or in a second, whichever is first. */
-  const scheduleWake = async (): Promise<void> => {
-    if (stopping) return;
+  /** The timer: lanes whose pause or retry time came get a look; every second, all of them. */
+  const wake = (): void => {
     const at = now();
-    let wake = at + 1000;
-    const next = await store.nextRunAt(blockedLanes(at));
-    if (next !== undefined && inFlight.size < concurrency) wake = Math.min(wake, next);
-    for (const lane of lanes.values()) if (lane.pausedUntil > at) wake = Math.min(wake, lane.pausedUntil);
-    arm(wake - at);
+    for (const [key, time] of wakeAt) {
+      if (time > at) continue;
+      wakeAt.delete(key);
+      wanted.add(key);
+    }
+    if (at >= nextFullLook) {
+      nextFullLook = at + 1000;
+      wantAll = true;
+    }
+    if (wantAll || wanted.size > 0) {
+      if (!pumping) void drain();
+    } else scheduleWake();
+  };
+
+  /** Arms the timer for the next lane wake-up or the next full look, whichever is first. */
+  const scheduleWake = (): void => {
+    const at = now();
+    let next = nextFullLook > at ? nextFullLook : at + 1000;
+    for (const time of wakeAt.values()) next = Math.min(next, time);
+    arm(next - at);
+  };
+
+  /** Remembers that lane `key` has a row due at `time` (a retry, the end of a pause). */
+  const wakeLaneAt = (key: string, time: number): void => {
+    wakeAt.set(key, Math.min(wakeAt.get(key) ?? Infinity, time));
   };
 
   const prune = async (): Promise<void> => {
@@ -267,20 +321,23 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
 
   const start = (row: AsyncActionRow, lane: Lane): void => {
     const controller = new AbortController();
+    const key = laneKey(row.integration_id, row.connection_id);
     lane.running++;
-    const done = execute(row, lane, controller.signal)
+    const done = execute(row, lane, key, controller.signal)
       .catch((error) => logger?.error({ id: row.id, err: String(error) }, 'async actions: could not record the outcome; the action runs again after a restart'))
       .finally(() => {
+        const wasFull = inFlight.size >= concurrency;
         lane.running--;
         inFlight.delete(row.id);
         wakeWaiters(row.id);
-        void pump();
+        // A freed global slot may go to any lane; a freed lane slot, to this lane.
+        pump(wasFull ? undefined : key);
       });
     inFlight.set(row.id, { controller, done });
   };
 
   /** Runs one claimed row and records what came of it: a result, a retry, a deferral or a failure. */
-  const execute = async (row: AsyncActionRow, lane: Lane, signal: AbortSignal): Promise<void> => {
+  const execute = async (row: AsyncActionRow, lane: Lane, key: string, signal: AbortSignal): Promise<void> => {
     const attempt = row.attempts + 1;
     try {
       if (row.scope.keyId !== null && (await options.keyRevoked?.(row.scope.keyId))) {
@@ -295,7 +352,8 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
         signal,
       });
       lane.strikes = 0;
-      lane.window = Math.min(laneMax, lane.window + 1 / lane.window);
+      // Slow start until the provider first limits the lane, then one more per window's worth of successes.
+      lane.window = Math.min(laneMax, lane.window + (lane.limited ? 1 / lane.window : 1));
       await store.update(row.id, { status: 'succeeded', attempts: attempt, output: result.output ?? null, error: null, finished_at: new Date(now()).toISOString() });
       announce(row);
       return;
@@ -310,11 +368,14 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       if (rateLimited(err) && row.deferrals < MAX_DEFERRALS) {
         const pause = Math.min(MAX_PAUSE_MS, err.retryAfter !== undefined ? err.retryAfter * 1000 : 500 * 2 ** lane.strikes);
         if (lane.pausedUntil <= at) {
-          // One decrease per pause: the runs that were in flight together hit the same limit.
-          lane.window = Math.max(1, lane.window / 2);
+          // One decrease per pause: the runs that were in flight together hit the same limit. A
+          // provider that names its wait says when the budget returns; without one, run fewer.
+          if (err.retryAfter === undefined) lane.window = Math.max(1, lane.window / 2);
           lane.strikes++;
+          lane.limited = true;
         }
         lane.pausedUntil = Math.max(lane.pausedUntil, at + pause);
+        wakeLaneAt(key, lane.pausedUntil);
         await store.update(row.id, { status: 'queued', deferrals: row.deferrals + 1, run_at: lane.pausedUntil, error: boundedErrorJSON(err, MAX_ERROR_BYTES) });
         return;
       }
@@ -322,6 +383,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       if (attempt <= row.max_retries && !FINAL_CODES.has(err.code)) {
         const step = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1));
         const wait = step / 2 + Math.random() * (step / 2);
+        wakeLaneAt(key, at + wait);
         await store.update(row.id, { status: 'queued', attempts: attempt, run_at: at + wait, error: stored });
         return;
       }
@@ -378,7 +440,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       }
       if (outcome.created && enqueueOptions.immediate && !stopping && (await store.claim(outcome.row.id, new Date(now()).toISOString()))) {
         start(outcome.row, laneOf(laneKey(request.integrationId, request.connectionId)));
-      } else if (outcome.created) void pump();
+      } else if (outcome.created) pump(laneKey(request.integrationId, request.connectionId));
       return outcome;
     },
     get: (id) => store.get(id),

@@ -211,8 +211,8 @@ export interface AsyncActionStore {
    * lanes in `skipLanes` (each a `laneKey(integration_id, connection_id)`).
    */
   due(now: number, limit: number, skipLanes: readonly string[]): Promise<AsyncActionRow[]>;
-  /** The earliest `run_at` of a queued row outside `skipLanes`, or undefined when none waits. */
-  nextRunAt(skipLanes: readonly string[]): Promise<number | undefined>;
+  /** The queued rows of one connection due at `now`, oldest first, at most `limit` (read by index). */
+  dueInLane(integrationId: string, connectionId: string, now: number, limit: number): Promise<AsyncActionRow[]>;
   /** queued → running (sets `started_at`); false when the row is not queued any more (taken, gone). */
   claim(id: string, startedAt: string): Promise<boolean>;
   /** Changes a row's progress fields. */

@@ -71,9 +71,10 @@ export function runAsyncActionStoreContract(name: string, open: () => Promise<St
       assert.deepEqual((await store.asyncActions.due(1000, 10, [])).map((r) => r.id), [b.id, a.id, c.id]);
       assert.deepEqual((await store.asyncActions.due(1000, 2, [])).map((r) => r.id), [b.id, a.id]);
       assert.deepEqual((await store.asyncActions.due(1000, 10, [laneKey('github', 'bob')])).map((r) => r.id), [a.id, c.id]);
-      assert.equal(await store.asyncActions.nextRunAt([]), 100);
-      assert.equal(await store.asyncActions.nextRunAt([laneKey('github', 'bob')]), 500);
-      assert.equal(await store.asyncActions.nextRunAt([laneKey('github', 'bob'), laneKey('github', 'alice')]), undefined);
+      assert.deepEqual((await store.asyncActions.dueInLane('github', 'alice', 1000, 10)).map((r) => r.id), [a.id, c.id]);
+      assert.deepEqual((await store.asyncActions.dueInLane('github', 'alice', 1000, 1)).map((r) => r.id), [a.id]);
+      assert.deepEqual((await store.asyncActions.dueInLane('github', 'alice', 10_000, 10)).map((r) => r.id), [a.id, c.id, later.id]);
+      assert.deepEqual(await store.asyncActions.dueInLane('gitlab', 'alice', 10_000, 10), []);
     }));
 
     it('claims a queued row once; a running row is not due', withStore(async (store) => {

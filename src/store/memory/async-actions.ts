@@ -32,9 +32,12 @@ export function createMemoryAsyncActionStore(): AsyncActionStore {
         .slice(0, limit)
         .map((row) => structuredClone(row));
     },
-    async nextRunAt(skipLanes) {
-      const times = queued(skipLanes).map((row) => row.run_at);
-      return times.length > 0 ? Math.min(...times) : undefined;
+    async dueInLane(integrationId, connectionId, now, limit) {
+      return [...rows.values()]
+        .filter((row) => row.status === 'queued' && row.integration_id === integrationId && row.connection_id === connectionId && row.run_at <= now)
+        .sort((a, b) => a.run_at - b.run_at)
+        .slice(0, limit)
+        .map((row) => structuredClone(row));
     },
     async claim(id, startedAt) {
       const row = rows.get(id);

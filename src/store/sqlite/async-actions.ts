@@ -37,7 +37,10 @@ CREATE INDEX async_actions_finished ON async_actions (finished_at) WHERE finishe
 `;
 
 /** The async-actions schema steps for the shared migration runner (append, never edit). */
-export const ASYNC_ACTIONS_MIGRATIONS: MigrationList = { concern: 'async_actions', steps: [SCHEMA] };
+export const ASYNC_ACTIONS_MIGRATIONS: MigrationList = {
+  concern: 'async_actions',
+  steps: [SCHEMA, 'CREATE INDEX async_actions_lane ON async_actions (status, integration_id, connection_id, run_at)'],
+};
 
 const COLUMNS = [
   'id', 'integration_id', 'connection_id', 'action_name', 'input', 'scope', 'idempotency_scope', 'idempotency_key', 'request_hash',
@@ -88,7 +91,9 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
   // The lane test compares `json_array(...)` with the caller's `laneKey` strings: both are minified JSON.
   const notSkipped = 'json_array(integration_id, connection_id) NOT IN (SELECT value FROM json_each(?))';
   const due = db.prepare(`SELECT * FROM async_actions WHERE status = 'queued' AND run_at <= ? AND ${notSkipped} ORDER BY run_at, rowid LIMIT ?`);
-  const next = db.prepare(`SELECT MIN(run_at) AS at FROM async_actions WHERE status = 'queued' AND ${notSkipped}`);
+  const dueInLane = db.prepare(
+    `SELECT * FROM async_actions WHERE status = 'queued' AND integration_id = ? AND connection_id = ? AND run_at <= ? ORDER BY run_at, rowid LIMIT ?`,
+  );
   const claim = db.prepare(`UPDATE async_actions SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`);
   const requeue = db.prepare(`UPDATE async_actions SET status = 'queued', run_at = ? WHERE status = 'running'`);
   const unfinished = db.prepare(`SELECT COUNT(*) AS n FROM async_actions WHERE status IN ('queued', 'running')`);
@@ -118,9 +123,8 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
     async due(now, limit, skipLanes) {
       return (due.all(now, JSON.stringify(skipLanes.map((lane) => JSON.parse(lane) as unknown)), limit) as Array<Record<string, unknown>>).map(toRow);
     },
-    async nextRunAt(skipLanes) {
-      const row = next.get(JSON.stringify(skipLanes.map((lane) => JSON.parse(lane) as unknown))) as { at: number | bigint | null } | undefined;
-      return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+    async dueInLane(integrationId, connectionId, now, limit) {
+      return (dueInLane.all(integrationId, connectionId, now, limit) as Array<Record<string, unknown>>).map(toRow);
     },
     async claim(id, startedAt) {
       return Number(claim.run(startedAt, id).changes) === 1;
