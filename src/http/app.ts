@@ -11,7 +11,7 @@
  *   GET  /records                     Nango's records API (routes/records.ts)
  *   POST /action/trigger              run an action, Nango's API (routes/actions.ts), async with
  *   GET  /action/:id[/status]         X-Async: true (queue/async-actions.ts)
- *   GET  /connections[/:id]           Nango's connection API (routes/connections.ts), with
+ *   GET|POST /connections, GET /connections/:id   Nango's connection API (routes/connections.ts), with
  *   DELETE /connections/:id           POST|PATCH /connections/metadata
  *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
  *   GET  /integrations[/:key]         the project's integrations and functions (routes/catalog.ts)
@@ -40,7 +40,7 @@ import { mountNotServed } from './routes/not-served.ts';
 import { proxy, type ProxyRouteDeps } from './routes/proxy.ts';
 import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
 import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
-import { changeMetadata, deleteConnection, getConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
+import { changeMetadata, deleteConnection, getConnection, importConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
 import type { SecurityPolicy } from './security.ts';
 
 /** What the app serves; a route is mounted only when its part is given. */
@@ -122,12 +122,13 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     // `/connection/…` is the older name Nango still answers (and older clients call).
     for (const base of ['/connections', '/connection']) {
       app.get(base, key, listConnections(deps.connections));
+      app.post(base, key, body, importConnection(deps.connections));
       app.post(`${base}/metadata`, key, body, changeMetadata(deps.connections, 'set'));
       app.patch(`${base}/metadata`, key, body, changeMetadata(deps.connections, 'update'));
       onlyThese(`${base}/metadata`, ['POST', 'PATCH']);
       app.get(`${base}/:connectionId`, key, getConnection(deps.connections));
       app.delete(`${base}/:connectionId`, key, deleteConnection(deps.connections));
-      onlyThese(base, ['GET']);
+      onlyThese(base, ['GET', 'POST']);
       onlyThese(`${base}/:connectionId`, ['GET', 'DELETE']);
     }
   }

@@ -111,6 +111,57 @@ describe('connections with @nangohq/node', () => {
   });
 });
 
+describe('POST /connections: importing credentials', () => {
+  const post = (body: unknown, key = SECRET) =>
+    fetch(`${ctx.server.url}/connections`, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+
+  it('an API key in Nango’s shape is sealed, used by actions, and read back in Nango’s shape', async () => {
+    const created = await post({ provider_config_key: 'fake', connection_id: 'imported', credentials: { type: 'API_KEY', apiKey: 'test-api-key' }, metadata: { from: 'import' } });
+    assert.equal(created.status, 201);
+    const body = (await created.json()) as { connection_id: string; credentials: unknown; metadata: unknown; provider_config_key: string };
+    assert.equal(body.connection_id, 'imported');
+    assert.equal(body.provider_config_key, 'fake');
+    assert.deepEqual(body.credentials, { type: 'API_KEY', apiKey: 'test-api-key' });
+    assert.deepEqual(body.metadata, { from: 'import' });
+    const issue = (await nango().triggerAction('fake', 'imported', 'get-issue', { id: '1' })) as { id: string };
+    assert.equal(issue.id, '1');
+    assert.equal(ctx.api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
+    assert.deepEqual((await nango().getConnection('fake', 'imported')).credentials, { type: 'API_KEY', apiKey: 'test-api-key' });
+  });
+
+  it('OAuth tokens with a refresh token and an expiry; no connection_id makes one', async () => {
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    const created = await post({ provider_config_key: 'oauthy', credentials: { type: 'OAUTH2', access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: expires } });
+    assert.equal(created.status, 201);
+    const body = (await created.json()) as { connection_id: string; credentials: { access_token: string; refresh_token: string; expires_at: string } };
+    assert.match(body.connection_id, /^[0-9a-f-]{36}$/);
+    assert.equal(body.credentials.access_token, tokens.access_token);
+    assert.equal(body.credentials.refresh_token, tokens.refresh_token);
+    assert.equal(body.credentials.expires_at, expires);
+    await nango().deleteConnection('oauthy', body.connection_id);
+  });
+
+  it('refused: an existing id (409, unchanged), credentials of the wrong shape or mode (400/424), an unknown integration (404), a scoped key (403), end users (501)', async () => {
+    const exists = await post({ provider_config_key: 'fake', connection_id: 'alice', credentials: { type: 'API_KEY', apiKey: 'other' } });
+    assert.equal(exists.status, 409);
+    assert.deepEqual((await nango().getConnection('fake', 'alice')).credentials, { type: 'API_KEY', apiKey: 'test-api-key' });
+    const empty = await post({ provider_config_key: 'fake', connection_id: 'x1', credentials: { type: 'API_KEY', apiKey: '' } });
+    assert.equal(((await empty.json()) as { error: { code: string } }).error.code, 'INVALID_CREDENTIALS');
+    const wrongMode = await post({ provider_config_key: 'fake', connection_id: 'x2', credentials: { type: 'BASIC', username: 'u', password: 'p' } });
+    assert.match(((await wrongMode.json()) as { error: { message: string } }).error.message, /uses API_KEY auth/);
+    const noType = await post({ provider_config_key: 'fake', connection_id: 'x3', credentials: { apiKey: 'k' } });
+    assert.equal(noType.status, 400);
+    const nowhere = await post({ provider_config_key: 'nope', connection_id: 'x4', credentials: { type: 'API_KEY', apiKey: 'k' } });
+    assert.equal(nowhere.status, 404);
+    const scoped = await post({ provider_config_key: 'fake', connection_id: 'bob2', credentials: { type: 'API_KEY', apiKey: 'k' } }, BOB_ONLY);
+    assert.equal(scoped.status, 403);
+    const endUser = await post({ provider_config_key: 'fake', connection_id: 'x5', credentials: { type: 'API_KEY', apiKey: 'k' }, end_user: { id: 'u' } });
+    assert.equal(endUser.status, 501);
+    const ids = (await nango().listConnections()).connections.map((c) => c.connection_id);
+    for (const id of ['x1', 'x2', 'x3', 'x4', 'x5', 'bob2']) assert.ok(!ids.includes(id), `${id} was not stored`);
+  });
+});
+
 describe('connections, hostile requests', () => {
   const get = (pathAndQuery: string, key = SECRET) => fetch(`${ctx.server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
 
@@ -127,6 +178,7 @@ describe('connections, hostile requests', () => {
     assert.equal((await get('/connections/metadata')).status, 405);
     const put = await fetch(`${ctx.server.url}/connections`, { method: 'PUT', headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'GET, POST');
   });
 
   it('a metadata body that is not JSON or not the right shape is 400 naming the field', async () => {

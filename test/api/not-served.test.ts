@@ -19,7 +19,6 @@ const call = (method: string, path: string, key = SECRET) =>
 
 it('each route Nango has and patchbay does not answers 501 with what to do instead', async () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['POST', '/connections', /patchbay connection add/],
     ['PATCH', '/connections/alice?provider_config_key=fake', /metadata/],
     ['POST', '/connect/sessions', /GET \/connect\/<integration>/],
     ['POST', '/auth/tba/fake', /connection add/],

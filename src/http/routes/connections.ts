@@ -1,20 +1,23 @@
 /**
  * Nango's connection API, as `@nangohq/node` calls it: `GET /connections` (`listConnections`),
  * `GET /connections/:id?provider_config_key=` (`getConnection`, `getMetadata`, `getToken`),
- * `DELETE /connections/:id?provider_config_key=` (`deleteConnection`) and `POST` / `PATCH
- * /connections/metadata` (`setMetadata`, `updateMetadata`). Answers use Nango's field names.
+ * `DELETE /connections/:id?provider_config_key=` (`deleteConnection`), `POST /connections`
+ * (import credentials) and `POST` / `PATCH /connections/metadata` (`setMetadata`,
+ * `updateMetadata`). Answers use Nango's field names.
  *
  * A scoped key lists and touches only its connections. Reading credentials is for full-access
  * keys only: a key handed to an MCP client for one end user may *use* that user's connection, not
  * carry its tokens away. patchbay has no end users or tags yet, so filters on them answer 501.
  */
 import type { Context } from 'hono';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { connectionAllowed, isFullScope, type ApiScope } from '../../access/scope.ts';
+import { validateCredentials } from '../../connections/credentials.ts';
 import type { ConnectionService, ConnectionSummary, LoadedConnection } from '../../connections/types.ts';
 import type { Credentials } from '../../define/context.ts';
 import { PatchbayError } from '../../errors.ts';
-import type { IntegrationConfig } from '../../providers/types.ts';
+import type { AuthMode, IntegrationConfig } from '../../providers/types.ts';
 import type { CredentialSource } from '../../upstream/client.ts';
 import type { AppEnv } from '../middleware.ts';
 import { assertMayUse, readJsonBody } from './request.ts';
@@ -119,20 +122,88 @@ export function getConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>) =
     const source = deps.credentials(integration, connection);
     const credentials = forceRefresh ? await source.refresh('unauthorized') : await source.get();
     const fresh = credentials === connection.credentials ? connection : await deps.connections.get(integrationId, connectionId);
-    return c.json({
-      connection_id: fresh.connection_id,
-      provider_config_key: integrationId,
-      provider: fresh.provider,
-      connection_config: fresh.connection_config,
-      created_at: fresh.created_at,
-      updated_at: fresh.updated_at,
-      last_fetched_at: null,
-      metadata: fresh.metadata ?? null,
-      errors: errorsOf(fresh),
-      end_user: null,
-      tags: {},
-      credentials: publicCredentials(credentials, withRefreshToken),
+    return c.json(fullConnection(fresh, credentials, withRefreshToken));
+  };
+}
+
+/** A connection with its credentials, in Nango's public shape (`ApiPublicConnectionFull`). */
+function fullConnection(connection: LoadedConnection, credentials: Credentials, withRefreshToken: boolean) {
+  return {
+    connection_id: connection.connection_id,
+    provider_config_key: connection.integration_id,
+    provider: connection.provider,
+    connection_config: connection.connection_config,
+    created_at: connection.created_at,
+    updated_at: connection.updated_at,
+    last_fetched_at: null,
+    metadata: connection.metadata ?? null,
+    errors: errorsOf(connection),
+    end_user: null,
+    tags: {},
+    credentials: publicCredentials(credentials, withRefreshToken),
+  };
+}
+
+const ImportBody = z.object({
+  connection_id: z.string().min(1).max(255).optional(),
+  provider_config_key: z.string().min(1),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  connection_config: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.looseObject({ type: z.string().min(1) }),
+  end_user: z.unknown().optional(),
+  tags: z.unknown().optional(),
+  webhook_url_override: z.unknown().optional(),
+});
+
+/**
+ * Nango's credential shapes as patchbay stores them: `apiKey` → `api_key`, an OAUTH2_CC `token`
+ * → `access_token`, a BEARER `token` or `apiKey`; the rest is checked by `validateCredentials`.
+ */
+function importedCredentials(given: Record<string, unknown>, mode: AuthMode): Record<string, unknown> {
+  const type = given['type'];
+  const { type: _type, ...fields } = given;
+  if (type === 'API_KEY' && mode === 'BEARER') return { type: 'BEARER', token: fields['apiKey'] ?? fields['api_key'] };
+  if (type === 'API_KEY') return { type, api_key: fields['apiKey'] ?? fields['api_key'] };
+  if (type === 'BEARER') return { type, token: fields['token'] ?? fields['apiKey'] };
+  if (type === 'OAUTH2_CC') return { ...fields, type, access_token: fields['access_token'] ?? fields['token'] };
+  return given;
+}
+
+/**
+ * `POST /connections`: imports a connection whose credentials the caller already holds (tokens
+ * from another system, a key pasted by a user), as Nango's `PostPublicConnection`. Full-access
+ * keys only: a scoped key may use its connections, not create them. The credentials are checked
+ * against the integration's auth mode, sealed, and the on-event functions run as for any new
+ * connection; an existing id is 409, never overwritten.
+ */
+export function importConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    if (!isFullScope(c.get('scope'))) {
+      throw new PatchbayError('FORBIDDEN', 'Importing a connection needs a full-access API key; this key is scoped to some connections or tools.');
+    }
+    const body = await readJsonBody(c, ImportBody, '{ "provider_config_key": "<integration>", "connection_id": "<id>", "credentials": { "type": "API_KEY", "apiKey": "…" } }');
+    for (const field of ['end_user', 'tags', 'webhook_url_override'] as const) {
+      if (body[field] !== undefined) throw new PatchbayError('NOT_IMPLEMENTED', `patchbay has no end users, tags or per-connection webhook URLs yet; send the request without "${field}".`);
+    }
+    const integration = await deps.integrations(body.provider_config_key).catch((error: unknown) => {
+      if (error instanceof PatchbayError && (error.details as { reason?: string } | undefined)?.reason === 'missing_file') {
+        throw new PatchbayError('INTEGRATION_NOT_FOUND', `No integration "${body.provider_config_key}": there is no integrations/${body.provider_config_key}/integration.json. ${error.message}`, { details: error.details });
+      }
+      throw error;
     });
+    const mode = integration.provider.auth_mode;
+    const credentials = validateCredentials(importedCredentials(body.credentials, mode), mode, body.provider_config_key);
+    const connectionId = body.connection_id ?? randomUUID();
+    await deps.connections.add({
+      integrationId: body.provider_config_key,
+      connectionId,
+      credentials,
+      ...(body.connection_config ? { connectionConfig: body.connection_config } : {}),
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      fullAccess: true,
+    });
+    const stored = await deps.connections.get(body.provider_config_key, connectionId);
+    return c.json(fullConnection(stored, stored.credentials, true), 201);
   };
 }
 

@@ -11,11 +11,6 @@ const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** [methods, paths, what to do instead]. */
 const NOT_SERVED: Array<[string[], string[], string]> = [
-  [
-    ['POST'],
-    ['/connections', '/connection'],
-    'Importing a connection over the API is not served yet. Add it with `patchbay connection add <integration> <id> --credentials @file.json`, or start an OAuth flow with GET /connect/<integration>?connection_id=<id>.',
-  ],
   [['PATCH'], ['/connections/:connectionId', '/connection/:connectionId'], 'patchbay has no end users, tags or per-connection webhook URLs yet; metadata changes go to POST or PATCH /connections/metadata.'],
   [ALL, ['/connect/sessions', '/connect/sessions/*', '/connect/session'], 'Connect sessions (Nango’s Connect UI) are not served. Start an OAuth flow with GET /connect/<integration>?connection_id=<id> and send the user to the URL it returns.'],
   [['POST'], ['/auth/*', '/api-auth/*'], 'Headless auth routes are not served. Add API-key, basic or token connections with `patchbay connection add`, and OAuth ones with GET /connect/<integration>.'],
