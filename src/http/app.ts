@@ -14,6 +14,7 @@
  *   GET|POST /connections, GET /connections/:id   Nango's connection API (routes/connections.ts), with
  *   DELETE /connections/:id           POST|PATCH /connections/metadata
  *   POST /sync/{trigger,start,pause}  Nango's sync API (routes/syncs.ts), with GET /sync/status
+ *   PUT  /sync/update-connection-frequency
  *   GET  /integrations[/:key]         the project's integrations and functions (routes/catalog.ts)
  *   GET  /providers[/:provider]       the provider catalog
  *   *    /proxy/<endpoint>            Nango's proxy: the provider's API with the connection's auth (routes/proxy.ts)
@@ -39,7 +40,7 @@ import { getActionResult, getActionStatus, triggerAction, type ActionRouteDeps }
 import { mountNotServed } from './routes/not-served.ts';
 import { proxy, type ProxyRouteDeps } from './routes/proxy.ts';
 import { getIntegration, integrationsAreFiles, listIntegrations, listProviders, showProvider, type CatalogRouteDeps } from './routes/catalog.ts';
-import { pauseSyncs, startSyncs, syncStatus, type SyncRouteDeps } from './routes/syncs.ts';
+import { pauseSyncs, startSyncs, syncStatus, updateConnectionFrequency, type SyncRouteDeps } from './routes/syncs.ts';
 import { changeMetadata, deleteConnection, getConnection, importConnection, listConnections, type ConnectionRouteDeps } from './routes/connections.ts';
 import type { SecurityPolicy } from './security.ts';
 
@@ -141,6 +142,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     for (const path of ['/sync/trigger', '/sync/start', '/sync/pause']) onlyThese(path, ['POST']);
     app.get('/sync/status', key, syncStatus(deps.syncs));
     onlyThese('/sync/status', ['GET']);
+    app.put('/sync/update-connection-frequency', key, body, updateConnectionFrequency(deps.syncs));
+    onlyThese('/sync/update-connection-frequency', ['PUT']);
   }
 
   if (deps.proxy) {

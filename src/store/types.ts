@@ -115,6 +115,8 @@ export interface SyncStateRow {
   last_run_id: string | null;
   last_success_at: string | null;
   next_run_at: string | null;
+  /** This connection's own frequency (`PUT /sync/update-connection-frequency`); null: the sync's. */
+  frequency: string | null;
 }
 
 export interface SyncStore {

@@ -23,6 +23,18 @@ export function frequencyOf(fn: Pick<FunctionManifest, 'intervalMs' | 'cron' | '
 }
 
 /**
+ * The sync as it runs for one connection: its own frequency (`PUT /sync/update-connection-frequency`)
+ * in place of the sync's when it has one.
+ *
+ * @example nextRunAt(forConnection(fn, state), Date.now())
+ */
+export function forConnection<F extends Pick<FunctionManifest, 'intervalMs' | 'cron' | 'frequency' | 'name'>>(fn: F, state: { frequency: string | null } | undefined): F {
+  if (!state?.frequency) return fn;
+  const { intervalMs: _interval, cron: _cron, ...rest } = fn;
+  return { ...rest, frequency: state.frequency } as F;
+}
+
+/**
  * Jitter for a run: up to 10% of the interval, at most MAX_JITTER_MS. `random` is injectable
  * for tests.
  */

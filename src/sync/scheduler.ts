@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { SyncStateRow } from '../store/types.ts';
 import { findInterruptedRuns, recoverRuns } from './recovery.ts';
 import { runSync } from './runner.ts';
-import { firstRunAt, nextRunAt } from './schedule.ts';
+import { firstRunAt, forConnection, nextRunAt } from './schedule.ts';
 import { defaultSyncState } from './state.ts';
 import type { RunSyncOptions, SyncRuntime } from './types.ts';
 
@@ -132,7 +132,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         if (!state.paused && state.next_run_at === null) {
           // Unpaused but never scheduled: its first run was started by hand. Its next one comes an
           // interval later, as after any run.
-          const next = state.last_run_id !== null ? nextRunAt(fn, t, random) : firstRunAt(fn, t, random);
+          const next = state.last_run_id !== null ? nextRunAt(forConnection(fn, state), t, random) : firstRunAt(forConnection(fn, state), t, random);
           state = { ...state, next_run_at: new Date(next).toISOString() };
           await runtime.store.syncs.setState(state);
         }
@@ -147,7 +147,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       // Advance next_run_at before starting, so neither this nor another process starts it twice.
       const latest = (await runtime.store.syncs.getState(job.fn.integrationId, job.state.connection_id, job.fn.name)) ?? job.state;
       if (latest.paused || latest.next_run_at !== job.state.next_run_at) continue;
-      await runtime.store.syncs.setState({ ...latest, next_run_at: new Date(nextRunAt(job.fn, t, random)).toISOString() });
+      await runtime.store.syncs.setState({ ...latest, next_run_at: new Date(nextRunAt(forConnection(job.fn, latest), t, random)).toISOString() });
       launch(job.fn, job.state.connection_id);
     }
   }

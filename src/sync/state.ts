@@ -22,6 +22,7 @@ export function defaultSyncState(integrationId: string, connectionId: string, sy
     last_run_id: null,
     last_success_at: null,
     next_run_at: null,
+    frequency: null,
   };
 }
 

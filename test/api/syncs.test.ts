@@ -2,7 +2,7 @@
  * Nango's sync API (`triggerSync`, `startSync`, `pauseSync`, `syncStatus`) with `@nangohq/node`
  * against `patchbay serve`: runs start in the background and their records are readable through
  * `GET /records`; pause and start change the schedule; scoped keys stay on their connections;
- * what patchbay lacks answers 501.
+ * per-connection frequencies move the schedule; what patchbay lacks answers 501.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,15 +80,37 @@ describe('syncs with @nangohq/node', () => {
     await bob.startSync('fake', ['issues']);
   });
 
-  it('unknown syncs and connections are 404; variants and per-connection frequencies are 501', async () => {
+  it('updateSyncConnectionFrequency gives one connection its own frequency, moves its next run, and null takes it back', async () => {
+    const frequencyOf = async (connection: string) => {
+      const { syncs } = (await nango().syncStatus('fake', ['issues'], connection)) as unknown as { syncs: Array<{ frequency: string; nextScheduledSyncAt: string | null }> };
+      return syncs[0]!;
+    };
+    await nango().startSync('fake', ['issues'], 'alice');
+    assert.equal((await frequencyOf('alice')).frequency, 'every hour');
+    const answer = await nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 minutes');
+    assert.deepEqual(answer, { frequency: 'every 5 minutes' });
+    const changed = await frequencyOf('alice');
+    assert.equal(changed.frequency, 'every 5 minutes');
+    const inMs = Date.parse(changed.nextScheduledSyncAt!) - Date.now();
+    assert.ok(inMs > 0 && inMs <= 5 * 60_000 + 31_000, `the next run moved to within the new interval (${inMs} ms)`);
+    assert.equal((await frequencyOf('bob')).frequency, 'every hour', 'other connections keep the sync’s');
+    assert.deepEqual(await nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', null), { frequency: 'every hour' });
+    assert.equal((await frequencyOf('alice')).frequency, 'every hour');
+    const bad = await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every blue moon'));
+    assert.equal(bad.status, 400);
+    assert.match(bad.error.message, /frequency/);
+    assert.equal((await failure(nango(BOB_ONLY).updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 minutes'))).status, 403);
+    assert.equal((await failure(nango().updateSyncConnectionFrequency('fake', 'isues', 'alice', 'every 5 minutes'))).status, 404);
+    assert.equal((await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'nobody', 'every 5 minutes'))).status, 404);
+  });
+
+  it('unknown syncs and connections are 404; variants are 501', async () => {
     const sync = await failure(nango().triggerSync('fake', ['isues'], 'alice'));
     assert.equal(sync.status, 404);
     assert.match(sync.error.message, /fake\/issues/);
     assert.equal((await failure(nango().triggerSync('fake', ['issues'], 'nobody'))).status, 404);
     assert.equal((await failure(nango().triggerSync('fake', [{ name: 'issues', variant: 'eu' }], 'alice'))).status, 501);
-    const frequency = await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 minutes'));
-    assert.equal(frequency.status, 501);
-    assert.match(frequency.error.message, /frequency/);
+    assert.equal((await failure(nango().updateSyncConnectionFrequency('fake', { name: 'issues', variant: 'eu' }, 'alice', 'every 5 minutes'))).status, 501);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { firstRunAt, frequencyOf, jitterFor, nextRunAt } from '../../src/sync/schedule.ts';
+import { firstRunAt, forConnection, frequencyOf, jitterFor, nextRunAt } from '../../src/sync/schedule.ts';
 
 const hour = 3_600_000;
 
@@ -39,4 +39,15 @@ test('schedule: a bad cron or frequency in a manifest fails with the build error
   for (const frequency of ['every 0 minutes', 'every fortnight', '0 */5 * * * *']) {
     assert.throws(() => nextRunAt({ name: 's', frequency }, 0), sameError, frequency);
   }
+});
+
+test('a connection’s own frequency replaces the sync’s interval or cron; none keeps the sync’s', () => {
+  const hourly = { name: 'issues', intervalMs: 3_600_000, frequency: 'every hour' };
+  const from = Date.parse('2026-01-03T10:07:30Z');
+  assert.equal(forConnection(hourly, undefined), hourly);
+  assert.equal(forConnection(hourly, { frequency: null }), hourly);
+  assert.equal(nextRunAt(forConnection(hourly, { frequency: 'every 5 minutes' }), from, () => 0), from + 300_000);
+  assert.equal(nextRunAt(forConnection(hourly, { frequency: '*/15 * * * *' }), from, () => 0), Date.parse('2026-01-03T10:15:00Z'));
+  const cron = { name: 'daily', cron: '0 0 * * *', frequency: '0 0 * * *' };
+  assert.equal(nextRunAt(forConnection(cron, { frequency: 'every 2 hours' }), from, () => 0), from + 7_200_000);
 });

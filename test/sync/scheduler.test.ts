@@ -33,7 +33,7 @@ test('runs each connection once, never more than `concurrency` at a time, skippi
   // A run a dead process left 'running' (nobody holds its lease) is marked failed on start.
   await runtime.store.syncs.startRun({ id: 'dead-run', integration_id: 'hold', connection_id: 'h6', sync_name: 'hold', status: 'running', started_at: new Date(Date.now() - 60_000).toISOString() });
   // h6 is paused before the scheduler first sees it.
-  await runtime.store.syncs.setState({ integration_id: 'hold', connection_id: 'h6', sync_name: 'hold', paused: true, last_run_id: null, last_success_at: null, next_run_at: new Date(0).toISOString() });
+  await runtime.store.syncs.setState({ integration_id: 'hold', connection_id: 'h6', sync_name: 'hold', paused: true, last_run_id: null, last_success_at: null, next_run_at: new Date(0).toISOString(), frequency: null });
   const start = Date.now();
   const scheduler = startScheduler({ runtime, concurrency: 2, tickMs: 20, random: () => 0, runOptions: { env: {} } });
   try {

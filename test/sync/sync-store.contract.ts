@@ -48,12 +48,13 @@ export function runSyncStoreContract({ name, create }: { name: string; create: (
 
     it('keeps one state row per (integration, connection, sync)', async () => {
       const store = await fresh();
-      const row = { integration_id: 'github', connection_id: 'alice', sync_name: 'issues', paused: false, last_run_id: null, last_success_at: null, next_run_at: '2026-01-01T00:00:00.000Z' };
+      const row = { integration_id: 'github', connection_id: 'alice', sync_name: 'issues', paused: false, last_run_id: null, last_success_at: null, next_run_at: '2026-01-01T00:00:00.000Z', frequency: null };
       assert.equal(await store.getState('github', 'alice', 'issues'), undefined);
       await store.setState(row);
       await store.setState({ ...row, paused: true, last_run_id: 'r1' });
-      await store.setState({ ...row, connection_id: 'bob' });
+      await store.setState({ ...row, connection_id: 'bob', frequency: 'every 5 minutes' });
       assert.deepEqual(await store.getState('github', 'alice', 'issues'), { ...row, paused: true, last_run_id: 'r1' });
+      assert.equal((await store.getState('github', 'bob', 'issues'))!.frequency, 'every 5 minutes');
       assert.equal((await store.listStates()).length, 2);
       assert.equal((await store.listStates({ syncName: 'issues', integrationId: 'github' })).length, 2);
       assert.equal((await store.listStates({ integrationId: 'other' })).length, 0);

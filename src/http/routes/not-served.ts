@@ -18,11 +18,6 @@ const NOT_SERVED: Array<[string[], string[], string]> = [
   [['GET'], ['/scripts/config', '/integrations/:uniqueKey/functions', '/integrations/:uniqueKey/functions/*'], 'GET /integrations/<key> lists each integration’s functions with their JSON schemas.'],
   [['GET'], ['/environment-variables'], 'Environment variables live in integrations/<id>/integration.json under "environment" (values may be ${ENV} references) and reach functions through nango.getEnvironmentVariables().'],
   [ALL, ['/sync/:name/variant/:variant'], 'Sync variants are not available in this version of patchbay.'],
-  [
-    ['PUT'],
-    ['/sync/update-connection-frequency'],
-    'Per-connection sync frequencies are not available in this version of patchbay. Set `frequency` in the sync’s definition, or pause the sync for that connection (POST /sync/pause).',
-  ],
 
   [ALL, ['/sync/deploy', '/sync/deploy/*', '/functions/*'], 'Deploying over the API is not served yet: build with `patchbay compile` and restart `patchbay serve` (or run `patchbay dev`).'],
   [ALL, ['/webhook/*'], 'Incoming provider webhooks are not served in this version of patchbay.'],

@@ -6,8 +6,8 @@
  * connection of the integration the key may use. Runs start in the background, as in Nango: the
  * answer says they started; `GET /sync/status` and `patchbay sync status` show how they ended.
  *
- * Per-connection frequencies (`PUT /sync/update-connection-frequency`) and sync variants answer
- * 501 until they exist.
+ * `PUT /sync/update-connection-frequency` (`updateSyncConnectionFrequency`) gives one connection
+ * its own frequency (or takes it back with `null`). Sync variants answer 501 until they exist.
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -18,7 +18,9 @@ import type { SyncStartRequest } from '../../runtime/capabilities.ts';
 import type { Store } from '../../store/types.ts';
 import { checkpointKey } from '../../runtime/live-capabilities.ts';
 import { findSync } from '../../sync/runner.ts';
-import { setSyncPaused } from '../../sync/state.ts';
+import { forConnection, nextRunAt } from '../../sync/schedule.ts';
+import { defaultSyncState, setSyncPaused } from '../../sync/state.ts';
+import { parseFrequency } from '../../build/frequency.ts';
 import type { AppEnv } from '../middleware.ts';
 import { assertMayUse, readJsonBody } from './request.ts';
 
@@ -143,7 +145,7 @@ export function syncStatus(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise
           variant: 'base',
           connection_id: connectionId,
           status,
-          frequency: fn.frequency ?? null,
+          frequency: state?.frequency ?? fn.frequency ?? null,
           finishedAt: run?.finished_at ?? undefined,
           nextScheduledSyncAt: state?.paused ? null : (state?.next_run_at ?? null),
           latestExecutionStatus: runStatus,
@@ -156,5 +158,40 @@ export function syncStatus(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise
       }
     }
     return c.json({ syncs: out });
+  };
+}
+
+const FrequencyBody = z.object({
+  sync_name: z.string().min(1),
+  sync_variant: z.string().min(1).optional(),
+  provider_config_key: z.string().min(1),
+  connection_id: z.string().min(1),
+  frequency: z.string().min(1).max(200).nullable(),
+});
+
+/**
+ * `PUT /sync/update-connection-frequency`: this connection's sync runs at `frequency` (an
+ * interval like "every 5 minutes" or a cron expression, as in a sync's definition), or again at
+ * the sync's own with `null`. A running schedule moves at once: the next run is one new interval
+ * from now. Answers `{ frequency }`, the one that now applies.
+ */
+export function updateConnectionFrequency(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const body = await readJsonBody(c, FrequencyBody, '{ "provider_config_key": "<integration>", "sync_name": "<sync>", "connection_id": "<id>", "frequency": "every 5 minutes" | null }');
+    const integrationId = body.provider_config_key;
+    const [fn] = syncsOf(deps, integrationId, [body.sync_variant === undefined ? body.sync_name : { name: body.sync_name, variant: body.sync_variant }]);
+    await connectionsOf(deps, c.get('scope'), integrationId, body.connection_id);
+    if (body.frequency !== null) {
+      try {
+        parseFrequency(body.frequency);
+      } catch (error) {
+        throw invalid(`frequency: ${(error as Error).message}`);
+      }
+    }
+    const state = (await deps.store.syncs.getState(integrationId, body.connection_id, fn!.name)) ?? defaultSyncState(integrationId, body.connection_id, fn!.name);
+    const next = { ...state, frequency: body.frequency };
+    if (!state.paused) next.next_run_at = new Date(nextRunAt(forConnection(fn!, next), Date.now())).toISOString();
+    await deps.store.syncs.setState(next);
+    return c.json({ frequency: body.frequency ?? fn!.frequency ?? fn!.cron ?? null });
   };
 }

@@ -61,7 +61,10 @@ CREATE TABLE IF NOT EXISTS sync_announcements (
 `;
 
 /** The syncs schema steps for the shared migration runner (append, never edit). */
-export const SYNCS_MIGRATIONS: MigrationList = { concern: 'syncs', steps: [SYNCS_SCHEMA, ANNOUNCEMENTS_SCHEMA] };
+/** Step 3: a connection's own frequency, overriding the sync's. */
+const FREQUENCY_SCHEMA = 'ALTER TABLE sync_state ADD COLUMN frequency TEXT';
+
+export const SYNCS_MIGRATIONS: MigrationList = { concern: 'syncs', steps: [SYNCS_SCHEMA, ANNOUNCEMENTS_SCHEMA, FREQUENCY_SCHEMA] };
 
 type RunRowRaw = Omit<SyncRunRow, 'added' | 'updated' | 'deleted' | 'duration_ms' | 'start_cursors'> & {
   added: number | bigint;
@@ -91,6 +94,7 @@ function toState(row: Record<string, unknown>): SyncStateRow {
     last_run_id: (row['last_run_id'] as string | null) ?? null,
     last_success_at: (row['last_success_at'] as string | null) ?? null,
     next_run_at: (row['next_run_at'] as string | null) ?? null,
+    frequency: (row['frequency'] as string | null) ?? null,
   };
 }
 
@@ -110,11 +114,11 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
   const getRun = db.prepare('SELECT * FROM sync_runs WHERE id = ?');
   const getState = db.prepare('SELECT * FROM sync_state WHERE integration_id = ? AND connection_id = ? AND sync_name = ?');
   const putState = db.prepare(
-    `INSERT INTO sync_state (integration_id, connection_id, sync_name, paused, last_run_id, last_success_at, next_run_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO sync_state (integration_id, connection_id, sync_name, paused, last_run_id, last_success_at, next_run_at, frequency)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (integration_id, connection_id, sync_name) DO UPDATE SET
        paused = excluded.paused, last_run_id = excluded.last_run_id,
-       last_success_at = excluded.last_success_at, next_run_at = excluded.next_run_at`,
+       last_success_at = excluded.last_success_at, next_run_at = excluded.next_run_at, frequency = excluded.frequency`,
   );
   const listAnnounced = db.prepare(
     'SELECT integration_id, connection_id, sync_name, model, cursor, announced_at FROM sync_announcements WHERE integration_id = ? AND connection_id = ? AND sync_name = ? ORDER BY model',
@@ -161,7 +165,7 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
       return row ? toState(row) : undefined;
     },
     async setState(row) {
-      putState.run(row.integration_id, row.connection_id, row.sync_name, row.paused ? 1 : 0, row.last_run_id, row.last_success_at, row.next_run_at);
+      putState.run(row.integration_id, row.connection_id, row.sync_name, row.paused ? 1 : 0, row.last_run_id, row.last_success_at, row.next_run_at, row.frequency ?? null);
     },
     async listStates(filter = {}) {
       const where: string[] = [];
