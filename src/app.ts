@@ -430,6 +430,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
         queue,
         connectionExists: async (integrationId, connectionId) => (await app.store.connections.get(integrationId, connectionId)) !== undefined,
       },
+      version,
       health: () => ({ version, tools, inFlight: mcp.inFlight(), executions: app.executor.inFlight(), asyncActions: queue.running() }),
       logger: app.logger,
       maxResultBytes: options.maxResultBytes,

@@ -5,6 +5,7 @@
  * (404, 405 and 413 with their own codes). Routes only throw; none writes an error itself.
  *
  *   GET  /health                      public: status, version, tools, calls in flight
+ *   GET  /openapi.json                public: this API as OpenAPI 3.1 (openapi.ts)
  *   POST /mcp                         MCP over Streamable HTTP (routes/mcp.ts)
  *   GET  /connect/:integration        start an OAuth flow (routes/connect.ts)
  *   GET  /oauth/callback              public: the provider sends the browser back here
@@ -31,6 +32,7 @@ import type { Logger } from '../observability/logger.ts';
 import { DEFAULT_MAX_RESULT_BYTES } from '../observability/truncate.ts';
 import type { RecordStore } from '../records/types.ts';
 import type { KeyVerifier } from './auth.ts';
+import { openApiDocument } from './openapi.ts';
 import { guard, limitBody, requireKey, type AppEnv } from './middleware.ts';
 import { errorResponse, jsonRpcErrorResponse, methodNotAllowed, statusForCode } from './respond.ts';
 import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/connect.ts';
@@ -57,6 +59,8 @@ export interface HttpAppDeps {
   syncs?: SyncRouteDeps;
   catalog?: CatalogRouteDeps;
   proxy?: ProxyRouteDeps;
+  /** patchbay's version, for `GET /openapi.json`. */
+  version?: string;
   /** Extra fields for `GET /health`. */
   health?: () => Record<string, unknown>;
   logger?: Pick<Logger, 'error'>;
@@ -80,6 +84,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
 
   app.get('/health', (c) => c.json({ status: 'ok', ...(deps.health?.() ?? {}) }));
   onlyThese('/health', ['GET']);
+  let openapi: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (c) => c.json((openapi ??= openApiDocument({ version: deps.version ?? '0.0.0' }))));
+  onlyThese('/openapi.json', ['GET']);
 
   // Nango routes patchbay does not serve: 501 with what to do instead.
   mountNotServed(app, key);

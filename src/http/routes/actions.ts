@@ -40,7 +40,8 @@ export interface ActionRouteDeps {
 /** Longest `?wait=` a poll may ask for, in seconds. */
 const MAX_WAIT_S = 60;
 
-const Body = z.object({
+/** The body of `POST /action/trigger` (also in GET /openapi.json). */
+export const TriggerBody = z.object({
   action_name: z.string().min(1, 'action_name must name an action, e.g. "create-issue".'),
   input: z.unknown().optional(),
 });
@@ -58,7 +59,7 @@ export function triggerAction(deps: ActionRouteDeps): (c: Context<AppEnv>) => Pr
     const async = flagHeader(c, 'X-Async');
     const idempotencyKey = idempotencyKeyOf(c);
     const maxRetries = async ? retriesOf(c) : 0;
-    const body = await readJsonBody(c, Body, '{ "action_name": "<action>", "input": { ... } }');
+    const body = await readJsonBody(c, TriggerBody, '{ "action_name": "<action>", "input": { ... } }');
     const fn = findFunction(deps.manifest(), integrationId, body.action_name);
     if (fn.type !== 'action') {
       throw new PatchbayError('FUNCTION_NOT_FOUND', `"${body.action_name}" of "${integrationId}" is a ${fn.type === 'sync' ? 'sync' : 'on-event function'}, not an action; only actions are triggered here.`);

@@ -144,7 +144,8 @@ function fullConnection(connection: LoadedConnection, credentials: Credentials, 
   };
 }
 
-const ImportBody = z.object({
+/** The body of `POST /connections`. */
+export const ImportBody = z.object({
   connection_id: z.string().min(1).max(255).optional(),
   provider_config_key: z.string().min(1),
   metadata: z.record(z.string(), z.unknown()).optional(),
@@ -220,7 +221,8 @@ export function deleteConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>
   };
 }
 
-const MetadataBody = z.object({
+/** The body of `POST|PATCH /connections/metadata`. */
+export const MetadataBody = z.object({
   connection_id: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]),
   provider_config_key: z.string().min(1),
   metadata: z.record(z.string(), z.unknown()),

@@ -33,7 +33,8 @@ export interface SyncRouteDeps {
 
 const SyncName = z.union([z.string().min(1), z.object({ name: z.string().min(1), variant: z.string().min(1) })]);
 
-const Body = z.object({
+/** The body of `POST /sync/{trigger,start,pause}`. */
+export const SyncsBody = z.object({
   syncs: z.array(SyncName).max(1000).default([]),
   provider_config_key: z.string().min(1),
   connection_id: z.string().min(1).optional(),
@@ -80,7 +81,7 @@ async function connectionsOf(deps: SyncRouteDeps, scope: ApiScope, integrationId
 /** `POST /sync/trigger` and `POST /sync/start`: runs start in the background. */
 export function startSyncs(deps: SyncRouteDeps, how: 'trigger' | 'start'): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const body = await readJsonBody(c, Body, BODY_SHAPE);
+    const body = await readJsonBody(c, SyncsBody, BODY_SHAPE);
     const integrationId = body.provider_config_key;
     const syncs = syncsOf(deps, integrationId, body.syncs);
     const scope = c.get('scope');
@@ -104,7 +105,7 @@ export function startSyncs(deps: SyncRouteDeps, how: 'trigger' | 'start'): (c: C
 /** `POST /sync/pause`: no more scheduled runs until started again. */
 export function pauseSyncs(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    const body = await readJsonBody(c, Body, BODY_SHAPE);
+    const body = await readJsonBody(c, SyncsBody, BODY_SHAPE);
     const syncs = syncsOf(deps, body.provider_config_key, body.syncs);
     const connections = await connectionsOf(deps, c.get('scope'), body.provider_config_key, body.connection_id);
     for (const connectionId of connections) {
@@ -161,7 +162,8 @@ export function syncStatus(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise
   };
 }
 
-const FrequencyBody = z.object({
+/** The body of `PUT /sync/update-connection-frequency`. */
+export const FrequencyBody = z.object({
   sync_name: z.string().min(1),
   sync_variant: z.string().min(1).optional(),
   provider_config_key: z.string().min(1),
