@@ -317,6 +317,8 @@ export interface ServeOptions {
   connection?: string;
   maxResultBytes: number;
   maxBodyBytes: number;
+  /** Cap on a body streamed through `/proxy` (default 1 GB). */
+  maxUploadBytes?: number;
   allowedOrigins?: string[];
   allowedHosts?: string[];
   publicUrl?: string;
@@ -411,7 +413,14 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
       connect: { kv: app.store.kv, connections: app.connections, integrations: app.integrations, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
       records: app.store.records,
       connections: { connections: app.connections, integrations: app.integrations, credentials: app.credentials },
-      proxy: { http: app.http, connections: app.connections, integrations: app.integrations, credentials: app.credentials, logger: app.logger },
+      proxy: {
+        http: app.http,
+        connections: app.connections,
+        integrations: app.integrations,
+        credentials: app.credentials,
+        logger: app.logger,
+        ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
+      },
       catalog: {
         manifest: () => app.manifest,
         integrations: app.integrations,

@@ -154,9 +154,10 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   }
 
   if (deps.proxy) {
-    const forward = proxy(deps.proxy);
+    const forward = proxy({ maxBodyBytes: deps.policy.maxBodyBytes, ...deps.proxy });
     for (const path of ['/proxy', '/proxy/*']) {
-      app.on(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], path, key, limitBody(deps.policy.maxBodyBytes), forward);
+      // No body limit here: uploads stream to the provider (routes/proxy.ts caps them).
+      app.on(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], path, key, forward);
       onlyThese(path, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
     }
   }

@@ -37,8 +37,13 @@ const CORS_ALLOW_HEADERS = 'authorization, content-type, accept, mcp-protocol-ve
 export function guard(policy: SecurityPolicy): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const headers = c.req.header();
-    // MCP-Protocol-Version means something on /mcp only; elsewhere it is ignored.
-    const verdict = checkRequest(c.req.path === '/mcp' ? headers : { ...headers, 'mcp-protocol-version': undefined }, policy);
+    const path = c.req.path;
+    // MCP-Protocol-Version means something on /mcp only; elsewhere it is ignored. Uploads through
+    // /proxy stream to the provider under the proxy's own cap (routes/proxy.ts), not the body limit.
+    const checked = { ...headers };
+    if (path !== '/mcp') checked['mcp-protocol-version'] = undefined as unknown as string;
+    if (path === '/proxy' || path.startsWith('/proxy/')) checked['content-length'] = undefined as unknown as string;
+    const verdict = checkRequest(checked, policy);
     if (!verdict.ok) throw new PatchbayError(verdict.code, verdict.message);
     const origin = headers['origin'];
     if (origin) {

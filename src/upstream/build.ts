@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { ProxyConfiguration } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
+import type { OutgoingBody } from './transport.ts';
 
 /** True for `https://…` / `http://…` endpoints, which replace the base URL. */
 export function isAbsolute(endpoint: string): boolean {
@@ -58,11 +59,16 @@ function isFormData(value: unknown): value is FormData {
  * as is (form-urlencoded like axios), bytes as octet-stream, URLSearchParams as a form,
  * FormData as multipart.
  */
-export async function encodeBody(data: unknown, headers: Record<string, string>): Promise<string | Uint8Array | undefined> {
+export async function encodeBody(data: unknown, headers: Record<string, string>): Promise<OutgoingBody | undefined> {
   if (data === undefined || data === null) return undefined;
   const setType = (type: string) => {
     if (!headers['content-type']) headers['content-type'] = type;
   };
+  if (data instanceof Readable) {
+    // Passed through as it arrives (the proxy's uploads); sent once, never buffered.
+    setType('application/octet-stream');
+    return data;
+  }
   if (typeof data === 'string') {
     setType('application/x-www-form-urlencoded');
     return data;

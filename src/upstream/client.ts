@@ -9,7 +9,7 @@
  * every hop through `onCall`, and turns failures into PatchbayErrors that say what to do (a 2xx
  * body labelled JSON that does not parse among them: logged, never handed over as text).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Credentials, ProxyConfiguration, ProxyResponse } from '../define/context.ts';
 import { PatchbayError } from '../errors.ts';
@@ -124,6 +124,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...defaults.headers, ...lowercaseHeaders(config.headers) };
     if (config.decompress === false) delete headers['accept-encoding'];
     const body = method === 'GET' || method === 'HEAD' ? undefined : await encodeBody(config.data, headers);
+    // A streamed body goes out once: no retry and no resend after a token refresh.
+    const once = body instanceof Readable;
     const trusted = (target: URL) => mayReceiveCredentials(target, providerBase, integration.provider.proxy.allowed_hosts);
     const retryHeader = { ...integration.provider.proxy.retry, ...config.retryHeader };
     const retryConfig = { method, retries: config.retries, retryOn: config.retryOn, retryHeader, policy };
@@ -165,7 +167,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       } catch (error) {
         if (signal.aborted) throw abortError(signal, integration, error);
         if (error instanceof PatchbayError) throw error;
-        const delay = nextDelay(spent, { error }, retryConfig);
+        const delay = once ? undefined : nextDelay(spent, { error }, retryConfig);
         if (delay === undefined || exceedsDeadline(ctx, delay)) throw networkError(error, method, url, attempt, auth.secrets);
         await wait(delay, signal, integration);
         continue;
@@ -193,7 +195,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       report(result.hop);
 
       const isOAuth = credentials.type === 'OAUTH2' || credentials.type === 'OAUTH2_CC';
-      if (response.status === 401 && isOAuth && result.authenticated && !refreshed) {
+      if (response.status === 401 && isOAuth && result.authenticated && !refreshed && !once) {
         refreshed = true;
         credentials = await ctx.credentials.refresh('unauthorized');
         auth = authFor(credentials);
@@ -201,7 +203,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         continue;
       }
 
-      const delay = nextDelay(spent, { status: response.status, headers: response.headers }, retryConfig);
+      const delay = once ? undefined : nextDelay(spent, { status: response.status, headers: response.headers }, retryConfig);
       // Backoff never exceeds maxWaitMs, so a longer delay is one the server imposed (Retry-After…).
       if (delay !== undefined && delay <= policy.maxWaitMs && !exceedsDeadline(ctx, delay)) {
         await wait(delay, signal, integration);

@@ -7,7 +7,8 @@
  */
 import { PatchbayError } from '../errors.ts';
 import type { InjectedAuth } from './inject.ts';
-import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
+import { Readable } from 'node:stream';
+import type { OutgoingBody, Transport, TransportRequest, TransportResponse } from './transport.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const ALWAYS_STRIPPED = ['authorization', 'proxy-authorization', 'cookie'];
@@ -18,7 +19,7 @@ export interface AttemptInput {
   url: URL;
   /** Provider defaults + the call's own headers, no credentials. */
   headers: Record<string, string>;
-  body?: string | Uint8Array | undefined;
+  body?: OutgoingBody | undefined;
   auth: InjectedAuth;
   /** Whether a URL may receive the credentials. */
   trusted: (url: URL) => boolean;
@@ -96,7 +97,9 @@ export async function sendAttempt(input: AttemptInput): Promise<AttemptResult> {
     }
     const done: Hop = { method, url: request.url, status: response.status, durationMs: performance.now() - started };
     const location = response.headers['location'];
-    if (!REDIRECTS.has(response.status) || !location) {
+    // A streamed body was sent and is gone: a redirect that keeps the body cannot be followed.
+    const resend = response.status === 307 || response.status === 308;
+    if (!REDIRECTS.has(response.status) || !location || (resend && body instanceof Readable)) {
       return { response, url: request.url, authenticated: input.trusted(url), hop: done };
     }
     input.onHop(done);

@@ -8,19 +8,25 @@
  * timeouts, the execution's `AbortSignal` on every request, redirects NOT followed (the client
  * validates each hop), bodies decompressed unless `config.decompress === false`.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { Agent } from 'undici';
 import { PatchbayError } from '../errors.ts';
 import type { ProxyConfiguration } from '../define/context.ts';
 
+/**
+ * A request body on the wire: encoded text or bytes, or a stream (the proxy passing an upload
+ * through), which can be sent once only: no retry, no refresh-and-resend, no 307/308 follow.
+ */
+export type OutgoingBody = string | Uint8Array | Readable;
+
 /** One hop as the client built it: credentials already injected, body already encoded. */
 export interface TransportRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body?: string | Uint8Array;
+  body?: OutgoingBody;
   signal: AbortSignal;
   /** The call's configuration as the function wrote it (recorders key fixtures on it). */
   config: ProxyConfiguration;
@@ -162,8 +168,11 @@ export function createUndiciTransport(timeouts: TransportTimeouts = {}, limits: 
  * OAuth token calls. Redirects are not followed, like the undici transport.
  */
 export const fetchTransport: Transport = async (request) => {
-  const init: RequestInit = { method: request.method, headers: request.headers, signal: request.signal, redirect: 'manual' };
-  if (request.body !== undefined) init.body = request.body as NonNullable<RequestInit['body']>;
+  const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: request.signal, redirect: 'manual' };
+  if (request.body instanceof Readable) {
+    init.body = Readable.toWeb(request.body) as ReadableStream<Uint8Array>;
+    init.duplex = 'half';
+  } else if (request.body !== undefined) init.body = request.body as NonNullable<RequestInit['body']>;
   const response = await fetch(request.url, init);
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {

@@ -5,6 +5,8 @@
  *
  *   oauth.ts      GET /oauth/authorize, POST /oauth/token (authorization_code + PKCE, refresh_token
  *                 with rotation, client_credentials); `state.oauth.{tokenFailure,tokenDelayMs,deny}`
+ *   server.ts     /sink: any method; reads the body as it arrives without keeping it, answers
+ *                 { bytes, sha256, contentLength, transferEncoding } (an upload's memory test)
  *   resources.ts  GET /me, GET/POST /issues, GET/PATCH/PUT/DELETE /issues/:id, /paged/{cursor,link,offset,pages}
  *                 (`state.pagedBody` makes /paged/* answer a raw body instead)
  *   faults.ts     /ratelimit/{retry-after,reset}, /flaky, /status/:code, /slow, /redirect, /echo, /raw, /reflect
@@ -19,6 +21,7 @@
  * const res = await fetch(`${api.url}/issues`, { headers: { 'x-api-key': 'test-api-key' } });
  * assert.equal(api.requests.at(-1)?.path, '/issues');
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { json, parseBody, type Route, type RouteContext } from './http.ts';
@@ -65,6 +68,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
+    if (url.pathname === '/sink') return sink(req, res, url, requests);
     const rawBody = await readBody(req);
     const headers = lowerHeaders(req);
     const body = parseBody(rawBody, headers['content-type']);
@@ -111,4 +115,17 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       });
     },
   };
+}
+
+/** `/sink`: counts and hashes an upload chunk by chunk, never holding it (records the request without its body). */
+async function sink(req: IncomingMessage, res: ServerResponse, url: URL, requests: RecordedRequest[]): Promise<void> {
+  const headers = lowerHeaders(req);
+  requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body: undefined });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of req) {
+    bytes += (chunk as Buffer).byteLength;
+    hash.update(chunk as Buffer);
+  }
+  json(res, 200, { bytes, sha256: hash.digest('hex'), contentLength: headers['content-length'] ?? null, transferEncoding: headers['transfer-encoding'] ?? null });
 }

@@ -27,6 +27,7 @@ interface ServeOptions {
   connection?: string;
   maxResultBytes: string;
   maxBodyBytes: string;
+  maxUploadBytes: string;
   allowedOrigins?: string;
   allowedHosts?: string;
   isolation: string;
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     .option('--connection <id>', 'stdio: the connection every tool uses (default PATCHBAY_CONNECTION)')
     .option('--max-result-bytes <n>', 'cap on a tool result text', String(DEFAULT_MAX_RESULT_BYTES))
     .option('--max-body-bytes <n>', 'cap on an HTTP request body', String(4 * 1024 * 1024))
+    .option('--max-upload-bytes <n>', 'cap on a body streamed through /proxy to a provider', String(1024 * 1024 * 1024))
     .option('--allowed-origins <list>', 'browser origins allowed besides localhost, comma-separated')
     .option('--allowed-hosts <list>', 'Host names allowed besides localhost (DNS rebinding protection), comma-separated')
     .option('--public-url <url>', 'this server as the outside sees it (OAuth redirect URI base; default http://localhost:<port>)', process.env['PATCHBAY_PUBLIC_URL'])
@@ -101,6 +103,7 @@ export function register(program: Command): void {
         ...(connection ? { connection } : {}),
         maxResultBytes: positiveInt(options.maxResultBytes, '--max-result-bytes'),
         maxBodyBytes: positiveInt(options.maxBodyBytes, '--max-body-bytes'),
+        maxUploadBytes: positiveInt(options.maxUploadBytes, '--max-upload-bytes'),
         ...(allowedOrigins ? { allowedOrigins } : {}),
         ...(allowedHosts ? { allowedHosts } : {}),
         ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),

@@ -6,12 +6,14 @@
  * HTTP client — the connection's credentials injected only towards the provider's origins,
  * retries, the single-flight 401 refresh, redirects that drop credentials across origins — and the
  * provider's answer comes back with its status, headers and body. A 2xx body is streamed through,
- * never held whole in memory; request bodies are bounded by the body limit (`--max-body-bytes`).
+ * never held whole in memory. A request body is streamed to the provider as it arrives (at most
+ * `maxUploadBytes`, 1 GB by default), so it is sent once: with `Retries` or `Retry-On` it is
+ * read first instead, within the body limit (`--max-body-bytes`), so that it can be sent again.
  *
  * The proxy reaches a provider's whole API, so it needs a key that may use the connection and
  * is not limited to some tools.
  */
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { Context } from 'hono';
 import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
 import type { ProxyConfiguration } from '../../define/context.ts';
@@ -21,6 +23,7 @@ import type { HttpCallLog } from '../../observability/types.ts';
 import type { IntegrationConfig } from '../../providers/types.ts';
 import type { CredentialSource, HttpClient } from '../../upstream/client.ts';
 import type { AppEnv } from '../middleware.ts';
+import { DEFAULT_MAX_BODY_BYTES, bodyTooLarge } from '../respond.ts';
 import { assertMayUse, requiredHeader } from './request.ts';
 
 export interface ProxyRouteDeps {
@@ -29,14 +32,21 @@ export interface ProxyRouteDeps {
   integrations(integrationId: string): Promise<IntegrationConfig>;
   credentials(integration: IntegrationConfig, connection: LoadedConnection): CredentialSource;
   logger?: Pick<Logger, 'info'>;
+  /** The body limit for a body that must be read whole (with Retries); default 4 MB. */
+  maxBodyBytes?: number;
+  /** The largest streamed upload; default 1 GB. */
+  maxUploadBytes?: number;
 }
+
+/** Default cap on a streamed upload. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 
 /** Headers that describe one hop, not the message: never forwarded either way. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 const PREFIX = 'nango-proxy-';
 
 /** The call as the client described it in headers, path and body. */
-async function proxyConfig(c: Context<AppEnv>): Promise<ProxyConfiguration> {
+async function proxyConfig(c: Context<AppEnv>, deps: ProxyRouteDeps): Promise<ProxyConfiguration> {
   const url = new URL(c.req.url);
   const endpoint = url.pathname.replace(/^\/proxy/, '') || '/';
   const headers: Record<string, string> = {};
@@ -64,9 +74,20 @@ async function proxyConfig(c: Context<AppEnv>): Promise<ProxyConfiguration> {
   if (base) config.baseUrlOverride = base;
   const decompress = c.req.header('decompress');
   if (decompress !== undefined && decompress !== '') config.decompress = decompress === 'true';
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.byteLength > 0) config.data = body;
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body) {
+    const declared = Number(c.req.header('content-length') ?? NaN);
+    if ((config.retries ?? 0) > 0 || config.retryOn) {
+      // Sent again on a retry: read whole, within the body limit.
+      const max = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      if (declared > max) throw tooLargeToRetry(max);
+      const body = await readAtMost(c.req.raw.body, max);
+      if (body.byteLength > 0) config.data = body;
+    } else if (declared !== 0) {
+      const max = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+      if (declared > max) throw bodyTooLarge(max);
+      if (Number.isInteger(declared)) headers['content-length'] = String(declared);
+      config.data = Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(capped(max));
+    }
   }
   return config;
 }
@@ -81,7 +102,7 @@ export function proxy(deps: ProxyRouteDeps): (c: Context<AppEnv>) => Promise<Res
     if (scope.tools !== null) {
       throw new PatchbayError('FORBIDDEN', 'The proxy reaches the provider’s whole API; this key is limited to some tools. Use a key without --tools, or call an action (POST /action/trigger).');
     }
-    const config = await proxyConfig(c);
+    const config = await proxyConfig(c, deps);
     const integration = await deps.integrations(integrationId);
     const connection = await deps.connections.get(integrationId, connectionId);
     const calls: HttpCallLog[] = [];
@@ -105,4 +126,34 @@ export function proxy(deps: ProxyRouteDeps): (c: Context<AppEnv>) => Promise<Res
     const body = answer.body instanceof Uint8Array ? (answer.body.byteLength > 0 ? answer.body : null) : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>);
     return new Response(answer.status === 204 || answer.status === 304 ? null : body, { status: answer.status, headers });
   };
+}
+
+function tooLargeToRetry(maxBytes: number): PatchbayError {
+  return new PatchbayError('PAYLOAD_TOO_LARGE', `With Retries or Retry-On the body is read whole so it can be sent again, and it exceeds ${maxBytes} bytes. Send it without Retries: it is then streamed to the provider as it arrives.`, {
+    details: { reason: 'body_too_large', maxBytes },
+  });
+}
+
+/** Reads a request body whole, failing past `maxBytes` without reading further. */
+async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLargeToRetry(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Passes bytes through and fails the stream past `maxBytes` (the upload to the provider stops there). */
+function capped(maxBytes: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.byteLength;
+      if (size > maxBytes) done(bodyTooLarge(maxBytes));
+      else done(null, chunk);
+    },
+  });
 }
