@@ -9,7 +9,7 @@
  *   POST /mcp                         MCP over Streamable HTTP (routes/mcp.ts)
  *   GET  /connect/:integration        start an OAuth flow (routes/connect.ts)
  *   GET  /oauth/callback              public: the provider sends the browser back here
- *   GET  /records                     Nango's records API (routes/records.ts)
+ *   GET  /records                     Nango's records API (routes/records.ts), PATCH /records/prune
  *   POST /action/trigger              run an action, Nango's API (routes/actions.ts), async with
  *   GET  /action/:id[/status]         X-Async: true (queue/async-actions.ts)
  *   GET|POST /connections, GET /connections/:id   Nango's connection API (routes/connections.ts), with
@@ -37,7 +37,7 @@ import { guard, limitBody, requireKey, type AppEnv } from './middleware.ts';
 import { errorResponse, jsonRpcErrorResponse, methodNotAllowed, statusForCode } from './respond.ts';
 import { oauthCallback, startConnect, type ConnectRoutesDeps } from './routes/connect.ts';
 import { isParseError, type McpRoute } from './routes/mcp.ts';
-import { listRecords } from './routes/records.ts';
+import { listRecords, pruneRecords } from './routes/records.ts';
 import { getActionResult, getActionStatus, triggerAction, type ActionRouteDeps } from './routes/actions.ts';
 import { mountNotServed } from './routes/not-served.ts';
 import { proxy, type ProxyRouteDeps } from './routes/proxy.ts';
@@ -53,7 +53,7 @@ export interface HttpAppDeps {
   verifyKey?: KeyVerifier;
   mcp?: McpRoute;
   connect?: ConnectRoutesDeps;
-  records?: Pick<RecordStore, 'query'>;
+  records?: Pick<RecordStore, 'query' | 'prune'>;
   actions?: ActionRouteDeps;
   connections?: ConnectionRouteDeps;
   syncs?: SyncRouteDeps;
@@ -113,6 +113,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
       app.get(path, key, listRecords(deps.records));
       onlyThese(path, ['GET']);
     }
+    app.patch('/records/prune', key, limitBody(deps.policy.maxBodyBytes), pruneRecords(deps.records));
+    onlyThese('/records/prune', ['PATCH']);
   }
 
   if (deps.actions) {

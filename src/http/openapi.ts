@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.ts';
 import { TriggerBody } from './routes/actions.ts';
 import { ImportBody, MetadataBody } from './routes/connections.ts';
+import { PruneBody } from './routes/records.ts';
 import { FrequencyBody, SyncsBody } from './routes/syncs.ts';
 
 type Json = Record<string, unknown>;
@@ -131,6 +132,14 @@ export function openApiDocument(info: { version: string; serverUrl?: string }): 
             query('ids', 'Only these record ids (repeat the parameter).', false, { type: 'array', items: { type: 'string' } }),
           ],
           responses: { '200': json({ type: 'object', properties: { records: { type: 'array', items: { type: 'object' } }, next_cursor: { type: ['string', 'null'] } }, required: ['records', 'next_cursor'] }, 'A page.') },
+        }),
+      },
+      '/records/prune': {
+        patch: operation('pruneRecords', 'records', {
+          summary: "Empty the payload of a model's records up to a cursor (ids and metadata kept)",
+          parameters: CONNECTION,
+          body: bodySchema(PruneBody),
+          responses: { '200': json({ type: 'object', properties: { count: { type: 'integer' }, has_more: { type: 'boolean' } }, required: ['count', 'has_more'] }, 'How many were pruned, and whether more are left.') },
         }),
       },
       '/connections': {

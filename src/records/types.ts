@@ -94,6 +94,13 @@ export interface RecordStore {
   mark(scope: RecordScope): Promise<string>;
   /** Records whose latest change has a cursor in `range`, counted by last action (see ChangeSummary). */
   changes(scope: RecordScope, range?: CursorRange): Promise<ChangeSummary>;
+  /**
+   * Empties the payload of up to `limit` records whose cursor is at or before `untilCursor`,
+   * oldest first (Nango's prune): each keeps its id and metadata, and its content hash is cleared,
+   * so the next sync that sees it writes the payload back. Already-pruned records are skipped;
+   * `hasMore` is true when some are left. Pruning is not a change: no cursor moves.
+   */
+  prune(scope: RecordScope, untilCursor: string, limit: number): Promise<{ count: number; hasMore: boolean }>;
   /** Removes every record of a connection (connection deleted). */
   purge(filter: { integrationId: string; connectionId?: string; model?: string }): Promise<number>;
 }

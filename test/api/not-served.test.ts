@@ -23,7 +23,6 @@ it('each route Nango has and patchbay does not answers 501 with what to do inste
     ['POST', '/connect/sessions', /GET \/connect\/<integration>/],
     ['POST', '/auth/tba/fake', /connection add/],
     ['POST', '/api-auth/api-key/fake', /connection add/],
-    ['PATCH', '/records/prune', /trackDeletes/],
     ['GET', '/scripts/config', /GET \/integrations/],
     ['GET', '/environment-variables', /getEnvironmentVariables/],
     ['DELETE', '/sync/issues/variant/eu', /variants/],

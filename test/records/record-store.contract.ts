@@ -234,6 +234,29 @@ export function runRecordStoreContract({ name, create }: ContractOptions): void 
       assert.ok(['1', '3'].every((id) => read.some((r) => r.id === id)), 'nothing in the window is lost to equal timestamps');
     });
 
+    it('prunes payloads up to a cursor, oldest first, in batches; keeps ids and metadata; a later save restores the payload', async () => {
+      const store = await fresh();
+      await store.save(scope, [rec('1'), rec('2'), rec('3'), rec('4')]);
+      const cursors = await store.getByIds(scope, ['1', '2', '3', '4']);
+      const until = cursors.get('3')!.cursor;
+      assert.deepEqual(await store.prune(scope, until, 2), { count: 2, hasMore: true });
+      assert.deepEqual(await store.prune(scope, until, 2), { count: 1, hasMore: false });
+      assert.deepEqual(await store.prune(scope, until, 2), { count: 0, hasMore: false }, 'pruned ones are not pruned again');
+      const after = await store.getByIds(scope, ['1', '2', '3', '4']);
+      for (const id of ['1', '2', '3']) {
+        assert.deepEqual(after.get(id)!.data, { id }, `${id}: payload emptied, id kept`);
+        assert.equal(after.get(id)!.cursor, cursors.get(id)!.cursor, 'pruning is not a change');
+        assert.equal(after.get(id)!.first_seen_at, cursors.get(id)!.first_seen_at);
+      }
+      assert.deepEqual(after.get('4')!.data, rec('4').data, 'past the cursor: untouched');
+      assert.equal(await store.count(scope), 4);
+      // The next sync that sees a pruned record writes its payload back.
+      assert.deepEqual(await store.save(scope, [rec('1'), rec('4')]), { added: 0, updated: 1, deleted: 0, unchanged: 1 });
+      assert.deepEqual((await store.getByIds(scope, ['1'])).get('1')!.data, rec('1').data);
+      assert.deepEqual(await store.prune({ ...scope, connectionId: 'nobody' }, until, 10), { count: 0, hasMore: false });
+      await assert.rejects(store.prune(scope, 'not-a-cursor', 10), { code: 'INVALID_ARGUMENT' });
+    });
+
     it('isolates scopes and purges by connection', async () => {
       const store = await fresh();
       const bob: RecordScope = { ...scope, connectionId: 'bob' };

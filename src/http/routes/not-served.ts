@@ -14,7 +14,6 @@ const NOT_SERVED: Array<[string[], string[], string]> = [
   [['PATCH'], ['/connections/:connectionId', '/connection/:connectionId'], 'patchbay has no end users, tags or per-connection webhook URLs yet; metadata changes go to POST or PATCH /connections/metadata.'],
   [ALL, ['/connect/sessions', '/connect/sessions/*', '/connect/session'], 'Connect sessions (Nango’s Connect UI) are not served. Start an OAuth flow with GET /connect/<integration>?connection_id=<id> and send the user to the URL it returns.'],
   [['POST'], ['/auth/*', '/api-auth/*'], 'Headless auth routes are not served. Add API-key, basic or token connections with `patchbay connection add`, and OAuth ones with GET /connect/<integration>.'],
-  [['PATCH'], ['/records/prune'], 'Pruning records over the API is not served yet; `patchbay records` reads them and a sync with trackDeletes removes what the provider no longer has.'],
   [['GET'], ['/scripts/config', '/integrations/:uniqueKey/functions', '/integrations/:uniqueKey/functions/*'], 'GET /integrations/<key> lists each integration’s functions with their JSON schemas.'],
   [['GET'], ['/environment-variables'], 'Environment variables live in integrations/<id>/integration.json under "environment" (values may be ${ENV} references) and reach functions through nango.getEnvironmentVariables().'],
   [ALL, ['/sync/:name/variant/:variant'], 'Sync variants are not available in this version of patchbay.'],

@@ -6,11 +6,13 @@
  * scoped to some connections reads only theirs.
  */
 import type { Context } from 'hono';
+import { z } from 'zod';
 import { connectionAllowed } from '../../access/scope.ts';
 import { PatchbayError } from '../../errors.ts';
 import { queryRecords } from '../../records/query.ts';
 import type { RecordQuery, RecordScope, RecordStore } from '../../records/types.ts';
 import type { AppEnv } from '../middleware.ts';
+import { assertMayUse, readJsonBody, requiredHeader } from './request.ts';
 
 const KNOWN = new Set(['model', 'variant', 'cursor', 'limit', 'filter', 'modified_after', 'delta', 'ids']);
 
@@ -72,5 +74,36 @@ export function listRecords(records: Pick<RecordStore, 'query'>): (c: Context<Ap
       throw new PatchbayError('FORBIDDEN', `This API key may not read connection "${scope.connectionId}" of "${scope.integrationId}".`);
     }
     return c.json(await queryRecords(records, scope, query));
+  };
+}
+
+/** The body of `PATCH /records/prune`, as `@nangohq/node`'s `pruneRecords` sends it. */
+export const PruneBody = z.object({
+  model: z.string().min(1),
+  until_cursor: z.string().min(1),
+  variant: z.string().min(1).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
+/**
+ * `PATCH /records/prune`: empties the payload of a model's records up to and including
+ * `until_cursor` (oldest first, at most `limit`, default 1,000), keeping ids and metadata, as
+ * Nango's prune does for data it should not keep; the next sync that sees a record writes its
+ * payload back. Answers `{ count, has_more }`; repeat with the same cursor while `has_more`.
+ * A key limited to some tools may not prune (it is a write beyond what its tools do).
+ */
+export function pruneRecords(records: Pick<RecordStore, 'prune'>): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const connectionId = requiredHeader(c, 'Connection-Id', 'the connection whose records to prune');
+    const integrationId = requiredHeader(c, 'Provider-Config-Key', 'the integration id');
+    const body = await readJsonBody(c, PruneBody, '{ "model": "<model>", "until_cursor": "<_nango_metadata.cursor>", "limit"?: 1000 }');
+    const scope = c.get('scope');
+    assertMayUse(scope, integrationId, connectionId);
+    if (scope.tools !== null) throw new PatchbayError('FORBIDDEN', 'Pruning records needs a key that is not limited to some tools (--tools).');
+    if (body.variant !== undefined && body.variant !== 'base') {
+      throw new PatchbayError('NOT_IMPLEMENTED', `Sync variants are not available in this version of patchbay ("${body.variant}"); prune without a variant.`);
+    }
+    const pruned = await records.prune({ integrationId, connectionId, model: body.model }, body.until_cursor, body.limit ?? 1000);
+    return c.json({ count: pruned.count, has_more: pruned.hasMore });
   };
 }

@@ -180,6 +180,15 @@ export function createMemoryRecordStore(): RecordStore {
       return !s || s.trackRun !== runId ? 0 : unseenOf(s).length;
     },
 
+    async prune(scope, untilCursor, limit) {
+      const until = decodeCursor(untilCursor);
+      const s = scopes.get(scopeKey(scope));
+      if (!s) return { count: 0, hasMore: false };
+      const candidates = [...s.entries.values()].filter((e) => e.cursor <= until && e.record.hash !== '').sort((a, b) => a.cursor - b.cursor);
+      for (const entry of candidates.slice(0, limit)) entry.record = { ...entry.record, data: { id: entry.record.id }, hash: '' };
+      return { count: Math.min(limit, candidates.length), hasMore: candidates.length > limit };
+    },
+
     async count(scope, options = {}) {
       const s = scopes.get(scopeKey(scope));
       if (!s) return 0;

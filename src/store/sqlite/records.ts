@@ -8,6 +8,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
+import { statement } from './database.ts';
 import { migrate, type MigrationList } from './migrations.ts';
 import { decodeCursor, encodeCursor } from '../../records/cursor.ts';
 import { hashText, lastPerId, prepareRecord, serializeRecord } from '../../records/hash.ts';
@@ -319,6 +320,20 @@ export function createSqliteRecordStore(db: DatabaseSync): RecordStore {
       const state = s.scopeRead.get(id) as unknown as ScopeRow;
       if (state.track_run !== runId) return 0;
       return Number((s.countUnseen.get(id, Number(state.track_gen)) as { n: number }).n);
+    },
+
+    async prune(scope, untilCursor, limit) {
+      const until = decodeCursor(untilCursor);
+      const id = scopeId(scope, false);
+      if (id === undefined) return { count: 0, hasMore: false };
+      try {
+        const result = statement(db, `UPDATE records SET data = json_object('id', id), hash = '' WHERE rowid IN (
+          SELECT rowid FROM records WHERE scope_id = ? AND cursor <= ? AND hash != '' ORDER BY cursor LIMIT ?)`).run(id, until, limit);
+        const left = statement(db, `SELECT 1 AS one FROM records WHERE scope_id = ? AND cursor <= ? AND hash != '' LIMIT 1`).get(id, until);
+        return { count: Number(result.changes), hasMore: left !== undefined };
+      } catch (error) {
+        throw new PatchbayError('STORE_ERROR', `Could not prune records of ${scope.integrationId}/${scope.connectionId}/${scope.model}: ${(error as Error).message}.`, { cause: error });
+      }
     },
 
     async count(scope, options = {}) {
