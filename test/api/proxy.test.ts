@@ -171,3 +171,32 @@ it('--max-upload-bytes caps a streamed upload: 413 at once for a declared length
     await stopChild(capped.child);
   }
 });
+
+it('a client that hangs up mid-upload fails that upload only: the server keeps serving', async () => {
+  await new Promise<void>((resolve) => {
+    const req = httpRequest(`${ctx.server.url}/proxy/sink`, { method: 'PUT', headers: { ...headers, 'content-length': String(50 * 1024 * 1024) } });
+    req.on('error', () => resolve());
+    req.write(Buffer.alloc(1024 * 1024), () => setTimeout(() => (req.destroy(), resolve()), 100));
+  });
+  // And one refused before its body is read (unknown connection) with a body still coming.
+  await new Promise<void>((resolve) => {
+    const req = httpRequest(`${ctx.server.url}/proxy/sink`, { method: 'PUT', headers: { ...headers, 'connection-id': 'nobody', 'content-length': String(8 * 1024 * 1024) } }, (res) => {
+      res.resume();
+      res.on('end', () => (req.destroy(), resolve()));
+    });
+    req.on('error', () => resolve());
+    req.write(Buffer.alloc(256 * 1024));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(ctx.server.child.exitCode, null, 'the server is still running');
+  const health = await fetch(`${ctx.server.url}/health`);
+  assert.equal(health.status, 200);
+});
+
+it('a request without a body goes without one (not as an empty stream): no chunked encoding, no invented content type', async () => {
+  const response = await fetch(`${ctx.server.url}/proxy/echo`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'connection-id': 'alice', 'provider-config-key': 'fake' } });
+  assert.equal(response.status, 200);
+  const echoed = (await response.json()) as { headers: Record<string, string> };
+  assert.equal(echoed.headers['transfer-encoding'], undefined);
+  assert.equal(echoed.headers['content-type'], undefined);
+});

@@ -13,7 +13,7 @@
  * The proxy reaches a provider's whole API, so it needs a key that may use the connection and
  * is not limited to some tools.
  */
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import type { Context } from 'hono';
 import type { ConnectionService, LoadedConnection } from '../../connections/types.ts';
 import type { ProxyConfiguration } from '../../define/context.ts';
@@ -45,8 +45,8 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 const PREFIX = 'nango-proxy-';
 
-/** The call as the client described it in headers, path and body. */
-async function proxyConfig(c: Context<AppEnv>, deps: ProxyRouteDeps): Promise<ProxyConfiguration> {
+/** The call as the client described it in headers, path and body; `stream` when the body is to be streamed. */
+async function proxyConfig(c: Context<AppEnv>, deps: ProxyRouteDeps): Promise<{ config: ProxyConfiguration; stream: boolean }> {
   const url = new URL(c.req.url);
   const endpoint = url.pathname.replace(/^\/proxy/, '') || '/';
   const headers: Record<string, string> = {};
@@ -74,22 +74,26 @@ async function proxyConfig(c: Context<AppEnv>, deps: ProxyRouteDeps): Promise<Pr
   if (base) config.baseUrlOverride = base;
   const decompress = c.req.header('decompress');
   if (decompress !== undefined && decompress !== '') config.decompress = decompress === 'true';
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body) {
-    const declared = Number(c.req.header('content-length') ?? NaN);
+  // A body is there when the client says so: a length above 0, or a chunked one.
+  const lengthHeader = c.req.header('content-length');
+  const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  const hasBody = declared !== undefined ? declared > 0 : c.req.header('transfer-encoding') !== undefined;
+  let stream = false;
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body && hasBody) {
     if ((config.retries ?? 0) > 0 || config.retryOn) {
       // Sent again on a retry: read whole, within the body limit.
       const max = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-      if (declared > max) throw tooLargeToRetry(max);
+      if (declared !== undefined && declared > max) throw tooLargeToRetry(max);
       const body = await readAtMost(c.req.raw.body, max);
       if (body.byteLength > 0) config.data = body;
-    } else if (declared !== 0) {
+    } else {
       const max = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
-      if (declared > max) throw bodyTooLarge(max);
-      if (Number.isInteger(declared)) headers['content-length'] = String(declared);
-      config.data = Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(capped(max));
+      if (declared !== undefined && declared > max) throw bodyTooLarge(max);
+      if (declared !== undefined && Number.isInteger(declared)) headers['content-length'] = String(declared);
+      stream = true;
     }
   }
-  return config;
+  return { config, stream };
 }
 
 /** `/proxy/*`, behind the API-key middleware and the body limit. */
@@ -102,9 +106,18 @@ export function proxy(deps: ProxyRouteDeps): (c: Context<AppEnv>) => Promise<Res
     if (scope.tools !== null) {
       throw new PatchbayError('FORBIDDEN', 'The proxy reaches the provider’s whole API; this key is limited to some tools. Use a key without --tools, or call an action (POST /action/trigger).');
     }
-    const config = await proxyConfig(c, deps);
+    const { config, stream } = await proxyConfig(c, deps);
     const integration = await deps.integrations(integrationId);
     const connection = await deps.connections.get(integrationId, connectionId);
+    if (stream) {
+      // Made last, once nothing else can refuse the request: the body is read only by the upload.
+      // A client that hangs up mid-upload fails the upload (and the call), never the process:
+      // pipeline carries the source's error to the stream the provider's request reads.
+      const source = Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      const upload = capped(deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
+      pipeline(source, upload, () => {});
+      config.data = upload;
+    }
     const calls: HttpCallLog[] = [];
     const answer = await deps.http.forward(
       {
