@@ -39,12 +39,16 @@ import { laneKey, type AsyncActionRow, type AsyncActionStore, type LockStore } f
 /** The most retries `X-Max-Retries` may ask for (Nango's bound). */
 export const MAX_ASYNC_RETRIES = 5;
 
-/** The lease the queue's one runner holds in the LockStore. */
+/** The lease the queue's one leader holds in the LockStore. */
 const LEASE_KEY = 'queue:async-actions';
+/** The lease each queue holds while alive: the rows it claimed are its own until it runs out. */
+const runnerLease = (owner: string): string => `queue:async-actions:runner:${owner}`;
+/** Times an action may be cut off by a crash beyond its retries before it fails instead of running again. */
+const CRASH_ALLOWANCE = 2;
 /** Largest stored error (the message is cut past it, as in a tool result). */
 const MAX_ERROR_BYTES = 64 * 1024;
-/** A row deferred this many times by rate limits fails (about a day at the longest pause). */
-const MAX_DEFERRALS = 1440;
+/** How long a row may keep being put back by rate limits, from its trigger: past it, it fails RATE_LIMITED. */
+const MAX_DEFER_MS = 24 * 3600_000;
 /** Longest pause of a rate-limited lane when the provider names none, and the longest at all. */
 const MAX_PAUSE_MS = 60_000;
 /** Failures retrying cannot fix: the same request would fail the same way. */
@@ -70,6 +74,8 @@ export interface AsyncActionQueueOptions {
   laneMax?: number;
   /** Unfinished actions held at most; past it a trigger is refused with 429 (default 100,000). */
   maxUnfinished?: number;
+  /** Unfinished actions one API key may hold (default 10,000). */
+  maxUnfinishedPerKey?: number;
   /** How long a finished action's result is kept (default 7 days). */
   retentionMs?: number;
   /** The queue lease's length (default 5 s): how soon another process takes over after a crash. */
@@ -147,6 +153,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   const laneStart = options.laneStart ?? 4;
   const laneMax = Math.max(laneStart, options.laneMax ?? 16);
   const maxUnfinished = options.maxUnfinished ?? 100_000;
+  const maxUnfinishedPerKey = options.maxUnfinishedPerKey ?? 10_000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const leaseMs = options.leaseMs ?? 5000;
   const retryBaseMs = options.retryBaseMs ?? 1000;
@@ -190,17 +197,30 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     } catch (error) {
       logger?.error({ err: String(error) }, 'async actions: could not renew the queue lease');
     }
+    // Every queue, leader or not, says it is alive: the rows it runs are its own.
+    await locks.tryAcquire(runnerLease(owner), owner, leaseMs).catch(() => false);
     if (held && !leader) {
       leader = true;
-      if (inFlight.size === 0) {
-        const resumed = await store.requeueRunning(now()).catch(() => 0);
-        if (resumed > 0) logger?.warn({ resumed }, 'async actions: resuming actions interrupted by the last stop');
-      }
     } else if (!held && leader) {
       leader = false;
       logger?.warn({}, 'async actions: lost the queue lease to another process; not starting new actions');
     }
-    if (leader) pump();
+    if (leader) {
+      await recoverDeadOwners().catch((error: unknown) => logger?.error({ err: String(error) }, 'async actions: could not put back the actions of a stopped queue'));
+      pump();
+    }
+  };
+
+  /** Running rows whose queue is gone (its lease ran out: a crash, a kill -9) go back to the queue. */
+  const recoverDeadOwners = async (): Promise<void> => {
+    for (const other of await store.runningOwners()) {
+      if (other === owner) continue;
+      const lease = other === '' ? undefined : await locks.inspect(runnerLease(other));
+      if (lease && lease.expiresAt > now()) continue;
+      const crashed = new PatchbayError('FUNCTION_CRASHED', `The action was cut off by a stopped or crashed server ${CRASH_ALLOWANCE + 1} times more than its retries allow; it is not run again. Look at what it does (its memory, its time) before you trigger it again.`);
+      const { requeued, failed } = await store.recoverOwner(other, now(), crashed.toJSON(), CRASH_ALLOWANCE);
+      if (requeued + failed > 0) logger?.warn({ requeued, failed }, 'async actions: resuming actions interrupted when their server stopped');
+    }
   };
 
   /**
@@ -246,7 +266,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       if (inFlight.size >= concurrency || stopping) break;
       const lane = laneOf(laneKey(row.integration_id, row.connection_id));
       if (blocked(lane, at)) continue;
-      if (!(await store.claim(row.id, new Date(at).toISOString()))) continue;
+      if (!(await store.claim(row.id, new Date(at).toISOString(), owner))) continue;
       start(row, lane);
       started = true;
     }
@@ -319,11 +339,11 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     if (removed > 0) logger?.info({ removed }, 'async actions: removed results past their retention');
   };
 
-  const start = (row: AsyncActionRow, lane: Lane): void => {
+  const start = (row: AsyncActionRow, lane: Lane, immediate = false): void => {
     const controller = new AbortController();
     const key = laneKey(row.integration_id, row.connection_id);
     lane.running++;
-    const done = execute(row, lane, key, controller.signal)
+    const done = execute(row, lane, key, controller.signal, immediate)
       .catch((error) => logger?.error({ id: row.id, err: String(error) }, 'async actions: could not record the outcome; the action runs again after a restart'))
       .finally(() => {
         const wasFull = inFlight.size >= concurrency;
@@ -336,60 +356,71 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     inFlight.set(row.id, { controller, done });
   };
 
-  /** Runs one claimed row and records what came of it: a result, a retry, a deferral or a failure. */
-  const execute = async (row: AsyncActionRow, lane: Lane, key: string, signal: AbortSignal): Promise<void> => {
-    const attempt = row.attempts + 1;
+  /**
+   * Runs one claimed row, then records what came of it: a result, a retry, a deferral or a
+   * failure. The outcome is decided from the run alone; writing it is retried apart, so a store
+   * that fails for a moment never turns a run that succeeded into a failure or a second run.
+   */
+  const execute = async (row: AsyncActionRow, lane: Lane, key: string, signal: AbortSignal, immediate: boolean): Promise<void> => {
+    const attempt = row.attempts + 1; // the claim counted it
+    let output: unknown;
+    let failure: PatchbayError | undefined;
     try {
       if (row.scope.keyId !== null && (await options.keyRevoked?.(row.scope.keyId))) {
         throw new PatchbayError('FORBIDDEN', 'The API key that queued this action was revoked before it ran; nothing was sent to the provider. Trigger it again with a valid key.');
       }
-      const result = await options.run({
-        integrationId: row.integration_id,
-        name: row.action_name,
-        connectionId: row.connection_id,
-        input: row.input,
-        scope: row.scope,
-        signal,
-      });
+      const result = await options.run({ integrationId: row.integration_id, name: row.action_name, connectionId: row.connection_id, input: row.input, scope: row.scope, signal });
+      output = result.output ?? null;
+    } catch (error) {
+      failure = toPatchbayError(error);
+    }
+    const at = now();
+    const finished = new Date(at).toISOString();
+    let patch: Parameters<AsyncActionStore['update']>[2];
+    if (failure === undefined) {
       lane.strikes = 0;
       // Slow start until the provider first limits the lane, then one more per window's worth of successes.
       lane.window = Math.min(laneMax, lane.window + (lane.limited ? 1 / lane.window : 1));
-      await store.update(row.id, { status: 'succeeded', attempts: attempt, output: result.output ?? null, error: null, finished_at: new Date(now()).toISOString() });
-      announce(row);
-      return;
-    } catch (error) {
-      const err = toPatchbayError(error);
-      const at = now();
-      if (stopping && signal.aborted) {
-        // Cut short by a stop, not failed: it runs again, from the start, on the next start.
-        await store.update(row.id, { status: 'queued', run_at: at });
-        return;
+      patch = { status: 'succeeded', attempts: attempt, output, error: null, finished_at: finished, claimed_by: null, input: null };
+    } else if (stopping && signal.aborted) {
+      // Cut short by a stop, not failed: it runs again, from the start, and the attempt is given back.
+      patch = { status: 'queued', attempts: attempt - 1, run_at: at, claimed_by: null };
+    } else if (rateLimited(failure) && !immediate && at - Date.parse(row.created_at) < MAX_DEFER_MS) {
+      const pause = Math.min(MAX_PAUSE_MS, failure.retryAfter !== undefined ? failure.retryAfter * 1000 : 500 * 2 ** lane.strikes);
+      if (lane.pausedUntil <= at) {
+        // One decrease per pause: the runs that were in flight together hit the same limit. A
+        // provider that names its wait says when its budget returns; without one, run fewer.
+        if (failure.retryAfter === undefined) lane.window = Math.max(1, lane.window / 2);
+        lane.strikes++;
+        lane.limited = true;
       }
-      if (rateLimited(err) && row.deferrals < MAX_DEFERRALS) {
-        const pause = Math.min(MAX_PAUSE_MS, err.retryAfter !== undefined ? err.retryAfter * 1000 : 500 * 2 ** lane.strikes);
-        if (lane.pausedUntil <= at) {
-          // One decrease per pause: the runs that were in flight together hit the same limit. A
-          // provider that names its wait says when the budget returns; without one, run fewer.
-          if (err.retryAfter === undefined) lane.window = Math.max(1, lane.window / 2);
-          lane.strikes++;
-          lane.limited = true;
-        }
-        lane.pausedUntil = Math.max(lane.pausedUntil, at + pause);
-        wakeLaneAt(key, lane.pausedUntil);
-        await store.update(row.id, { status: 'queued', deferrals: row.deferrals + 1, run_at: lane.pausedUntil, error: boundedErrorJSON(err, MAX_ERROR_BYTES) });
-        return;
-      }
-      const stored = boundedErrorJSON(err, MAX_ERROR_BYTES);
-      if (attempt <= row.max_retries && !FINAL_CODES.has(err.code)) {
-        const step = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1));
-        const wait = step / 2 + Math.random() * (step / 2);
-        wakeLaneAt(key, at + wait);
-        await store.update(row.id, { status: 'queued', attempts: attempt, run_at: at + wait, error: stored });
-        return;
-      }
-      await store.update(row.id, { status: 'failed', attempts: attempt, error: stored, finished_at: new Date(at).toISOString() });
-      announce(row);
+      lane.pausedUntil = Math.max(lane.pausedUntil, at + pause);
+      wakeLaneAt(key, lane.pausedUntil);
+      patch = { status: 'queued', attempts: attempt - 1, deferrals: row.deferrals + 1, run_at: lane.pausedUntil, error: boundedErrorJSON(failure, MAX_ERROR_BYTES), claimed_by: null };
+    } else if (attempt <= row.max_retries && !FINAL_CODES.has(failure.code)) {
+      const step = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1));
+      const wait = step / 2 + Math.random() * (step / 2);
+      wakeLaneAt(key, at + wait);
+      patch = { status: 'queued', attempts: attempt, run_at: at + wait, error: boundedErrorJSON(failure, MAX_ERROR_BYTES), claimed_by: null };
+    } else {
+      patch = { status: 'failed', attempts: attempt, error: boundedErrorJSON(failure, MAX_ERROR_BYTES), finished_at: finished, claimed_by: null, input: null };
     }
+    if ((await record(row.id, patch)) && (patch.status === 'succeeded' || patch.status === 'failed')) announce(row);
+  };
+
+  /** Writes an outcome, retrying a failing store (full disk, busy file) a few times; false when it is not ours to write. */
+  const record = async (id: string, patch: Parameters<AsyncActionStore['update']>[2]): Promise<boolean> => {
+    for (const delay of [100, 500, 2000, -1]) {
+      try {
+        const written = await store.update(id, owner, patch);
+        if (!written) logger?.warn({ id }, 'async actions: another queue took this action over; its outcome here is dropped');
+        return written;
+      } catch (error) {
+        if (delay < 0) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    return false;
   };
 
   const announce = (row: AsyncActionRow): void => {
@@ -405,11 +436,29 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       if (!Number.isInteger(request.maxRetries) || request.maxRetries < 0 || request.maxRetries > MAX_ASYNC_RETRIES) {
         throw new PatchbayError('INVALID_ARGUMENT', `X-Max-Retries must be a whole number from 0 to ${MAX_ASYNC_RETRIES} (got ${request.maxRetries}).`);
       }
+      const hash = requestHash(request);
+      const idempotencyScope = request.scope.keyId ?? '';
+      const reused = (held: AsyncActionRow): { row: AsyncActionRow; created: boolean } => {
+        if (held.request_hash === hash) return { row: held, created: false };
+        throw new PatchbayError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency-Key "${request.idempotencyKey}" was used for a different request (action ${held.integration_id}/${held.action_name} for "${held.connection_id}" with other input). Use a new key for a new request.`,
+          { details: { id: held.id } },
+        );
+      };
+      // A retried trigger gets its row back before any cap is counted.
+      if (request.idempotencyKey !== undefined) {
+        const held = await store.findByIdempotencyKey(idempotencyScope, request.idempotencyKey);
+        if (held) return reused(held);
+      }
+      // One key's backlog (a provider that keeps limiting it) cannot take the whole queue.
+      if ((await store.countUnfinished(idempotencyScope)) >= maxUnfinishedPerKey) {
+        throw new PatchbayError('RATE_LIMITED', `This API key has ${maxUnfinishedPerKey} asynchronous actions waiting already; retry after 5 s, once some have run.`, { retryAfter: 5 });
+      }
       if ((await store.countUnfinished()) >= maxUnfinished) {
         throw new PatchbayError('RATE_LIMITED', `${maxUnfinished} asynchronous actions are waiting already; retry after 5 s, or run this one synchronously (without X-Async).`, { retryAfter: 5 });
       }
       const at = now();
-      const hash = requestHash(request);
       const outcome = await store.insert({
         id: randomUUID(),
         integration_id: request.integrationId,
@@ -417,7 +466,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
         action_name: request.actionName,
         input: request.input,
         scope: { keyId: request.scope.keyId, connections: request.scope.connections, tools: request.scope.tools },
-        idempotency_scope: request.scope.keyId ?? '',
+        idempotency_scope: idempotencyScope,
         idempotency_key: request.idempotencyKey ?? null,
         request_hash: hash,
         status: 'queued',
@@ -430,16 +479,11 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
         created_at: new Date(at).toISOString(),
         started_at: null,
         finished_at: null,
+        claimed_by: null,
       });
-      if (!outcome.created && outcome.row.request_hash !== hash) {
-        throw new PatchbayError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency-Key "${request.idempotencyKey}" was used for a different request (action ${outcome.row.integration_id}/${outcome.row.action_name} for "${outcome.row.connection_id}" with other input). Use a new key for a new request.`,
-          { details: { id: outcome.row.id } },
-        );
-      }
-      if (outcome.created && enqueueOptions.immediate && !stopping && (await store.claim(outcome.row.id, new Date(now()).toISOString()))) {
-        start(outcome.row, laneOf(laneKey(request.integrationId, request.connectionId)));
+      if (!outcome.created) return reused(outcome.row);
+      if (outcome.created && enqueueOptions.immediate && !stopping && (await store.claim(outcome.row.id, new Date(now()).toISOString(), owner))) {
+        start(outcome.row, laneOf(laneKey(request.integrationId, request.connectionId)), true);
       } else if (outcome.created) pump(laneKey(request.integrationId, request.connectionId));
       return outcome;
     },

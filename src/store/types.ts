@@ -129,7 +129,13 @@ export interface SyncStore {
   listRuns(filter: { integrationId?: string; connectionId?: string; syncName?: string; status?: SyncRunRow['status']; limit?: number }): Promise<SyncRunRow[]>;
   getRun?(id: string): Promise<SyncRunRow | undefined>;
   getState(integrationId: string, connectionId: string, syncName: string): Promise<SyncStateRow | undefined>;
+  /**
+   * Writes a state row. On an existing row `frequency` is kept: writers that read the row before
+   * a frequency change (a run, the scheduler) never put the old one back; `setFrequency` changes it.
+   */
   setState(row: SyncStateRow): Promise<void>;
+  /** Sets one connection's own frequency on an existing state row; false when there is none. */
+  setFrequency(integrationId: string, connectionId: string, syncName: string, frequency: string | null): Promise<boolean>;
   listStates(filter?: { integrationId?: string; syncName?: string }): Promise<SyncStateRow[]>;
   /** The announced points of one sync for one connection, one per model announced so far. */
   listAnnouncements(integrationId: string, connectionId: string, syncName: string): Promise<SyncAnnouncementRow[]>;
@@ -179,7 +185,7 @@ export interface AsyncActionRow {
   /** sha256 of what was asked (integration, connection, action, input): a reused key must match it. */
   request_hash: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed';
-  /** Attempts made (rate-limit deferrals not counted). */
+  /** Attempts started (counted when claimed; rate-limit deferrals and stops given back). */
   attempts: number;
   /** Retries after a failed attempt (`X-Max-Retries`, 0-5). */
   max_retries: number;
@@ -194,6 +200,8 @@ export interface AsyncActionRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The queue (process) running it while `running`: who may record its outcome. */
+  claimed_by: string | null;
 }
 
 /** A connection's lane in the async queue, as `AsyncActionStore.due` takes it: `["github","alice"]`. */
@@ -208,6 +216,8 @@ export interface AsyncActionStore {
    */
   insert(row: AsyncActionRow): Promise<{ row: AsyncActionRow; created: boolean }>;
   get(id: string): Promise<AsyncActionRow | undefined>;
+  /** The row holding an idempotency key in a key scope, if any. */
+  findByIdempotencyKey(idempotencyScope: string, idempotencyKey: string): Promise<AsyncActionRow | undefined>;
   /**
    * Queued rows due at `now` (`run_at <= now`), oldest first, at most `limit`, leaving out the
    * lanes in `skipLanes` (each a `laneKey(integration_id, connection_id)`).
@@ -215,14 +225,26 @@ export interface AsyncActionStore {
   due(now: number, limit: number, skipLanes: readonly string[]): Promise<AsyncActionRow[]>;
   /** The queued rows of one connection due at `now`, oldest first, at most `limit` (read by index). */
   dueInLane(integrationId: string, connectionId: string, now: number, limit: number): Promise<AsyncActionRow[]>;
-  /** queued → running (sets `started_at`); false when the row is not queued any more (taken, gone). */
-  claim(id: string, startedAt: string): Promise<boolean>;
-  /** Changes a row's progress fields. */
-  update(id: string, patch: Partial<Pick<AsyncActionRow, 'status' | 'attempts' | 'deferrals' | 'run_at' | 'output' | 'error' | 'started_at' | 'finished_at'>>): Promise<void>;
-  /** Every running row back to queued, due now (their runner is gone); returns how many. */
-  requeueRunning(now: number): Promise<number>;
-  /** Rows not finished yet (queued or running). */
-  countUnfinished(): Promise<number>;
+  /**
+   * queued → running for `owner` (sets `started_at`, counts an attempt); false when the row is
+   * not queued any more (taken, gone).
+   */
+  claim(id: string, startedAt: string, owner: string): Promise<boolean>;
+  /**
+   * Records a running row's outcome, only while `owner` still holds it (running, claimed by it):
+   * false when another queue took it over, so a late outcome never overwrites a newer one.
+   */
+  update(id: string, owner: string, patch: Partial<Pick<AsyncActionRow, 'status' | 'attempts' | 'deferrals' | 'run_at' | 'output' | 'error' | 'finished_at' | 'claimed_by' | 'input'>>): Promise<boolean>;
+  /** Who runs the running rows ('' for rows of no known owner). */
+  runningOwners(): Promise<string[]>;
+  /**
+   * The running rows of an owner that is gone: back to queued, due at `now`, or failed with
+   * `error` when they had already started `max_retries + crashAllowance` attempts (an action that
+   * takes its process down does not run forever). Returns how many went back and how many failed.
+   */
+  recoverOwner(owner: string, now: number, error: SerializedError, crashAllowance: number): Promise<{ requeued: number; failed: number }>;
+  /** Rows not finished yet (queued or running), of one key scope or of all. */
+  countUnfinished(idempotencyScope?: string): Promise<number>;
   /** Deletes rows finished before `before` (ISO time); returns how many. */
   prune(before: string): Promise<number>;
 }

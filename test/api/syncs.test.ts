@@ -99,6 +99,9 @@ describe('syncs with @nangohq/node', () => {
     const bad = await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every blue moon'));
     assert.equal(bad.status, 400);
     assert.match(bad.error.message, /frequency/);
+    const tooOften = await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 seconds'));
+    assert.equal(tooOften.status, 400);
+    assert.match(tooOften.error.message, /30 seconds/);
     assert.equal((await failure(nango(BOB_ONLY).updateSyncConnectionFrequency('fake', 'issues', 'alice', 'every 5 minutes'))).status, 403);
     assert.equal((await failure(nango().updateSyncConnectionFrequency('fake', 'isues', 'alice', 'every 5 minutes'))).status, 404);
     assert.equal((await failure(nango().updateSyncConnectionFrequency('fake', 'issues', 'nobody', 'every 5 minutes'))).status, 404);

@@ -175,3 +175,83 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
   });
 }
+
+describe('async-action queue: an unlucky store and a crashed server', () => {
+  const open = (): Promise<Store> => openStore({ kind: 'sqlite', file: path.join(dir, `q-${++files}.sqlite`) });
+  const request = (input: unknown, patch: Partial<Parameters<AsyncActionQueue['enqueue']>[0]> = {}) => ({
+    integrationId: 'github', connectionId: 'alice', actionName: 'act', input, scope: KEY, maxRetries: 0, ...patch,
+  });
+
+  it('a store that fails for a moment while recording a success neither fails the action nor runs it twice', async () => {
+    const store = await open();
+    let failures = 2;
+    const flaky = {
+      ...store.asyncActions,
+      update: async (...args: Parameters<Store['asyncActions']['update']>) => {
+        if (args[2].status === 'succeeded' && failures-- > 0) throw new PatchbayError('STORE_ERROR', 'database or disk is full');
+        return store.asyncActions.update(...args);
+      },
+    };
+    let runs = 0;
+    const queue = startAsyncActionQueue({ store: flaky, locks: store.locks, leaseMs: 300, run: async () => (runs++, result('done')) });
+    const { row } = await queue.enqueue(request({ n: 1 }, { maxRetries: 3 }));
+    const done = await settled(queue, row.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.output, 'done');
+    assert.equal(runs, 1);
+    await queue.stop();
+    await store.close();
+  });
+
+  it('rows of a queue whose lease ran out are put back and run; past the crash allowance they fail; a live queue keeps its own', async () => {
+    const store = await open();
+    const row = (id: string, patch: Record<string, unknown> = {}) => ({
+      id, integration_id: 'github', connection_id: 'alice', action_name: 'act', input: { id }, scope: KEY, idempotency_scope: 'key-1', idempotency_key: null,
+      request_hash: 'h', status: 'queued' as const, attempts: 0, max_retries: 0, deferrals: 0, run_at: 0, output: null, error: null,
+      created_at: new Date().toISOString(), started_at: null, finished_at: null, claimed_by: null, ...patch,
+    });
+    await store.asyncActions.insert(row('00000000-0000-4000-8000-00000000000a'));
+    await store.asyncActions.claim('00000000-0000-4000-8000-00000000000a', new Date().toISOString(), 'ghost');
+    await store.asyncActions.insert(row('00000000-0000-4000-8000-00000000000b', { attempts: 3 }));
+    await store.asyncActions.claim('00000000-0000-4000-8000-00000000000b', new Date().toISOString(), 'ghost');
+    await store.asyncActions.insert(row('00000000-0000-4000-8000-00000000000c'));
+    await store.asyncActions.claim('00000000-0000-4000-8000-00000000000c', new Date().toISOString(), 'alive');
+    await store.locks.tryAcquire('queue:async-actions:runner:alive', 'alive', 60_000);
+    const ran: unknown[] = [];
+    const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, run: async (r) => (ran.push(r.input), result('again')) });
+    const resumed = await settled(queue, '00000000-0000-4000-8000-00000000000a');
+    assert.equal(resumed.output, 'again');
+    assert.deepEqual(ran, [{ id: '00000000-0000-4000-8000-00000000000a' }]);
+    const crashed = await settled(queue, '00000000-0000-4000-8000-00000000000b');
+    assert.equal(crashed.error?.code, 'FUNCTION_CRASHED');
+    assert.equal((await store.asyncActions.get('00000000-0000-4000-8000-00000000000c'))!.status, 'running', 'its queue is alive');
+    await queue.stop();
+    await store.close();
+  });
+
+  it('a synchronous trigger (immediate) that is rate limited fails at once with the wait, never deferred', async () => {
+    const store = await open();
+    const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, run: async () => { throw new PatchbayError('RATE_LIMITED', 'slow down', { retryAfter: 30 }); } });
+    const { row } = await queue.enqueue(request({ now: true }, { idempotencyKey: 'sync-1' }), { immediate: true });
+    const done = await settled(queue, row.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'RATE_LIMITED');
+    assert.equal(done.error?.retryAfter, 30);
+    assert.equal(done.deferrals, 0);
+    await queue.stop();
+    await store.close();
+  });
+
+  it('a replayed idempotency key answers before the caps are counted; one key cannot fill the queue', async () => {
+    const store = await open();
+    const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, maxUnfinishedPerKey: 2, concurrency: 1, run: (r) => new Promise((_, reject) => r.signal!.addEventListener('abort', () => reject(new PatchbayError('ABORTED', 'stop')))) });
+    const first = await queue.enqueue(request({ a: 1 }, { idempotencyKey: 'i1' }));
+    await queue.enqueue(request({ a: 2 }));
+    await assert.rejects(queue.enqueue(request({ a: 3 })), (error: PatchbayError) => error.code === 'RATE_LIMITED' && /This API key/.test(error.message));
+    assert.equal((await queue.enqueue(request({ a: 1 }, { idempotencyKey: 'i1' }))).row.id, first.row.id, 'the replay is not refused');
+    const other = await queue.enqueue(request({ a: 4 }, { scope: { ...KEY, keyId: 'key-2' } }));
+    assert.equal(other.created, true, 'another key has its own room');
+    await queue.stop();
+    await store.close();
+  });
+});

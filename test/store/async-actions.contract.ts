@@ -29,6 +29,7 @@ export function asyncActionRow(patch: Partial<AsyncActionRow> = {}): AsyncAction
     created_at: '2026-11-29T10:00:00.000Z',
     started_at: null,
     finished_at: null,
+    claimed_by: null,
     ...patch,
   };
 }
@@ -77,37 +78,67 @@ export function runAsyncActionStoreContract(name: string, open: () => Promise<St
       assert.deepEqual(await store.asyncActions.dueInLane('gitlab', 'alice', 10_000, 10), []);
     }));
 
-    it('claims a queued row once; a running row is not due', withStore(async (store) => {
+    it('claims a queued row once, for one owner, counting the attempt; a running row is not due', withStore(async (store) => {
       const row = asyncActionRow();
       await store.asyncActions.insert(row);
-      assert.equal(await store.asyncActions.claim(row.id, '2026-11-29T10:00:01.000Z'), true);
-      assert.equal(await store.asyncActions.claim(row.id, '2026-11-29T10:00:02.000Z'), false);
-      assert.equal(await store.asyncActions.claim('missing', '2026-11-29T10:00:02.000Z'), false);
+      assert.equal(await store.asyncActions.claim(row.id, '2026-11-29T10:00:01.000Z', 'q1'), true);
+      assert.equal(await store.asyncActions.claim(row.id, '2026-11-29T10:00:02.000Z', 'q2'), false);
+      assert.equal(await store.asyncActions.claim('missing', '2026-11-29T10:00:02.000Z', 'q1'), false);
       const claimed = (await store.asyncActions.get(row.id))!;
       assert.equal(claimed.status, 'running');
       assert.equal(claimed.started_at, '2026-11-29T10:00:01.000Z');
+      assert.equal(claimed.claimed_by, 'q1');
+      assert.equal(claimed.attempts, 1);
       assert.deepEqual(await store.asyncActions.due(10_000, 10, []), []);
       assert.equal(await store.asyncActions.countUnfinished(), 1);
+      assert.equal(await store.asyncActions.countUnfinished('key-1'), 1);
+      assert.equal(await store.asyncActions.countUnfinished('key-2'), 0);
     }));
 
-    it('records a result and an error, and requeues what was running', withStore(async (store) => {
-      const done = asyncActionRow();
+    it('records an outcome only for the owner holding the row; finds a row by idempotency key', withStore(async (store) => {
+      const done = asyncActionRow({ idempotency_key: 'k1' });
       const failed = asyncActionRow();
-      const interrupted = asyncActionRow();
-      for (const row of [done, failed, interrupted]) {
+      for (const row of [done, failed]) {
         await store.asyncActions.insert(row);
-        await store.asyncActions.claim(row.id, '2026-11-29T10:00:01.000Z');
+        await store.asyncActions.claim(row.id, '2026-11-29T10:00:01.000Z', 'q1');
       }
-      await store.asyncActions.update(done.id, { status: 'succeeded', attempts: 1, output: { url: 'x', list: [1] }, finished_at: '2026-11-29T10:00:02.000Z' });
-      await store.asyncActions.update(failed.id, { status: 'failed', attempts: 2, error: { name: 'PatchbayError', code: 'ACTION_ERROR', message: 'no', details: { a: 1 } }, finished_at: '2026-11-29T10:00:03.000Z' });
-      assert.deepEqual((await store.asyncActions.get(done.id))!.output, { url: 'x', list: [1] });
+      assert.equal(await store.asyncActions.update(done.id, 'q2', { status: 'failed' }), false, 'not the owner');
+      assert.equal(await store.asyncActions.update(done.id, 'q1', { status: 'succeeded', output: { url: 'x', list: [1] }, finished_at: '2026-11-29T10:00:02.000Z', claimed_by: null, input: null }), true);
+      assert.equal(await store.asyncActions.update(done.id, 'q1', { status: 'failed' }), false, 'not running any more');
+      await store.asyncActions.update(failed.id, 'q1', { status: 'failed', attempts: 2, error: { name: 'PatchbayError', code: 'ACTION_ERROR', message: 'no', details: { a: 1 } }, finished_at: '2026-11-29T10:00:03.000Z' });
+      const stored = (await store.asyncActions.get(done.id))!;
+      assert.deepEqual(stored.output, { url: 'x', list: [1] });
+      assert.equal(stored.status, 'succeeded');
+      assert.equal(stored.input, null, 'the input is dropped once finished');
       assert.deepEqual((await store.asyncActions.get(failed.id))!.error, { name: 'PatchbayError', code: 'ACTION_ERROR', message: 'no', details: { a: 1 } });
-      assert.equal(await store.asyncActions.countUnfinished(), 1);
-      assert.equal(await store.asyncActions.requeueRunning(7000), 1);
-      const requeued = (await store.asyncActions.get(interrupted.id))!;
-      assert.equal(requeued.status, 'queued');
-      assert.equal(requeued.run_at, 7000);
-      assert.equal((await store.asyncActions.get(done.id))!.status, 'succeeded');
+      assert.equal((await store.asyncActions.findByIdempotencyKey('key-1', 'k1'))!.id, done.id);
+      assert.equal(await store.asyncActions.findByIdempotencyKey('key-2', 'k1'), undefined);
+      assert.equal(await store.asyncActions.countUnfinished(), 0);
+    }));
+
+    it('puts back the running rows of an owner that is gone; fails those past their crash allowance', withStore(async (store) => {
+      const fresh = asyncActionRow();
+      const crashy = asyncActionRow({ attempts: 3, max_retries: 0 });
+      const other = asyncActionRow();
+      for (const row of [fresh, crashy]) {
+        await store.asyncActions.insert(row);
+        await store.asyncActions.claim(row.id, '2026-11-29T10:00:01.000Z', 'dead');
+      }
+      await store.asyncActions.insert(other);
+      await store.asyncActions.claim(other.id, '2026-11-29T10:00:01.000Z', 'alive');
+      assert.deepEqual((await store.asyncActions.runningOwners()).sort(), ['alive', 'dead']);
+      const crash = { name: 'PatchbayError', code: 'FUNCTION_CRASHED' as const, message: 'cut off' };
+      assert.deepEqual(await store.asyncActions.recoverOwner('dead', 7000, crash, 2), { requeued: 1, failed: 1 });
+      const back = (await store.asyncActions.get(fresh.id))!;
+      assert.equal(back.status, 'queued');
+      assert.equal(back.run_at, 7000);
+      assert.equal(back.claimed_by, null);
+      assert.equal(back.attempts, 1, 'the cut-off attempt stays counted');
+      const gaveUp = (await store.asyncActions.get(crashy.id))!;
+      assert.equal(gaveUp.status, 'failed');
+      assert.equal(gaveUp.error?.code, 'FUNCTION_CRASHED');
+      assert.equal((await store.asyncActions.get(other.id))!.status, 'running', 'a live owner keeps its rows');
+      assert.deepEqual(await store.asyncActions.runningOwners(), ['alive']);
     }));
 
     it('prunes finished rows older than the cut-off, never unfinished ones', withStore(async (store) => {

@@ -55,6 +55,13 @@ export function runSyncStoreContract({ name, create }: { name: string; create: (
       await store.setState({ ...row, connection_id: 'bob', frequency: 'every 5 minutes' });
       assert.deepEqual(await store.getState('github', 'alice', 'issues'), { ...row, paused: true, last_run_id: 'r1' });
       assert.equal((await store.getState('github', 'bob', 'issues'))!.frequency, 'every 5 minutes');
+      // A writer holding an older copy of the row does not put an old frequency back.
+      await store.setState({ ...row, connection_id: 'bob', frequency: null, paused: true });
+      assert.equal((await store.getState('github', 'bob', 'issues'))!.frequency, 'every 5 minutes');
+      assert.equal((await store.getState('github', 'bob', 'issues'))!.paused, true);
+      assert.equal(await store.setFrequency('github', 'bob', 'issues', '0 * * * *'), true);
+      assert.equal((await store.getState('github', 'bob', 'issues'))!.frequency, '0 * * * *');
+      assert.equal(await store.setFrequency('github', 'carol', 'issues', '0 * * * *'), false, 'no row: nothing to set');
       assert.equal((await store.listStates()).length, 2);
       assert.equal((await store.listStates({ syncName: 'issues', integrationId: 'github' })).length, 2);
       assert.equal((await store.listStates({ integrationId: 'other' })).length, 0);

@@ -39,6 +39,8 @@ export interface ActionRouteDeps {
 
 /** Longest `?wait=` a poll may ask for, in seconds. */
 const MAX_WAIT_S = 60;
+/** Longest a synchronous trigger with an Idempotency-Key waits for its run (a retry may find it still running). */
+const SYNC_WAIT_MS = 15 * 60_000;
 
 /** The body of `POST /action/trigger` (also in GET /openapi.json). */
 export const TriggerBody = z.object({
@@ -85,8 +87,13 @@ export function triggerAction(deps: ActionRouteDeps): (c: Context<AppEnv>) => Pr
     const replayed: Record<string, string> = created ? {} : { 'idempotent-replayed': 'true' };
     if (async) return jsonResponse(202, { id: row.id, statusUrl: `/action/${row.id}` }, replayed);
     // Synchronous with an Idempotency-Key: the first trigger runs it; a retry waits for the same run.
-    const finished = await queue.wait(row.id, Number.POSITIVE_INFINITY, c.req.raw.signal);
+    const finished = await queue.wait(row.id, SYNC_WAIT_MS, c.req.raw.signal);
     if (!finished) throw new PatchbayError('NOT_FOUND', `The action run ${row.id} is gone (its result was pruned). Trigger it again with a new Idempotency-Key.`);
+    if (finished.status === 'queued' || finished.status === 'running') {
+      throw new PatchbayError('TIMEOUT', `The action is still ${finished.status} after ${SYNC_WAIT_MS / 60_000} minutes; its result will be at GET /action/${finished.id} (the same Idempotency-Key also answers with it).`, {
+        details: { id: finished.id, statusUrl: `/action/${finished.id}` },
+      });
+    }
     return outcomeResponse(finished, replayed, (code) => statusForCode(code));
   };
 }
@@ -136,7 +143,9 @@ function outcomeResponse(row: AsyncActionRow, headers: Record<string, string>, f
   if (row.status === 'succeeded') return jsonResponse(200, row.output ?? null, headers);
   const error = row.error ?? { name: 'PatchbayError', code: 'INTERNAL', message: 'The action failed without an error.' };
   const { name: _name, ...body } = error;
-  return jsonResponse(failureStatus(error.code), { error: { ...body, attempts: row.attempts } }, headers);
+  const status = failureStatus(error.code);
+  const retryAfter = status === 429 && error.retryAfter !== undefined ? { 'retry-after': String(Math.ceil(error.retryAfter)) } : {};
+  return jsonResponse(status, { error: { ...body, attempts: row.attempts } }, { ...headers, ...retryAfter });
 }
 
 function describeRow(row: AsyncActionRow): Record<string, unknown> {

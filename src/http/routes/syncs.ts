@@ -162,6 +162,9 @@ export function syncStatus(deps: SyncRouteDeps): (c: Context<AppEnv>) => Promise
   };
 }
 
+/** The shortest interval a connection's own frequency may have. */
+const MIN_CONNECTION_INTERVAL_MS = 30_000;
+
 /** The body of `PUT /sync/update-connection-frequency`. */
 export const FrequencyBody = z.object({
   sync_name: z.string().min(1),
@@ -184,16 +187,27 @@ export function updateConnectionFrequency(deps: SyncRouteDeps): (c: Context<AppE
     const [fn] = syncsOf(deps, integrationId, [body.sync_variant === undefined ? body.sync_name : { name: body.sync_name, variant: body.sync_variant }]);
     await connectionsOf(deps, c.get('scope'), integrationId, body.connection_id);
     if (body.frequency !== null) {
+      let parsed;
       try {
-        parseFrequency(body.frequency);
+        parsed = parseFrequency(body.frequency);
       } catch (error) {
         throw invalid(`frequency: ${(error as Error).message}`);
       }
+      if ('intervalMs' in parsed && parsed.intervalMs < MIN_CONNECTION_INTERVAL_MS) {
+        throw invalid(`frequency: "${body.frequency}" is more often than every ${MIN_CONNECTION_INTERVAL_MS / 1000} seconds, the shortest a connection may ask for.`);
+      }
     }
-    const state = (await deps.store.syncs.getState(integrationId, body.connection_id, fn!.name)) ?? defaultSyncState(integrationId, body.connection_id, fn!.name);
+    const held = await deps.store.syncs.getState(integrationId, body.connection_id, fn!.name);
+    // Never seen: the state it would have, paused when the sync does not start by itself.
+    const state = held ?? { ...defaultSyncState(integrationId, body.connection_id, fn!.name), paused: fn!.autoStart === false };
     const next = { ...state, frequency: body.frequency };
     if (!state.paused) next.next_run_at = new Date(nextRunAt(forConnection(fn!, next), Date.now())).toISOString();
-    await deps.store.syncs.setState(next);
+    // The frequency alone (a run writing its state meanwhile cannot undo it), then the next run.
+    if (!held) await deps.store.syncs.setState(next);
+    else {
+      await deps.store.syncs.setFrequency(integrationId, body.connection_id, fn!.name, body.frequency);
+      await deps.store.syncs.setState(next);
+    }
     return c.json({ frequency: body.frequency ?? fn!.frequency ?? fn!.cron ?? null });
   };
 }

@@ -25,6 +25,10 @@ export function createMemoryAsyncActionStore(): AsyncActionStore {
       const row = rows.get(id);
       return row ? structuredClone(row) : undefined;
     },
+    async findByIdempotencyKey(idempotencyScope, idempotencyKey) {
+      for (const row of rows.values()) if (row.idempotency_scope === idempotencyScope && row.idempotency_key === idempotencyKey) return structuredClone(row);
+      return undefined;
+    },
     async due(now, limit, skipLanes) {
       return queued(skipLanes)
         .filter((row) => row.run_at <= now)
@@ -39,30 +43,40 @@ export function createMemoryAsyncActionStore(): AsyncActionStore {
         .slice(0, limit)
         .map((row) => structuredClone(row));
     },
-    async claim(id, startedAt) {
+    async claim(id, startedAt, owner) {
       const row = rows.get(id);
       if (!row || row.status !== 'queued') return false;
-      row.status = 'running';
-      row.started_at = startedAt;
+      Object.assign(row, { status: 'running', started_at: startedAt, claimed_by: owner, attempts: row.attempts + 1 });
       return true;
     },
-    async update(id, patch) {
+    async update(id, owner, patch) {
       const row = rows.get(id);
-      if (row) Object.assign(row, structuredClone(patch));
+      if (!row || row.status !== 'running' || row.claimed_by !== owner) return false;
+      Object.assign(row, structuredClone(patch));
+      return true;
     },
-    async requeueRunning(now) {
+    async runningOwners() {
+      return [...new Set([...rows.values()].filter((row) => row.status === 'running').map((row) => row.claimed_by ?? ''))];
+    },
+    async recoverOwner(owner, now, error, crashAllowance) {
+      const out = { requeued: 0, failed: 0 };
+      for (const row of rows.values()) {
+        if (row.status !== 'running' || (row.claimed_by ?? '') !== owner) continue;
+        if (row.attempts > row.max_retries + crashAllowance) {
+          Object.assign(row, { status: 'failed', error: structuredClone(error), finished_at: new Date(now).toISOString(), claimed_by: null, input: null });
+          out.failed++;
+        } else {
+          Object.assign(row, { status: 'queued', run_at: now, claimed_by: null });
+          out.requeued++;
+        }
+      }
+      return out;
+    },
+    async countUnfinished(idempotencyScope) {
       let count = 0;
       for (const row of rows.values()) {
-        if (row.status !== 'running') continue;
-        row.status = 'queued';
-        row.run_at = now;
-        count++;
+        if ((row.status === 'queued' || row.status === 'running') && (idempotencyScope === undefined || row.idempotency_scope === idempotencyScope)) count++;
       }
-      return count;
-    },
-    async countUnfinished() {
-      let count = 0;
-      for (const row of rows.values()) if (row.status === 'queued' || row.status === 'running') count++;
       return count;
     },
     async prune(before) {

@@ -45,7 +45,15 @@ export function createMemorySyncStore(): SyncStore & { getRun(id: string): Promi
       return row ? { ...row } : undefined;
     },
     async setState(row) {
-      states.set(stateKey(row.integration_id, row.connection_id, row.sync_name), { ...row });
+      const key = stateKey(row.integration_id, row.connection_id, row.sync_name);
+      const held = states.get(key);
+      states.set(key, { ...row, frequency: held ? held.frequency : (row.frequency ?? null) });
+    },
+    async setFrequency(integrationId, connectionId, syncName, frequency) {
+      const held = states.get(stateKey(integrationId, connectionId, syncName));
+      if (!held) return false;
+      held.frequency = frequency;
+      return true;
     },
     async listStates(filter = {}) {
       return [...states.values()]

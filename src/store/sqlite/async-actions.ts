@@ -39,12 +39,18 @@ CREATE INDEX async_actions_finished ON async_actions (finished_at) WHERE finishe
 /** The async-actions schema steps for the shared migration runner (append, never edit). */
 export const ASYNC_ACTIONS_MIGRATIONS: MigrationList = {
   concern: 'async_actions',
-  steps: [SCHEMA, 'CREATE INDEX async_actions_lane ON async_actions (status, integration_id, connection_id, run_at)'],
+  steps: [
+    SCHEMA,
+    'CREATE INDEX async_actions_lane ON async_actions (status, integration_id, connection_id, run_at)',
+    // Who runs a running row (only it records the outcome), and unfinished rows counted per key.
+    `ALTER TABLE async_actions ADD COLUMN claimed_by TEXT;
+     CREATE INDEX async_actions_key_status ON async_actions (idempotency_scope, status);`,
+  ],
 };
 
 const COLUMNS = [
   'id', 'integration_id', 'connection_id', 'action_name', 'input', 'scope', 'idempotency_scope', 'idempotency_key', 'request_hash',
-  'status', 'attempts', 'max_retries', 'deferrals', 'run_at', 'output', 'error', 'created_at', 'started_at', 'finished_at',
+  'status', 'attempts', 'max_retries', 'deferrals', 'run_at', 'output', 'error', 'created_at', 'started_at', 'finished_at', 'claimed_by',
 ] as const;
 
 /** JSON columns hold `null` for "none"; `undefined` (no input) is stored as SQL NULL. */
@@ -72,6 +78,7 @@ function toRow(raw: Record<string, unknown>): AsyncActionRow {
     created_at: String(raw['created_at']),
     started_at: (raw['started_at'] as string | null) ?? null,
     finished_at: (raw['finished_at'] as string | null) ?? null,
+    claimed_by: (raw['claimed_by'] as string | null) ?? null,
   };
 }
 
@@ -94,9 +101,15 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
   const dueInLane = db.prepare(
     `SELECT * FROM async_actions WHERE status = 'queued' AND integration_id = ? AND connection_id = ? AND run_at <= ? ORDER BY run_at, rowid LIMIT ?`,
   );
-  const claim = db.prepare(`UPDATE async_actions SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`);
-  const requeue = db.prepare(`UPDATE async_actions SET status = 'queued', run_at = ? WHERE status = 'running'`);
+  const claim = db.prepare(`UPDATE async_actions SET status = 'running', started_at = ?, claimed_by = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`);
+  const owners = db.prepare(`SELECT DISTINCT COALESCE(claimed_by, '') AS owner FROM async_actions WHERE status = 'running'`);
+  const failCrashed = db.prepare(
+    `UPDATE async_actions SET status = 'failed', error = ?, finished_at = ?, claimed_by = NULL, input = 'null'
+     WHERE status = 'running' AND COALESCE(claimed_by, '') = ? AND attempts > max_retries + ?`,
+  );
+  const requeueOwner = db.prepare(`UPDATE async_actions SET status = 'queued', run_at = ?, claimed_by = NULL WHERE status = 'running' AND COALESCE(claimed_by, '') = ?`);
   const unfinished = db.prepare(`SELECT COUNT(*) AS n FROM async_actions WHERE status IN ('queued', 'running')`);
+  const unfinishedOf = db.prepare(`SELECT COUNT(*) AS n FROM async_actions WHERE idempotency_scope = ? AND status IN ('queued', 'running')`);
   const prune = db.prepare('DELETE FROM async_actions WHERE finished_at IS NOT NULL AND finished_at < ?');
 
   return {
@@ -126,25 +139,42 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
     async dueInLane(integrationId, connectionId, now, limit) {
       return (dueInLane.all(integrationId, connectionId, now, limit) as Array<Record<string, unknown>>).map(toRow);
     },
-    async claim(id, startedAt) {
-      return Number(claim.run(startedAt, id).changes) === 1;
+    async findByIdempotencyKey(idempotencyScope, idempotencyKey) {
+      const raw = byKey.get(idempotencyScope, idempotencyKey) as Record<string, unknown> | undefined;
+      return raw ? toRow(raw) : undefined;
     },
-    async update(id, patch) {
+    async claim(id, startedAt, owner) {
+      return Number(claim.run(startedAt, owner, id).changes) === 1;
+    },
+    async update(id, owner, patch) {
       const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
-      if (entries.length === 0) return;
-      const sql = `UPDATE async_actions SET ${entries.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`;
-      const values = entries.map(([column, value]) => (column === 'output' || column === 'error' ? json(value) : (value as string | number | null)));
+      if (entries.length === 0) return true;
+      const sql = `UPDATE async_actions SET ${entries.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? AND status = 'running' AND claimed_by = ?`;
+      const values = entries.map(([column, value]) => (column === 'output' || column === 'error' || column === 'input' ? json(value) : (value as string | number | null)));
       try {
-        statement(db, sql).run(...values, id);
+        return Number(statement(db, sql).run(...values, id, owner).changes) === 1;
       } catch (error) {
-        throw storeError(`update the asynchronous action ${id}`, error);
+        throw storeError(`record the outcome of the asynchronous action ${id}`, error);
       }
     },
-    async requeueRunning(now) {
-      return Number(requeue.run(now).changes);
+    async runningOwners() {
+      return (owners.all() as Array<{ owner: string }>).map((row) => row.owner);
     },
-    async countUnfinished() {
-      return Number((unfinished.get() as { n: number | bigint }).n);
+    async recoverOwner(owner, now, error, crashAllowance) {
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        const failed = Number(failCrashed.run(JSON.stringify(error), new Date(now).toISOString(), owner, crashAllowance).changes);
+        const requeued = Number(requeueOwner.run(now, owner).changes);
+        db.exec('COMMIT');
+        return { requeued, failed };
+      } catch (cause) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw storeError('put back the actions of a stopped queue', cause);
+      }
+    },
+    async countUnfinished(idempotencyScope) {
+      const row = (idempotencyScope === undefined ? unfinished.get() : unfinishedOf.get(idempotencyScope)) as { n: number | bigint };
+      return Number(row.n);
     },
     async prune(before) {
       return Number(prune.run(before).changes);

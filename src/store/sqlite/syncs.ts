@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { PatchbayError } from '../../errors.ts';
+import { statement } from './database.ts';
 import { migrate, type MigrationList } from './migrations.ts';
 import type { SyncAnnouncementRow, SyncRunRow, SyncStateRow, SyncStore } from '../types.ts';
 
@@ -118,7 +119,7 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (integration_id, connection_id, sync_name) DO UPDATE SET
        paused = excluded.paused, last_run_id = excluded.last_run_id,
-       last_success_at = excluded.last_success_at, next_run_at = excluded.next_run_at, frequency = excluded.frequency`,
+       last_success_at = excluded.last_success_at, next_run_at = excluded.next_run_at`,
   );
   const listAnnounced = db.prepare(
     'SELECT integration_id, connection_id, sync_name, model, cursor, announced_at FROM sync_announcements WHERE integration_id = ? AND connection_id = ? AND sync_name = ? ORDER BY model',
@@ -166,6 +167,10 @@ export function createSqliteSyncStore(db: DatabaseSync): SyncStore & { getRun(id
     },
     async setState(row) {
       putState.run(row.integration_id, row.connection_id, row.sync_name, row.paused ? 1 : 0, row.last_run_id, row.last_success_at, row.next_run_at, row.frequency ?? null);
+    },
+    async setFrequency(integrationId, connectionId, syncName, frequency) {
+      const result = statement(db, 'UPDATE sync_state SET frequency = ? WHERE integration_id = ? AND connection_id = ? AND sync_name = ?').run(frequency, integrationId, connectionId, syncName);
+      return Number(result.changes) === 1;
     },
     async listStates(filter = {}) {
       const where: string[] = [];
