@@ -67,6 +67,9 @@ export interface AsyncActionQueueOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Told once a row has finished, succeeded or failed (the "async action completed" webhook); not awaited. */
   onFinished?: (row: AsyncActionRow) => Promise<void>;
+  /** `onFinished` calls at once (default 16), and how many may wait for one (default 10,000). */
+  announceConcurrency?: number;
+  maxPendingAnnouncements?: number;
   /** Actions running at once, all connections together (default 32). */
   concurrency?: number;
   /** Actions running at once on one connection before any rate limit is seen, and the most ever (default 4 and 16). */
@@ -154,6 +157,8 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   const laneMax = Math.max(laneStart, options.laneMax ?? 16);
   const maxUnfinished = options.maxUnfinished ?? 100_000;
   const maxUnfinishedPerKey = options.maxUnfinishedPerKey ?? 10_000;
+  const announceConcurrency = options.announceConcurrency ?? 16;
+  const maxPendingAnnouncements = options.maxPendingAnnouncements ?? 10_000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const leaseMs = options.leaseMs ?? 5000;
   const retryBaseMs = options.retryBaseMs ?? 1000;
@@ -423,8 +428,32 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     return false;
   };
 
+  /**
+   * Tells `onFinished` of a finished row, a few at a time: a backend whose webhook URL hangs or
+   * fails (each delivery retried for about half a minute) holds `announceConcurrency` deliveries,
+   * not one per finished action. Past `maxPendingAnnouncements` waiting, an announcement is
+   * dropped with a warning; the result stays at `GET /action/:id`.
+   */
+  const announcing = { running: 0, waiting: [] as AsyncActionRow[], dropped: 0 };
   const announce = (row: AsyncActionRow): void => {
-    options.onFinished?.(row).catch((error) => logger?.warn({ id: row.id, err: String(error) }, 'async actions: the completion webhook failed'));
+    if (!options.onFinished) return;
+    if (announcing.running >= announceConcurrency) {
+      if (announcing.waiting.length >= maxPendingAnnouncements) {
+        if (announcing.dropped++ % 1000 === 0) logger?.warn({ dropped: announcing.dropped }, 'async actions: completion webhooks are backed up; dropping announcements (results stay at GET /action/:id)');
+        return;
+      }
+      announcing.waiting.push(row);
+      return;
+    }
+    announcing.running++;
+    options
+      .onFinished(row)
+      .catch((error: unknown) => logger?.warn({ id: row.id, err: String(error) }, 'async actions: the completion webhook failed'))
+      .finally(() => {
+        announcing.running--;
+        const next = announcing.waiting.shift();
+        if (next) announce(next);
+      });
   };
 
   const interval = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));

@@ -255,3 +255,40 @@ describe('async-action queue: an unlucky store and a crashed server', () => {
     await store.close();
   });
 });
+
+describe('async-action queue: completion announcements', () => {
+  it('a backend whose webhook hangs holds a few deliveries, not one per action; past the backlog they are dropped and every action still finishes', async () => {
+    const store = await openStore({ kind: 'memory' });
+    let calls = 0;
+    let inFlight = 0;
+    let peak = 0;
+    const hanging: Array<() => void> = [];
+    const queue = startAsyncActionQueue({
+      store: store.asyncActions,
+      locks: store.locks,
+      leaseMs: 300,
+      announceConcurrency: 3,
+      maxPendingAnnouncements: 5,
+      run: async () => result('ok'),
+      onFinished: () => {
+        calls++;
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        return new Promise<void>((resolve) => hanging.push(() => (inFlight--, resolve())));
+      },
+    });
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push((await queue.enqueue({ integrationId: 'github', connectionId: 'alice', actionName: 'act', input: { i }, scope: KEY, maxRetries: 0 })).row.id);
+    for (const id of ids) assert.equal((await settled(queue, id)).status, 'succeeded');
+    assert.equal(peak, 3, 'three deliveries at once');
+    assert.equal(calls, 3);
+    // The hung ones end: the five that waited are delivered, the other twelve were dropped.
+    while (hanging.length > 0) {
+      hanging.shift()!();
+      await sleep(5);
+    }
+    assert.equal(calls, 8);
+    await queue.stop();
+    await store.close();
+  });
+});
