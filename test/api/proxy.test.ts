@@ -126,6 +126,7 @@ it('a 200 MB upload streams to the provider as it arrives: every byte, its lengt
   assert.equal(answer.contentLength, String(size), 'the length went along');
   assert.equal(ctx.api.requests.at(-1)?.headers['x-api-key'], 'test-api-key');
   const grown = peak() - before;
+  console.log(`upload: ${UPLOAD_MB} MB streamed through; the server's peak RSS grew by ${grown.toFixed(0)} MB`);
   assert.ok(grown < UPLOAD_MB / 2, `the server's peak RSS grew by ${grown.toFixed(0)} MB for a ${UPLOAD_MB} MB upload`);
   // Without a length (chunked), it streams too.
   const chunked = upload(3 * 1024 * 1024);
