@@ -4,6 +4,8 @@
  * to the fake API, with 32 concurrent clients each, in interleaved 1 s rounds of the same run. The
  * fake API runs in a process of its own. Prints calls/s and the ratio to direct (issue #14's goal:
  * ≥ 0.7x), and the p50 of one client alone through each path (goal for the proxy: under 0.5 ms added).
+ * The peer is a minimal Node proxy (bench/api/minimal-proxy.ts: node:http in, undici out) in its
+ * own process, measured in the same rounds: what any Node server in the middle costs on this host.
  *
  * Then asynchronous actions (`X-Async: true`): how fast a backlog of `--async` triggers of
  * `get-issue` completes, against the synchronous trigger's calls/s above; and a backlog of writes
@@ -13,6 +15,7 @@
  *
  *   node bench/api/index.ts [--seconds 5] [--clients 32] [--async 2000] [--limit 200]
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -55,6 +58,19 @@ const trigger: Call = async () => {
     headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json', 'connection-id': 'alice', 'provider-config-key': 'fake' },
   });
   if (res.statusCode !== 200) throw new Error(`trigger: ${res.statusCode} ${await res.body.text()}`);
+  await res.body.json();
+};
+
+// The peer: a minimal Node proxy (node:http in, undici out) in its own process.
+const peer = await new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./minimal-proxy.ts', import.meta.url)), api.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.once('data', (line: string) => resolve({ url: line.trim(), child }));
+  child.once('exit', (code) => reject(new Error(`the minimal proxy exited (${code})`)));
+});
+const viaPeer: Call = async () => {
+  const res = await request(`${peer.url}/issues/1`, { dispatcher: agent });
+  if (res.statusCode !== 200) throw new Error(`peer: ${res.statusCode}`);
   await res.body.json();
 };
 
@@ -164,18 +180,21 @@ try {
   await round(direct, 500, CLIENTS);
   await round(trigger, 500, CLIENTS);
   await round(viaProxy, 500, CLIENTS);
-  const rates = { direct: 0, trigger: 0, proxy: 0 };
+  await round(viaPeer, 500, CLIENTS);
+  const rates = { direct: 0, trigger: 0, proxy: 0, peer: 0 };
   for (let i = 0; i < SECONDS; i++) {
     rates.direct += (await round(direct, 1000, CLIENTS)) / SECONDS;
     rates.trigger += (await round(trigger, 1000, CLIENTS)) / SECONDS;
     rates.proxy += (await round(viaProxy, 1000, CLIENTS)) / SECONDS;
+    rates.peer += (await round(viaPeer, 1000, CLIENTS)) / SECONDS;
   }
-  const [directP50, triggerP50, proxyP50] = [await p50(direct), await p50(trigger), await p50(viaProxy)];
+  const [directP50, triggerP50, proxyP50, peerP50] = [await p50(direct), await p50(trigger), await p50(viaProxy), await p50(viaPeer)];
   console.log(`node ${process.version}, ${os.availableParallelism()} cores, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   console.log(`${CLIENTS} clients, ${SECONDS} interleaved 1 s rounds:`);
   console.log(`  GET straight to the fake API:        ${rates.direct.toFixed(0)} calls/s, p50 alone ${directP50.toFixed(3)} ms`);
   console.log(`  POST /action/trigger (get-issue):    ${rates.trigger.toFixed(0)} calls/s, p50 alone ${triggerP50.toFixed(3)} ms | ratio ${(rates.trigger / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(triggerP50 - directP50).toFixed(3)} ms`);
   console.log(`  GET /proxy/issues/1:                 ${rates.proxy.toFixed(0)} calls/s, p50 alone ${proxyP50.toFixed(3)} ms | ratio ${(rates.proxy / rates.direct).toFixed(2)}x (goal ≥ 0.7x), added at p50 ${(proxyP50 - directP50).toFixed(3)} ms (goal < 0.5 ms)`);
+  console.log(`  peer: a minimal Node proxy:         ${rates.peer.toFixed(0)} calls/s, p50 alone ${peerP50.toFixed(3)} ms | ratio ${(rates.peer / rates.direct).toFixed(2)}x, added at p50 ${(peerP50 - directP50).toFixed(3)} ms | patchbay's proxy ${(rates.proxy / rates.peer).toFixed(2)}x the peer's calls/s, +${(proxyP50 - peerP50).toFixed(3)} ms at p50`);
   const backlog = await asyncBacklog('fake', 'get-issue', () => ({ id: '1' }), ASYNC);
   console.log(`asynchronous actions, one connection:`);
   console.log(`  ${ASYNC} X-Async get-issue, queued and all done: ${backlog.perSecond.toFixed(0)}/s, ${backlog.failed} failed | ${(backlog.perSecond / rates.trigger).toFixed(2)}x the synchronous trigger's calls/s`);
@@ -187,6 +206,7 @@ try {
   );
 } finally {
   await agent.close();
+  peer.child.stdin!.end();
   await stopChild(server.child);
   api.child.stdin!.end();
   project.cleanup();
