@@ -200,10 +200,12 @@ try {
   console.log(`  ${ASYNC} X-Async get-issue, queued and all done: ${backlog.perSecond.toFixed(0)}/s, ${backlog.failed} failed | ${(backlog.perSecond / rates.trigger).toFixed(2)}x the synchronous trigger's calls/s`);
   const hand = await byHand(Math.min(ASYNC, LIMIT * 5), `hand-${Date.now()}`);
   const limited = await asyncBacklog('queue', 'quota-call', (i) => ({ key: `bench-${process.pid}`, ref: `r${i}`, per_second: LIMIT }), Math.min(ASYNC, LIMIT * 5));
+  const withReset = await asyncBacklog('queue', 'quota-call', (i) => ({ key: `bench-reset-${process.pid}`, ref: `r${i}`, per_second: LIMIT, reset: true }), Math.min(ASYNC, LIMIT * 5));
   console.log(
     `  ${Math.min(ASYNC, LIMIT * 5)} writes to a provider allowing ${LIMIT}/s: the queue ${limited.perSecond.toFixed(0)}/s (${(limited.perSecond / LIMIT).toFixed(2)}x the limit), ${limited.failed} failed, ${limited.deferrals} answers 429` +
       ` | by hand (16 workers, each waiting its own Retry-After) ${hand.perSecond.toFixed(0)}/s (${(hand.perSecond / LIMIT).toFixed(2)}x), ${hand.limited} answers 429 | queue/by hand ${(limited.perSecond / hand.perSecond).toFixed(2)}x`,
   );
+  console.log(`  the same, the provider sending its reset time (x-ratelimit-reset) instead of Retry-After: the queue ${withReset.perSecond.toFixed(0)}/s (${(withReset.perSecond / LIMIT).toFixed(2)}x the limit), ${withReset.failed} failed, ${withReset.deferrals} answers 429`);
 } finally {
   await agent.close();
   peer.child.stdin!.end();

@@ -143,6 +143,16 @@ export function requestHash(request: Pick<AsyncActionRequest, 'integrationId' | 
   return createHash('sha256').update(JSON.stringify([request.integrationId, request.connectionId, request.actionName, request.input ?? null])).digest('hex');
 }
 
+/**
+ * The wait the provider named, in ms: the exact one when it sent a reset time (`details.waitMs`),
+ * else `Retry-After` in whole seconds; undefined when it named none.
+ */
+function namedWait(err: PatchbayError): number | undefined {
+  const exact = (err.details as { waitMs?: unknown } | undefined)?.waitMs;
+  if (typeof exact === 'number' && Number.isFinite(exact) && exact >= 0) return exact;
+  return err.retryAfter !== undefined ? err.retryAfter * 1000 : undefined;
+}
+
 /** True when a failure means "the provider's rate limit": the run goes back without spending a retry. */
 function rateLimited(err: PatchbayError): boolean {
   return err.code === 'RATE_LIMITED' || (err.code === 'UPSTREAM_HTTP_ERROR' && err.status === 429);
@@ -391,11 +401,11 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       // Cut short by a stop, not failed: it runs again, from the start, and the attempt is given back.
       patch = { status: 'queued', attempts: attempt - 1, run_at: at, claimed_by: null };
     } else if (rateLimited(failure) && !immediate && at - Date.parse(row.created_at) < MAX_DEFER_MS) {
-      const pause = Math.min(MAX_PAUSE_MS, failure.retryAfter !== undefined ? failure.retryAfter * 1000 : 500 * 2 ** lane.strikes);
+      const pause = Math.min(MAX_PAUSE_MS, namedWait(failure) ?? 500 * 2 ** lane.strikes);
       if (lane.pausedUntil <= at) {
         // One decrease per pause: the runs that were in flight together hit the same limit. A
         // provider that names its wait says when its budget returns; without one, run fewer.
-        if (failure.retryAfter === undefined) lane.window = Math.max(1, lane.window / 2);
+        if (namedWait(failure) === undefined) lane.window = Math.max(1, lane.window / 2);
         lane.strikes++;
         lane.limited = true;
       }

@@ -68,7 +68,11 @@ export function rateLimitedError(
   const retryAfter = waitMs === undefined ? undefined : Math.max(1, Math.ceil(waitMs / 1000));
   const when = retryAfter === undefined ? 'retry later' : `retry after ${retryAfter} s`;
   const options: ConstructorParameters<typeof PatchbayError>[2] = { status: response.status, excerpt: bodyExcerpt(response, secrets) };
-  if (retryAfter !== undefined) options.retryAfter = retryAfter;
+  if (retryAfter !== undefined) {
+    options.retryAfter = retryAfter;
+    // The exact wait (a reset time is precise to the millisecond; retryAfter is whole seconds).
+    options.details = { waitMs: Math.max(0, Math.round(waitMs!)) };
+  }
   return new PatchbayError('RATE_LIMITED', `rate limited by ${providerName(integration)} (${where(method, url, secrets)}), ${when}`, options);
 }
 

@@ -4,7 +4,7 @@
  *   /ratelimit/retry-after?key=&times=1&seconds=1[&date=1]  429 (or `status`) + Retry-After (seconds or HTTP-date) `times` times, then 200
  *   /ratelimit/reset?key=&times=1&seconds=1                 429 + x-ratelimit-reset (epoch s) + x-ratelimit-remaining: 0
  *   /flaky?key=&fail=2&status=503                            `fail` × `status`, then 200 { ok, attempts }
- *   /quota?key=&per_second=10&ref=                          a real rate limit: at most `per_second` answers per second per `key`
+ *   /quota?key=&per_second=10&ref=[&reset=1]                a real rate limit: at most `per_second` answers per second per `key`
  *                                                            (201 { ref, created }, `created` = times `ref` was created), 429 +
  *                                                            Retry-After past it; `state.hits` counts `quota:<key>:<ref>` creations
  *   /status/:code                                            always answers `code` with a JSON error body
@@ -52,7 +52,9 @@ export const quota: Route = (ctx) => {
   if (!window || window.second !== second) windows.set(key, (window = { second, used: 0 }));
   if (window.used >= intParam(url, 'per_second', 10)) {
     hit(state, `quota-429:${key}`);
-    return json(res, 429, { error: 'rate_limited' }, { 'retry-after': '1' }), true;
+    // `reset=1`: the reset time (epoch seconds, as GitHub sends it) instead of Retry-After.
+    const wait = url.searchParams.get('reset') === '1' ? { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(second + 1) } : { 'retry-after': '1' };
+    return json(res, 429, { error: 'rate_limited' }, wait), true;
   }
   window.used++;
   const ref = url.searchParams.get('ref') ?? '';

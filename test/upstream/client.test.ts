@@ -101,6 +101,9 @@ test('a wait longer than the cap or past the deadline fails RATE_LIMITED with re
     const ctx = await connect(stack, fakeIntegration(api.url, 'NONE'), id(), { type: 'NONE' });
     const err = await rejectsWith(capped.request(ctx, { endpoint: '/ratelimit/reset', params: { key: 'long', seconds: 40 } }), 'RATE_LIMITED');
     assert.ok(err.retryAfter !== undefined && err.retryAfter >= 39 && err.retryAfter <= 41, `retryAfter ${err.retryAfter}`);
+    // The exact wait travels too: a reset time is precise to the millisecond, retryAfter is whole seconds.
+    const waitMs = (err.details as { waitMs: number }).waitMs;
+    assert.ok(waitMs > 38_000 && waitMs <= 41_000 && waitMs <= err.retryAfter! * 1000, `waitMs ${waitMs}`);
     assert.match(err.message, /rate limited by FakeAPI .*retry after \d+ s/);
     assert.equal(ctx.calls.length, 1, 'no second attempt');
   } finally {
