@@ -49,6 +49,8 @@ const CRASH_ALLOWANCE = 2;
 const MAX_ERROR_BYTES = 64 * 1024;
 /** How long a row may keep being put back by rate limits, from its trigger: past it, it fails RATE_LIMITED. */
 const MAX_DEFER_MS = 24 * 3600_000;
+/** Shortest pause of a rate-limited lane, whatever wait the provider named. */
+const MIN_PAUSE_MS = 250;
 /** Longest pause of a rate-limited lane when the provider names none, and the longest at all. */
 const MAX_PAUSE_MS = 60_000;
 /** Failures retrying cannot fix: the same request would fail the same way. */
@@ -66,7 +68,7 @@ export interface AsyncActionQueueOptions {
   keyRevoked?: (keyId: string) => Promise<boolean>;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Told once a row has finished, succeeded or failed (the "async action completed" webhook); not awaited. */
-  onFinished?: (row: AsyncActionRow) => Promise<void>;
+  onFinished?: (row: AnnouncedRow) => Promise<void>;
   /** `onFinished` calls at once (default 16), and how many may wait for one (default 10,000). */
   announceConcurrency?: number;
   maxPendingAnnouncements?: number;
@@ -89,6 +91,9 @@ export interface AsyncActionQueueOptions {
   stopGraceMs?: number;
   now?: () => number;
 }
+
+/** What a completion announcement knows of its action. */
+export type AnnouncedRow = Pick<AsyncActionRow, 'id' | 'integration_id' | 'connection_id' | 'action_name'>;
 
 /** What a trigger asks for. */
 export interface AsyncActionRequest {
@@ -149,8 +154,10 @@ export function requestHash(request: Pick<AsyncActionRequest, 'integrationId' | 
  */
 function namedWait(err: PatchbayError): number | undefined {
   const exact = (err.details as { waitMs?: unknown } | undefined)?.waitMs;
-  if (typeof exact === 'number' && Number.isFinite(exact) && exact >= 0) return exact;
-  return err.retryAfter !== undefined ? err.retryAfter * 1000 : undefined;
+  // A wait of 0 (a reset time already past, a skewed clock, Retry-After: 0) still waits a little:
+  // the lane must not retry back to back.
+  if (typeof exact === 'number' && Number.isFinite(exact) && exact >= 0) return Math.max(MIN_PAUSE_MS, exact);
+  return err.retryAfter !== undefined ? Math.max(MIN_PAUSE_MS, err.retryAfter * 1000) : undefined;
 }
 
 /** True when a failure means "the provider's rate limit": the run goes back without spending a retry. */
@@ -205,7 +212,12 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
 
   /** Takes (or keeps) the lease; on taking it with nothing of ours running, resumes what was left running. */
   const heartbeat = async (): Promise<void> => {
-    if (stopping) return;
+    // While stopping, the runs being finished stay ours: only the runner lease is renewed.
+    if (stopping) {
+      await locks.tryAcquire(runnerLease(owner), owner, leaseMs).catch(() => false);
+      return;
+    }
+    await retryUnrecorded();
     let held = false;
     try {
       held = await locks.tryAcquire(LEASE_KEY, owner, leaseMs);
@@ -386,6 +398,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       }
       const result = await options.run({ integrationId: row.integration_id, name: row.action_name, connectionId: row.connection_id, input: row.input, scope: row.scope, signal });
       output = result.output ?? null;
+      storable(output);
     } catch (error) {
       failure = toPatchbayError(error);
     }
@@ -420,18 +433,43 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     } else {
       patch = { status: 'failed', attempts: attempt, error: boundedErrorJSON(failure, MAX_ERROR_BYTES), finished_at: finished, claimed_by: null, input: null };
     }
-    if ((await record(row.id, patch)) && (patch.status === 'succeeded' || patch.status === 'failed')) announce(row);
+    if ((await record(row.id, patch, row)) && (patch.status === 'succeeded' || patch.status === 'failed')) announce(row);
   };
 
-  /** Writes an outcome, retrying a failing store (full disk, busy file) a few times; false when it is not ours to write. */
-  const record = async (id: string, patch: Parameters<AsyncActionStore['update']>[2]): Promise<boolean> => {
+  /**
+   * Outcomes the store would not take, even after retries: tried again on every heartbeat (and at
+   * stop), so the row does not stay "running" for good while this queue lives.
+   */
+  const unrecorded = new Map<string, { row: AsyncActionRow; patch: Parameters<AsyncActionStore['update']>[2] }>();
+  const retryUnrecorded = async (): Promise<void> => {
+    for (const [id, { row, patch }] of unrecorded) {
+      try {
+        const written = await store.update(id, owner, patch);
+        unrecorded.delete(id);
+        if (written && (patch.status === 'succeeded' || patch.status === 'failed')) announce(row);
+        wakeWaiters(id);
+      } catch {
+        // Still refused: kept for the next heartbeat.
+      }
+    }
+  };
+
+  /**
+   * Writes an outcome, retrying a failing store (full disk, busy file) a few times; false when it
+   * is not ours to write, or could not be written yet (then it waits in `unrecorded`).
+   */
+  const record = async (id: string, patch: Parameters<AsyncActionStore['update']>[2], row?: AsyncActionRow): Promise<boolean> => {
     for (const delay of [100, 500, 2000, -1]) {
       try {
         const written = await store.update(id, owner, patch);
         if (!written) logger?.warn({ id }, 'async actions: another queue took this action over; its outcome here is dropped');
         return written;
       } catch (error) {
-        if (delay < 0) throw error;
+        if (delay < 0) {
+          logger?.error({ id, err: String(error) }, 'async actions: could not record the outcome; trying again on each heartbeat');
+          if (row) unrecorded.set(id, { row, patch });
+          return false;
+        }
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -444,9 +482,11 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
    * not one per finished action. Past `maxPendingAnnouncements` waiting, an announcement is
    * dropped with a warning; the result stays at `GET /action/:id`.
    */
-  const announcing = { running: 0, waiting: [] as AsyncActionRow[], dropped: 0 };
-  const announce = (row: AsyncActionRow): void => {
+  const announcing = { running: 0, waiting: [] as AnnouncedRow[], dropped: 0 };
+  const announce = (full: AnnouncedRow): void => {
     if (!options.onFinished) return;
+    // Only what the announcement needs is held while it waits: never the input or the output.
+    const row: AnnouncedRow = { id: full.id, integration_id: full.integration_id, connection_id: full.connection_id, action_name: full.action_name };
     if (announcing.running >= announceConcurrency) {
       if (announcing.waiting.length >= maxPendingAnnouncements) {
         if (announcing.dropped++ % 1000 === 0) logger?.warn({ dropped: announcing.dropped }, 'async actions: completion webhooks are backed up; dropping announcements (results stay at GET /action/:id)');
@@ -552,16 +592,28 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     async stop() {
       if (stopping) return;
       stopping = true;
-      clearInterval(interval);
       if (timer) clearTimeout(timer);
       const settled = Promise.all([...inFlight.values()].map((job) => job.done));
       const grace = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref());
       await Promise.race([settled, grace()]);
       for (const job of inFlight.values()) job.controller.abort(new PatchbayError('ABORTED', 'The server is stopping; the action runs again after it starts.'));
-      // A run that ignores its signal is left behind; its row stays running and is resumed on the next start.
+      // A run that ignores its signal is left behind; its row stays running and is resumed once
+      // this queue's runner lease runs out.
       await Promise.race([settled, grace()]);
+      clearInterval(interval);
+      await retryUnrecorded();
       if (leader) await locks.release(LEASE_KEY, owner).catch(() => false);
+      if (inFlight.size === 0 && unrecorded.size === 0) await locks.release(runnerLease(owner), owner).catch(() => false);
       leader = false;
     },
   };
+}
+
+/** INVALID_OUTPUT unless `output` can be stored as JSON (a BigInt or a cycle cannot). */
+function storable(output: unknown): void {
+  try {
+    JSON.stringify(output);
+  } catch (error) {
+    throw new PatchbayError('INVALID_OUTPUT', `The action's output cannot be stored as JSON (${(error as Error).message}); return plain JSON values.`, { cause: error });
+  }
 }

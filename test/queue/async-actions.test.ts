@@ -292,3 +292,54 @@ describe('async-action queue: completion announcements', () => {
     await store.close();
   });
 });
+
+describe('async-action queue: stopping, odd outputs, zero waits', () => {
+  const open = (): Promise<Store> => openStore({ kind: 'sqlite', file: path.join(dir, `q-${++files}.sqlite`) });
+  const request = (input: unknown) => ({ integrationId: 'github', connectionId: 'alice', actionName: 'act', input, scope: KEY, maxRetries: 0 });
+
+  it('a stopping queue keeps its runner lease while it finishes its runs: another queue does not run them again', async () => {
+    const store = await open();
+    let runs = 0;
+    const first = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, stopGraceMs: 3000, run: async () => (runs++, await sleep(1500), result('first')) });
+    const { row } = await first.enqueue(request({ long: true }));
+    for (let i = 0; i < 100 && (await store.asyncActions.get(row.id))!.status !== 'running'; i++) await sleep(10);
+    const second = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, run: async () => (runs++, result('second')) });
+    await first.stop(); // 1.5 s of grace used: the leader lease lapses meanwhile, the runner lease does not
+    const done = await settled(second, row.id);
+    assert.equal(done.output, 'first');
+    assert.equal(runs, 1, 'run once');
+    await second.stop();
+    await store.close();
+  });
+
+  it('an output that cannot be stored (a BigInt) fails the action INVALID_OUTPUT instead of leaving it running', async () => {
+    const store = await open();
+    const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, run: async () => result({ big: 10n }) });
+    const done = await settled(queue, (await queue.enqueue(request({}))).row.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'INVALID_OUTPUT');
+    await queue.stop();
+    await store.close();
+  });
+
+  it('a provider wait of 0 still pauses the lane a little: no back-to-back retries', async () => {
+    const store = await openStore({ kind: 'memory' });
+    let calls = 0;
+    const queue = startAsyncActionQueue({
+      store: store.asyncActions,
+      locks: store.locks,
+      leaseMs: 300,
+      run: async () => {
+        calls++;
+        if (calls <= 3) throw new PatchbayError('RATE_LIMITED', 'reset already past', { retryAfter: 1, details: { waitMs: 0 } });
+        return result('ok');
+      },
+    });
+    const started = Date.now();
+    const done = await settled(queue, (await queue.enqueue(request({}))).row.id);
+    assert.equal(done.status, 'succeeded');
+    assert.ok(Date.now() - started >= 700, `three pauses of at least 250 ms (${Date.now() - started} ms)`);
+    await queue.stop();
+    await store.close();
+  });
+});

@@ -109,7 +109,7 @@ export function getActionResult(deps: ActionRouteDeps): (c: Context<AppEnv>) => 
     const wait = waitSeconds(c);
     const current = wait > 0 && deps.queue ? ((await deps.queue.wait(row.id, wait * 1000, c.req.raw.signal)) ?? row) : row;
     if (current.status === 'queued' || current.status === 'running') {
-      const error = new PatchbayError('ACTION_PENDING', `Action ${current.id} is ${current.status === 'queued' ? 'queued' : 'running'} (attempt ${current.attempts + (current.status === 'running' ? 1 : 0)} of ${current.max_retries + 1}). Ask again in a second, or add ?wait=30 to wait for it.`, {
+      const error = new PatchbayError('ACTION_PENDING', `Action ${current.id} is ${current.status === 'queued' ? 'queued' : 'running'} (attempt ${Math.max(1, current.attempts)} of ${current.max_retries + 1}). Ask again in a second, or add ?wait=30 to wait for it.`, {
         details: describeRow(current),
       });
       return jsonResponse(404, { error: { code: error.code, message: error.message, details: error.details } }, { 'retry-after': '1' });

@@ -202,12 +202,10 @@ export function updateConnectionFrequency(deps: SyncRouteDeps): (c: Context<AppE
     const state = held ?? { ...defaultSyncState(integrationId, body.connection_id, fn!.name), paused: fn!.autoStart === false };
     const next = { ...state, frequency: body.frequency };
     if (!state.paused) next.next_run_at = new Date(nextRunAt(forConnection(fn!, next), Date.now())).toISOString();
-    // The frequency alone (a run writing its state meanwhile cannot undo it), then the next run.
-    if (!held) await deps.store.syncs.setState(next);
-    else {
-      await deps.store.syncs.setFrequency(integrationId, body.connection_id, fn!.name, body.frequency);
-      await deps.store.syncs.setState(next);
-    }
+    // The row (its next run), then the frequency alone: a writer holding an older copy of the
+    // row, or the scheduler making it meanwhile, cannot undo the frequency.
+    await deps.store.syncs.setState(next);
+    await deps.store.syncs.setFrequency(integrationId, body.connection_id, fn!.name, body.frequency);
     return c.json({ frequency: body.frequency ?? fn!.frequency ?? fn!.cron ?? null });
   };
 }
