@@ -20,7 +20,7 @@ import type { ProjectPaths } from './config/paths.ts';
 import { ensurePrivateDir } from './config/private-files.ts';
 import { packageVersion } from './config/version.ts';
 import { FULL_SCOPE } from './access/scope.ts';
-import { createKeyVerifier, ensureInitialKey } from './connections/api-keys.ts';
+import { ensureInitialKey, verifyApiKey } from './connections/api-keys.ts';
 import { loadKeyRing } from './connections/key-file.ts';
 import { createCredentialManager, type CredentialsFactory } from './connections/refresh.ts';
 import { createConnectionService, type ConnectionEvent } from './connections/service.ts';
@@ -384,7 +384,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
     if (options.auth) {
       const initial = await ensureInitialKey(app.store, app.env);
       if (initial.secret) options.onFirstKey?.(initial.secret);
-      verifyKey = createKeyVerifier(app.store);
+      verifyKey = (secret) => verifyApiKey(app.store, secret);
     }
     const mcp = createMcpRoute({ handlers, info: { version, onCall } });
     // Asynchronous actions: persisted before their 202, run here, resumed after a restart;

@@ -76,37 +76,6 @@ export async function verifyApiKey(store: Store, secret: string | undefined | nu
 }
 
 /**
- * `verifyApiKey` behind a short cache, for servers: a key seen in the last `cacheMs` (default 1 s)
- * is not looked up again, so a busy client costs one query a second, not one per request. A key
- * revoked from another process (`patchbay key revoke`) stops working within `cacheMs`. Only
- * valid keys are kept, at most 1,000 (a flood of wrong secrets cannot grow it).
- *
- * @example
- * const verify = createKeyVerifier(store);
- * const row = await verify(secret); // undefined when unknown or revoked
- */
-export function createKeyVerifier(store: Store, options: { cacheMs?: number; now?: () => number } = {}): (secret: string | undefined | null) => Promise<ApiKeyRow | undefined> {
-  const cacheMs = options.cacheMs ?? 1000;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, { row: ApiKeyRow; until: number }>();
-  return async (secret) => {
-    if (!secret) return undefined;
-    // Keyed by the hash: no secret is kept in the server's memory past its request.
-    const hash = hashSecret(secret);
-    const hit = cache.get(hash);
-    if (hit && hit.until > now()) return hit.row;
-    const row = await verifyApiKey(store, secret);
-    if (!row) {
-      cache.delete(hash);
-      return undefined;
-    }
-    if (cache.size >= 1000) cache.clear();
-    cache.set(hash, { row, until: now() + cacheMs });
-    return row;
-  };
-}
-
-/**
  * Makes sure the server can be reached: `PATCHBAY_SECRET_KEY` set → that secret is registered as
  * a key (name `env`) and nothing else is created; otherwise the first start creates a key and
  * returns its secret so the caller prints it once.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createApiKey, createKeyVerifier, ensureInitialKey, hashSecret, verifyApiKey } from '../../src/connections/api-keys.ts';
+import { createApiKey, ensureInitialKey, hashSecret, verifyApiKey } from '../../src/connections/api-keys.ts';
 import { PatchbayError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/open.ts';
 import { tempHome } from './helpers.ts';
@@ -60,30 +60,5 @@ describe('API keys', () => {
     await assert.rejects(ensureInitialKey(fresh, { PATCHBAY_SECRET_KEY: 'short' }), /too short/);
     await store.close();
     await fresh.close();
-  });
-
-  it('the server’s verifier looks a valid key up once per second; a revoked key stops within that second; wrong secrets are not kept', async () => {
-    const home = tempHome();
-    const store = await home.open();
-    try {
-      const { secret } = await createApiKey(store, { name: 'busy' });
-      let clock = 1_000_000;
-      let lookups = 0;
-      const counted = { ...store, keys: { ...store.keys, findByHash: (hash: string) => (lookups++, store.keys.findByHash(hash)) } };
-      const verify = createKeyVerifier(counted, { cacheMs: 1000, now: () => clock });
-      for (let i = 0; i < 50; i++) assert.ok(await verify(secret));
-      assert.equal(lookups, 1, 'one lookup for fifty requests');
-      await store.keys.revoke('busy');
-      assert.ok(await verify(secret), 'still cached within the second');
-      clock += 1001;
-      assert.equal(await verify(secret), undefined, 'revoked: refused once the second is over');
-      const before = lookups;
-      assert.equal(await verify('pb_sk_wrong'), undefined);
-      assert.equal(await verify('pb_sk_wrong'), undefined);
-      assert.equal(lookups, before + 2, 'a wrong secret is looked up each time, never cached');
-    } finally {
-      await store.close();
-      home.cleanup();
-    }
   });
 });
