@@ -6,17 +6,18 @@
  * running when the last holder died. Rows run through the one executor with the scope of the key
  * that queued them, a few at a time per connection ("lane") and at most `concurrency` at once.
  *
- * The provider's rate limit sets the pace: a run that ends rate limited (RATE_LIMITED, or a 429
- * the function let through) goes back to the queue without spending a retry, its lane pauses for
- * the wait the provider asked (or a growing backoff) and runs fewer at once, then widens again
- * one success at a time (additive increase, multiplicative decrease, as TCP does). Any other
- * failure is retried `max_retries` times (`X-Max-Retries`, 0-5) with exponential backoff, unless
- * retrying cannot help (invalid input, an unknown function or connection, a refused scope).
+ * The provider's rate limit sets the pace (lanes.ts): a run that ends rate limited (RATE_LIMITED,
+ * or a 429 the function let through) goes back to the queue without spending a retry and its lane
+ * pauses for the wait the provider named, or backs off and runs fewer at once. Any other failure
+ * is retried `max_retries` times (`X-Max-Retries`, 0-5) with exponential backoff, unless retrying
+ * cannot help (invalid input, an unknown function or connection, a refused scope).
  *
- * One process runs the queue: the holder of the `async-actions` lease in the store's LockStore
- * (renewed every `leaseMs / 3`). Claiming a row is a compare-and-set, so even two holders never
- * run one row twice. A row that was running when its process died runs again on the next start:
- * delivery is at least once, as with Nango's retries, and actions should be idempotent.
+ * Who runs what: one queue leads (the `queue:async-actions` lease in the store's LockStore) and
+ * starts queued rows; every queue holds a runner lease while it lives, and a claimed row names its
+ * queue (`claimed_by`), the only one that may record its outcome. Claiming is a compare-and-set.
+ * When a queue's runner lease runs out (a crash, a kill -9), the leader puts its rows back: they
+ * run again, so delivery is at least once, as with Nango's retries, and actions should be
+ * idempotent; one cut off more than its retries + 2 times fails instead.
  *
  * Why not a queue library: the embedded default needs a queue on the Store interface (memory and
  * node:sqlite); the SQLite job queues on npm (plainjob, liteque) are built on better-sqlite3, a
@@ -35,6 +36,10 @@ import { PatchbayError, boundedErrorJSON, toPatchbayError, type ErrorCode } from
 import type { Logger } from '../observability/logger.ts';
 import type { ExecutionRequest, ExecutionResult } from '../runtime/types.ts';
 import { laneKey, type AsyncActionRow, type AsyncActionStore, type LockStore } from '../store/types.ts';
+import { createAnnouncer, type AnnouncedRow } from './announcer.ts';
+import { isRateLimit, laneBlocked, laneLimited, laneSucceeded, newLane, type Lane } from './lanes.ts';
+
+export type { AnnouncedRow } from './announcer.ts';
 
 /** The most retries `X-Max-Retries` may ask for (Nango's bound). */
 export const MAX_ASYNC_RETRIES = 5;
@@ -49,10 +54,6 @@ const CRASH_ALLOWANCE = 2;
 const MAX_ERROR_BYTES = 64 * 1024;
 /** How long a row may keep being put back by rate limits, from its trigger: past it, it fails RATE_LIMITED. */
 const MAX_DEFER_MS = 24 * 3600_000;
-/** Shortest pause of a rate-limited lane, whatever wait the provider named. */
-const MIN_PAUSE_MS = 250;
-/** Longest pause of a rate-limited lane when the provider names none, and the longest at all. */
-const MAX_PAUSE_MS = 60_000;
 /** Failures retrying cannot fix: the same request would fail the same way. */
 const FINAL_CODES = new Set<ErrorCode>([
   'INVALID_ARGUMENT', 'INVALID_INPUT', 'FUNCTION_NOT_FOUND', 'INTEGRATION_NOT_FOUND', 'CONNECTION_NOT_FOUND',
@@ -92,9 +93,6 @@ export interface AsyncActionQueueOptions {
   now?: () => number;
 }
 
-/** What a completion announcement knows of its action. */
-export type AnnouncedRow = Pick<AsyncActionRow, 'id' | 'integration_id' | 'connection_id' | 'action_name'>;
-
 /** What a trigger asks for. */
 export interface AsyncActionRequest {
   integrationId: string;
@@ -130,39 +128,9 @@ export interface AsyncActionQueue {
   stop(): Promise<void>;
 }
 
-/** One connection's share of the queue. */
-interface Lane {
-  running: number;
-  /** How many may run at once now (fractional while it widens). */
-  window: number;
-  /** Epoch ms until which nothing starts (the provider asked us to wait). */
-  pausedUntil: number;
-  /** Rate-limit pauses in a row, for the backoff when the provider names no wait. */
-  strikes: number;
-  /** Whether the provider has rate-limited this lane yet (until then the window grows fast). */
-  limited: boolean;
-}
-
 /** sha256 of what a trigger asks, so a reused idempotency key can be told apart from a retry. */
 export function requestHash(request: Pick<AsyncActionRequest, 'integrationId' | 'connectionId' | 'actionName' | 'input'>): string {
   return createHash('sha256').update(JSON.stringify([request.integrationId, request.connectionId, request.actionName, request.input ?? null])).digest('hex');
-}
-
-/**
- * The wait the provider named, in ms: the exact one when it sent a reset time (`details.waitMs`),
- * else `Retry-After` in whole seconds; undefined when it named none.
- */
-function namedWait(err: PatchbayError): number | undefined {
-  const exact = (err.details as { waitMs?: unknown } | undefined)?.waitMs;
-  // A wait of 0 (a reset time already past, a skewed clock, Retry-After: 0) still waits a little:
-  // the lane must not retry back to back.
-  if (typeof exact === 'number' && Number.isFinite(exact) && exact >= 0) return Math.max(MIN_PAUSE_MS, exact);
-  return err.retryAfter !== undefined ? Math.max(MIN_PAUSE_MS, err.retryAfter * 1000) : undefined;
-}
-
-/** True when a failure means "the provider's rate limit": the run goes back without spending a retry. */
-function rateLimited(err: PatchbayError): boolean {
-  return err.code === 'RATE_LIMITED' || (err.code === 'UPSTREAM_HTTP_ERROR' && err.status === 429);
 }
 
 /** Starts the queue: takes the lease when free, resumes what a previous holder left, runs due rows. */
@@ -174,8 +142,6 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   const laneMax = Math.max(laneStart, options.laneMax ?? 16);
   const maxUnfinished = options.maxUnfinished ?? 100_000;
   const maxUnfinishedPerKey = options.maxUnfinishedPerKey ?? 10_000;
-  const announceConcurrency = options.announceConcurrency ?? 16;
-  const maxPendingAnnouncements = options.maxPendingAnnouncements ?? 10_000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const leaseMs = options.leaseMs ?? 5000;
   const retryBaseMs = options.retryBaseMs ?? 1000;
@@ -202,13 +168,12 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
   const laneOf = (key: string): Lane => {
     let lane = lanes.get(key);
     if (!lane) {
-      lane = { running: 0, window: laneStart, pausedUntil: 0, strikes: 0, limited: false };
+      lane = newLane(laneStart);
       lanes.set(key, lane);
     }
     return lane;
   };
-  const blocked = (lane: Lane, at: number): boolean => lane.pausedUntil > at || lane.running >= Math.floor(lane.window);
-  const blockedLanes = (at: number): string[] => [...lanes].filter(([, lane]) => blocked(lane, at)).map(([key]) => key);
+  const blockedLanes = (at: number): string[] => [...lanes].filter(([, lane]) => laneBlocked(lane, at)).map(([key]) => key);
 
   /** Takes (or keeps) the lease; on taking it with nothing of ours running, resumes what was left running. */
   const heartbeat = async (): Promise<void> => {
@@ -292,7 +257,7 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     for (const row of rows) {
       if (inFlight.size >= concurrency || stopping) break;
       const lane = laneOf(laneKey(row.integration_id, row.connection_id));
-      if (blocked(lane, at)) continue;
+      if (laneBlocked(lane, at)) continue;
       if (!(await store.claim(row.id, new Date(at).toISOString(), owner))) continue;
       start(row, lane);
       started = true;
@@ -406,24 +371,13 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     const finished = new Date(at).toISOString();
     let patch: Parameters<AsyncActionStore['update']>[2];
     if (failure === undefined) {
-      lane.strikes = 0;
-      // Slow start until the provider first limits the lane, then one more per window's worth of successes.
-      lane.window = Math.min(laneMax, lane.window + (lane.limited ? 1 / lane.window : 1));
+      laneSucceeded(lane, laneMax);
       patch = { status: 'succeeded', attempts: attempt, output, error: null, finished_at: finished, claimed_by: null, input: null };
     } else if (stopping && signal.aborted) {
       // Cut short by a stop, not failed: it runs again, from the start, and the attempt is given back.
       patch = { status: 'queued', attempts: attempt - 1, run_at: at, claimed_by: null };
-    } else if (rateLimited(failure) && !immediate && at - Date.parse(row.created_at) < MAX_DEFER_MS) {
-      const pause = Math.min(MAX_PAUSE_MS, namedWait(failure) ?? 500 * 2 ** lane.strikes);
-      if (lane.pausedUntil <= at) {
-        // One decrease per pause: the runs that were in flight together hit the same limit. A
-        // provider that names its wait says when its budget returns; without one, run fewer.
-        if (namedWait(failure) === undefined) lane.window = Math.max(1, lane.window / 2);
-        lane.strikes++;
-        lane.limited = true;
-      }
-      lane.pausedUntil = Math.max(lane.pausedUntil, at + pause);
-      wakeLaneAt(key, lane.pausedUntil);
+    } else if (isRateLimit(failure) && !immediate && at - Date.parse(row.created_at) < MAX_DEFER_MS) {
+      wakeLaneAt(key, laneLimited(lane, failure, at));
       patch = { status: 'queued', attempts: attempt - 1, deferrals: row.deferrals + 1, run_at: lane.pausedUntil, error: boundedErrorJSON(failure, MAX_ERROR_BYTES), claimed_by: null };
     } else if (attempt <= row.max_retries && !FINAL_CODES.has(failure.code)) {
       const step = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1));
@@ -476,35 +430,9 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
     return false;
   };
 
-  /**
-   * Tells `onFinished` of a finished row, a few at a time: a backend whose webhook URL hangs or
-   * fails (each delivery retried for about half a minute) holds `announceConcurrency` deliveries,
-   * not one per finished action. Past `maxPendingAnnouncements` waiting, an announcement is
-   * dropped with a warning; the result stays at `GET /action/:id`.
-   */
-  const announcing = { running: 0, waiting: [] as AnnouncedRow[], dropped: 0 };
-  const announce = (full: AnnouncedRow): void => {
-    if (!options.onFinished) return;
-    // Only what the announcement needs is held while it waits: never the input or the output.
-    const row: AnnouncedRow = { id: full.id, integration_id: full.integration_id, connection_id: full.connection_id, action_name: full.action_name };
-    if (announcing.running >= announceConcurrency) {
-      if (announcing.waiting.length >= maxPendingAnnouncements) {
-        if (announcing.dropped++ % 1000 === 0) logger?.warn({ dropped: announcing.dropped }, 'async actions: completion webhooks are backed up; dropping announcements (results stay at GET /action/:id)');
-        return;
-      }
-      announcing.waiting.push(row);
-      return;
-    }
-    announcing.running++;
-    options
-      .onFinished(row)
-      .catch((error: unknown) => logger?.warn({ id: row.id, err: String(error) }, 'async actions: the completion webhook failed'))
-      .finally(() => {
-        announcing.running--;
-        const next = announcing.waiting.shift();
-        if (next) announce(next);
-      });
-  };
+  const announce = options.onFinished
+    ? createAnnouncer({ onFinished: options.onFinished, concurrency: options.announceConcurrency ?? 16, maxPending: options.maxPendingAnnouncements ?? 10_000, logger })
+    : () => {};
 
   const interval = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
   interval.unref();
