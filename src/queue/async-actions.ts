@@ -211,7 +211,8 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
       if (lease && lease.expiresAt > now()) continue;
       const crashed = new PatchbayError('FUNCTION_CRASHED', `The action was cut off by a stopped or crashed server ${CRASH_ALLOWANCE + 1} times more than its retries allow; it is not run again. Look at what it does (its memory, its time) before you trigger it again.`);
       const { requeued, failed } = await store.recoverOwner(other, now(), crashed.toJSON(), CRASH_ALLOWANCE);
-      if (requeued + failed > 0) logger?.warn({ requeued, failed }, 'async actions: resuming actions interrupted when their server stopped');
+      if (requeued + failed.length > 0) logger?.warn({ requeued, failed: failed.length }, 'async actions: resuming actions interrupted when their server stopped');
+      for (const row of failed) announce(row);
     }
   };
 
@@ -458,8 +459,9 @@ export function startAsyncActionQueue(options: AsyncActionQueueOptions): AsyncAc
         const held = await store.findByIdempotencyKey(idempotencyScope, request.idempotencyKey);
         if (held) return reused(held);
       }
-      // One key's backlog (a provider that keeps limiting it) cannot take the whole queue.
-      if ((await store.countUnfinished(idempotencyScope)) >= maxUnfinishedPerKey) {
+      // One key's backlog (a provider that keeps limiting it) cannot take the whole queue. Without
+      // keys (--no-auth, loopback only) there is one caller: the global cap alone applies.
+      if (request.scope.keyId !== null && (await store.countUnfinished(idempotencyScope)) >= maxUnfinishedPerKey) {
         throw new PatchbayError('RATE_LIMITED', `This API key has ${maxUnfinishedPerKey} asynchronous actions waiting already; retry after 5 s, once some have run.`, { retryAfter: 5 });
       }
       if ((await store.countUnfinished()) >= maxUnfinished) {

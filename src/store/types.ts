@@ -240,9 +240,15 @@ export interface AsyncActionStore {
   /**
    * The running rows of an owner that is gone: back to queued, due at `now`, or failed with
    * `error` when they had already started `max_retries + crashAllowance` attempts (an action that
-   * takes its process down does not run forever). Returns how many went back and how many failed.
+   * takes its process down does not run forever). Returns how many went back, and the rows that
+   * failed (their ids, to announce).
    */
-  recoverOwner(owner: string, now: number, error: SerializedError, crashAllowance: number): Promise<{ requeued: number; failed: number }>;
+  recoverOwner(
+    owner: string,
+    now: number,
+    error: SerializedError,
+    crashAllowance: number,
+  ): Promise<{ requeued: number; failed: Array<Pick<AsyncActionRow, 'id' | 'integration_id' | 'connection_id' | 'action_name'>> }>;
   /** Rows not finished yet (queued or running), of one key scope or of all. */
   countUnfinished(idempotencyScope?: string): Promise<number>;
   /** Deletes rows finished before `before` (ISO time); returns how many. */

@@ -218,12 +218,21 @@ describe('async-action queue: an unlucky store and a crashed server', () => {
     await store.asyncActions.claim('00000000-0000-4000-8000-00000000000c', new Date().toISOString(), 'alive');
     await store.locks.tryAcquire('queue:async-actions:runner:alive', 'alive', 60_000);
     const ran: unknown[] = [];
-    const queue = startAsyncActionQueue({ store: store.asyncActions, locks: store.locks, leaseMs: 300, run: async (r) => (ran.push(r.input), result('again')) });
+    const announced: string[] = [];
+    const queue = startAsyncActionQueue({
+      store: store.asyncActions,
+      locks: store.locks,
+      leaseMs: 300,
+      run: async (r) => (ran.push(r.input), result('again')),
+      onFinished: async (r) => void announced.push(r.id),
+    });
     const resumed = await settled(queue, '00000000-0000-4000-8000-00000000000a');
     assert.equal(resumed.output, 'again');
     assert.deepEqual(ran, [{ id: '00000000-0000-4000-8000-00000000000a' }]);
     const crashed = await settled(queue, '00000000-0000-4000-8000-00000000000b');
     assert.equal(crashed.error?.code, 'FUNCTION_CRASHED');
+    await sleep(50);
+    assert.ok(announced.includes('00000000-0000-4000-8000-00000000000b'), 'the crashed one is announced as finished');
     assert.equal((await store.asyncActions.get('00000000-0000-4000-8000-00000000000c'))!.status, 'running', 'its queue is alive');
     await queue.stop();
     await store.close();

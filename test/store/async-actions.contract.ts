@@ -128,7 +128,10 @@ export function runAsyncActionStoreContract(name: string, open: () => Promise<St
       await store.asyncActions.claim(other.id, '2026-11-29T10:00:01.000Z', 'alive');
       assert.deepEqual((await store.asyncActions.runningOwners()).sort(), ['alive', 'dead']);
       const crash = { name: 'PatchbayError', code: 'FUNCTION_CRASHED' as const, message: 'cut off' };
-      assert.deepEqual(await store.asyncActions.recoverOwner('dead', 7000, crash, 2), { requeued: 1, failed: 1 });
+      assert.deepEqual(await store.asyncActions.recoverOwner('dead', 7000, crash, 2), {
+        requeued: 1,
+        failed: [{ id: crashy.id, integration_id: 'github', connection_id: 'alice', action_name: 'create-issue' }],
+      });
       const back = (await store.asyncActions.get(fresh.id))!;
       assert.equal(back.status, 'queued');
       assert.equal(back.run_at, 7000);

@@ -59,12 +59,12 @@ export function createMemoryAsyncActionStore(): AsyncActionStore {
       return [...new Set([...rows.values()].filter((row) => row.status === 'running').map((row) => row.claimed_by ?? ''))];
     },
     async recoverOwner(owner, now, error, crashAllowance) {
-      const out = { requeued: 0, failed: 0 };
+      const out: Awaited<ReturnType<AsyncActionStore['recoverOwner']>> = { requeued: 0, failed: [] };
       for (const row of rows.values()) {
         if (row.status !== 'running' || (row.claimed_by ?? '') !== owner) continue;
         if (row.attempts > row.max_retries + crashAllowance) {
           Object.assign(row, { status: 'failed', error: structuredClone(error), finished_at: new Date(now).toISOString(), claimed_by: null, input: null });
-          out.failed++;
+          out.failed.push({ id: row.id, integration_id: row.integration_id, connection_id: row.connection_id, action_name: row.action_name });
         } else {
           Object.assign(row, { status: 'queued', run_at: now, claimed_by: null });
           out.requeued++;

@@ -103,6 +103,10 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
   );
   const claim = db.prepare(`UPDATE async_actions SET status = 'running', started_at = ?, claimed_by = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`);
   const owners = db.prepare(`SELECT DISTINCT COALESCE(claimed_by, '') AS owner FROM async_actions WHERE status = 'running'`);
+  const crashedRows = db.prepare(
+    `SELECT id, integration_id, connection_id, action_name FROM async_actions
+     WHERE status = 'running' AND COALESCE(claimed_by, '') = ? AND attempts > max_retries + ?`,
+  );
   const failCrashed = db.prepare(
     `UPDATE async_actions SET status = 'failed', error = ?, finished_at = ?, claimed_by = NULL, input = 'null'
      WHERE status = 'running' AND COALESCE(claimed_by, '') = ? AND attempts > max_retries + ?`,
@@ -163,7 +167,13 @@ export function createSqliteAsyncActionStore(db: DatabaseSync): AsyncActionStore
     async recoverOwner(owner, now, error, crashAllowance) {
       try {
         db.exec('BEGIN IMMEDIATE');
-        const failed = Number(failCrashed.run(JSON.stringify(error), new Date(now).toISOString(), owner, crashAllowance).changes);
+        const failed = (crashedRows.all(owner, crashAllowance) as Array<Record<string, unknown>>).map((raw) => ({
+          id: String(raw['id']),
+          integration_id: String(raw['integration_id']),
+          connection_id: String(raw['connection_id']),
+          action_name: String(raw['action_name']),
+        }));
+        failCrashed.run(JSON.stringify(error), new Date(now).toISOString(), owner, crashAllowance);
         const requeued = Number(requeueOwner.run(now, owner).changes);
         db.exec('COMMIT');
         return { requeued, failed };
