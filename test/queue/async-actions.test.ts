@@ -352,3 +352,18 @@ describe('async-action queue: stopping, odd outputs, zero waits', () => {
     await store.close();
   });
 });
+
+describe('async-action queue: a full disk at the trigger', () => {
+  it('a trigger the store cannot keep is refused with STORE_ERROR: nothing is acknowledged, nothing runs', async () => {
+    const store = await openStore({ kind: 'memory' });
+    let runs = 0;
+    const full = { ...store.asyncActions, insert: async () => { throw new PatchbayError('STORE_ERROR', 'Could not queue the asynchronous action: database or disk is full.'); } };
+    const queue = startAsyncActionQueue({ store: full, locks: store.locks, leaseMs: 300, run: async () => (runs++, result('ran')) });
+    await assert.rejects(queue.enqueue({ integrationId: 'github', connectionId: 'alice', actionName: 'act', input: {}, scope: KEY, maxRetries: 0 }), { code: 'STORE_ERROR' });
+    await sleep(200);
+    assert.equal(runs, 0);
+    assert.equal(await store.asyncActions.countUnfinished(), 0);
+    await queue.stop();
+    await store.close();
+  });
+});

@@ -23,7 +23,7 @@ import type { ExecutionRequest, ExecutionResult } from '../../runtime/types.ts';
 import type { AsyncActionRow } from '../../store/types.ts';
 import { jsonResponse, statusForCode } from '../respond.ts';
 import type { AppEnv } from '../middleware.ts';
-import { assertMayUse, readJsonBody, requiredHeader } from './request.ts';
+import { assertMayUse, booleanValue, readJsonBody, requiredHeader } from './request.ts';
 
 /** What the route needs: the executor's `run`, the manifest, and each action's MCP tool name. */
 export interface ActionRouteDeps {
@@ -58,7 +58,7 @@ export function triggerAction(deps: ActionRouteDeps): (c: Context<AppEnv>) => Pr
   return async (c) => {
     const connectionId = requiredHeader(c, 'Connection-Id', 'the connection to run the action for');
     const integrationId = requiredHeader(c, 'Provider-Config-Key', 'the integration id');
-    const async = flagHeader(c, 'X-Async');
+    const async = booleanValue(c.req.header('X-Async'), 'X-Async');
     const idempotencyKey = idempotencyKeyOf(c);
     const maxRetries = async ? retriesOf(c) : 0;
     const body = await readJsonBody(c, TriggerBody, '{ "action_name": "<action>", "input": { ... } }');
@@ -164,14 +164,6 @@ function describeRow(row: AsyncActionRow): Record<string, unknown> {
     next_attempt_at: row.status === 'queued' ? new Date(row.run_at).toISOString() : null,
     ...(row.error ? { error: { code: row.error.code, message: row.error.message } } : {}),
   };
-}
-
-/** A boolean header: absent, `false`/`0` → false; `true`/`1` → true; anything else is refused. */
-function flagHeader(c: Context<AppEnv>, name: string): boolean {
-  const raw = c.req.header(name)?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new PatchbayError('INVALID_ARGUMENT', `${name} must be true or false (got "${raw.slice(0, 40)}").`);
 }
 
 function retriesOf(c: Context<AppEnv>): number {

@@ -20,7 +20,7 @@ import { PatchbayError } from '../../errors.ts';
 import type { AuthMode, IntegrationConfig } from '../../providers/types.ts';
 import type { CredentialSource } from '../../upstream/client.ts';
 import type { AppEnv } from '../middleware.ts';
-import { assertMayUse, readJsonBody } from './request.ts';
+import { assertMayUse, booleanValue, invalid, readJsonBody } from './request.ts';
 
 export interface ConnectionRouteDeps {
   connections: ConnectionService;
@@ -30,17 +30,6 @@ export interface ConnectionRouteDeps {
 }
 
 const NO_END_USERS = ['endUserId', 'endUserOrganizationId'];
-
-function invalid(message: string, details?: unknown): PatchbayError {
-  return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
-}
-
-function booleanParam(c: Context<AppEnv>, name: string): boolean {
-  const value = c.req.query(name);
-  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw invalid(`${name} must be true or false (got "${value.slice(0, 40)}").`);
-}
 
 function integrationParam(c: Context<AppEnv>): string {
   const key = c.req.query('provider_config_key')?.trim();
@@ -115,8 +104,8 @@ export function getConnection(deps: ConnectionRouteDeps): (c: Context<AppEnv>) =
     if (!isFullScope(scope)) {
       throw new PatchbayError('FORBIDDEN', 'Reading a connection’s credentials needs a full-access API key; this key is scoped. Run actions with it instead (POST /action/trigger).');
     }
-    const forceRefresh = booleanParam(c, 'force_refresh');
-    const withRefreshToken = booleanParam(c, 'refresh_token');
+    const forceRefresh = booleanValue(c.req.query('force_refresh'), 'force_refresh');
+    const withRefreshToken = booleanValue(c.req.query('refresh_token'), 'refresh_token');
     const integration = await deps.integrations(integrationId);
     const connection = await deps.connections.get(integrationId, connectionId);
     const source = deps.credentials(integration, connection);

@@ -12,13 +12,9 @@ import { PatchbayError } from '../../errors.ts';
 import { queryRecords } from '../../records/query.ts';
 import type { RecordQuery, RecordScope, RecordStore } from '../../records/types.ts';
 import type { AppEnv } from '../middleware.ts';
-import { assertMayUse, readJsonBody, requiredHeader } from './request.ts';
+import { assertMayUse, invalid, readJsonBody, requiredHeader } from './request.ts';
 
 const KNOWN = new Set(['model', 'variant', 'cursor', 'limit', 'filter', 'modified_after', 'delta', 'ids']);
-
-function invalid(message: string): PatchbayError {
-  return new PatchbayError('INVALID_ARGUMENT', message);
-}
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name] ?? headers[name.toLowerCase()];

@@ -9,6 +9,25 @@ import { connectionAllowed, type ApiScope } from '../../access/scope.ts';
 import { PatchbayError } from '../../errors.ts';
 import type { AppEnv } from '../middleware.ts';
 
+/** INVALID_ARGUMENT with a message saying what to send instead (and `details` when given). */
+export function invalid(message: string, details?: unknown): PatchbayError {
+  return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
+}
+
+/**
+ * A yes/no value of a header or query parameter: absent, empty, `false` or `0` is false; `true`
+ * or `1` is true; anything else is refused naming `name`.
+ *
+ * @example
+ * const async = booleanValue(c.req.header('X-Async'), 'X-Async');
+ */
+export function booleanValue(raw: string | undefined, name: string): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw invalid(`${name} must be true or false (got "${value.slice(0, 40)}").`);
+}
+
 /** A header the route cannot do without; `what` says what it is for. */
 export function requiredHeader(c: Context<AppEnv>, name: string, what: string): string {
   const value = c.req.header(name)?.trim();

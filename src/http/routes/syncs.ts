@@ -22,7 +22,7 @@ import { forConnection, nextRunAt } from '../../sync/schedule.ts';
 import { defaultSyncState, setSyncPaused } from '../../sync/state.ts';
 import { parseFrequency } from '../../build/frequency.ts';
 import type { AppEnv } from '../middleware.ts';
-import { assertMayUse, readJsonBody } from './request.ts';
+import { assertMayUse, invalid, readJsonBody } from './request.ts';
 
 export interface SyncRouteDeps {
   store: Pick<Store, 'syncs' | 'connections' | 'records' | 'kv'>;
@@ -43,10 +43,6 @@ export const SyncsBody = z.object({
 });
 
 const BODY_SHAPE = '{ "provider_config_key": "<integration>", "syncs": ["<sync>", …], "connection_id"?: "<id>" }';
-
-function invalid(message: string, details?: unknown): PatchbayError {
-  return new PatchbayError('INVALID_ARGUMENT', message, details === undefined ? {} : { details });
-}
 
 /** The named syncs of the integration (all of them when none is named); variants are refused. */
 function syncsOf(deps: SyncRouteDeps, integrationId: string, names: Array<z.infer<typeof SyncName>>): FunctionManifest[] {
